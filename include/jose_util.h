@@ -1,0 +1,56 @@
+/* Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License.  You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+
+/*
+ * jose_util.h: small shared pieces of the core: strict JSON loading tied to
+ * a pool, constant-time comparison, wiping, and tying OpenSSL objects to
+ * pools.  No httpd headers; the caller installs a log callback.
+ */
+
+#ifndef JOSE_UTIL_H
+#define JOSE_UTIL_H
+
+#include <stddef.h>
+#include <apr_pools.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include "jwt_status.h"
+
+/* Parse BUF as one JSON object: duplicate members rejected at every depth
+ * (JSON_REJECT_DUPLICATES), no NUL in strings, nothing after the value.
+ * The reference is released when P is cleared.  JWT_ERR_JSON otherwise. */
+jwt_status_t jose_json_object(json_t **out, apr_pool_t *p,
+                              const void *buf, size_t len) JWT_WUR;
+
+/* Release J (json_decref) when P is cleared; returns J. */
+json_t *jose_json_pool_own(apr_pool_t *p, json_t *j);
+
+/* Serialise compactly into P (no spaces, keys in insertion order). */
+char *jose_json_dump(apr_pool_t *p, const json_t *j, size_t *len);
+
+/* A string member, with its length; NULL when absent or not a string. */
+const char *jose_json_str(const json_t *obj, const char *key, size_t *len);
+
+/* Equal length and equal bytes, in time independent of the content. */
+int jose_ct_equal(const void *a, size_t alen, const void *b, size_t blen);
+
+/* Wipe LEN bytes at BUF when P is cleared (key material, plaintext). */
+void jose_wipe_on_cleanup(apr_pool_t *p, void *buf, size_t len);
+
+/* Free an EVP_PKEY when P is cleared; returns PKEY. */
+EVP_PKEY *jose_pkey_pool_own(apr_pool_t *p, EVP_PKEY *pkey);
+
+/* Optional diagnostics from the core (OpenSSL errors at load time, ...).
+ * LEVEL uses syslog numbers (3 = err ... 7 = debug).  Default: silent. */
+typedef void jose_log_fn(int level, const char *msg, void *baton);
+void jose_log_set(jose_log_fn *fn, void *baton);
+void jose_log(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif /* JOSE_UTIL_H */

@@ -1,0 +1,57 @@
+/* Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License.  You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+
+/*
+ * jwe.h: compact JWE (RFC 7516 section 7.1) decryption and encryption with
+ * the key-management and content algorithms of RFC 7518 sections 4 and 5.
+ *
+ * jwe_decrypt parses the five segments, selects the decryption key from the
+ * configured set only (kid is a lookup key), checks every length before any
+ * EVP call (IV, tag, CEK against enc), unwraps the CEK with a uniform failure
+ * (a random CEK of the right length on any unwrap error, SECURITY.md C4/C5),
+ * checks the ECDH-ES epk on the recipient's curve, refuses zip, and only
+ * then decrypts and authenticates.  Every failure is JWT_ERR_DECRYPT.
+ * It does NOT verify an inner JWS or look at claims.
+ */
+
+#ifndef JWE_H
+#define JWE_H
+
+#include <apr_pools.h>
+#include <jansson.h>
+#include "jose_alg.h"
+#include "jwk.h"
+#include "jwt_status.h"
+
+/* Ceiling on PBES2 p2c (SECURITY.md C6). */
+#define JWE_MAX_P2C 10000
+
+typedef struct {
+    json_t *header;                 /* protected header                   */
+    const jose_alg_info_t *alg;
+    const jose_enc_info_t *enc;
+    const char *kid;
+    const char *cty;
+    unsigned char *plaintext;       /* wiped when the pool is cleared     */
+    size_t plaintext_len;
+    const jwk_t *key;               /* the key that decrypted             */
+} jwe_t;
+
+jwt_status_t jwe_decrypt(jwe_t **out, apr_pool_t *p, const char *token,
+                         size_t len, const jwk_set_t *keys) JWT_WUR;
+
+/* Encrypt PLAINTEXT to KEY (public key or secret) with ALG/ENC; CTY may be
+ * NULL ("JWT" for nested tokens).  Fresh random CEK and IV each call. */
+jwt_status_t jwe_encrypt(char **out, apr_pool_t *p, const jwk_t *key,
+                         const jose_alg_info_t *alg,
+                         const jose_enc_info_t *enc, const char *kid,
+                         const char *cty, const unsigned char *plaintext,
+                         size_t len) JWT_WUR;
+
+#endif /* JWE_H */

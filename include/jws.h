@@ -1,0 +1,84 @@
+/* Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License.  You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+
+/*
+ * jws.h: compact JWS (RFC 7515 section 7.1) parsing, signature verification
+ * and signing, over the one algorithm table and the typed keys of jwk.h.
+ *
+ * jws_parse checks structure only: three non-empty-header segments, strict
+ * base64url, the header a JSON object without duplicate members, header
+ * member types, crit, b64 and zip.  It does NOT check the signature and does
+ * NOT look at the payload beyond decoding it.
+ *
+ * jws_verify selects candidate keys from the configured set only (kid is an
+ * opaque lookup key; jku, x5u, jwk, x5c are never used), narrows them by the
+ * algorithms each key allows and by issuer, and verifies over the received
+ * header.payload bytes.  It does NOT check claims or time.
+ */
+
+#ifndef JWS_H
+#define JWS_H
+
+#include <apr_pools.h>
+#include <jansson.h>
+#include "jose_alg.h"
+#include "jwk.h"
+#include "jwt_status.h"
+
+/* Longest kid accepted in a header (SECURITY.md A5). */
+#define JWS_MAX_KID_LEN 256
+
+typedef struct {
+    const char *signing_input;  /* header.payload as received (not copied) */
+    size_t signing_input_len;
+    json_t *header;             /* owned by the parse pool                 */
+    const char *alg_name;       /* as in the header                        */
+    const jose_alg_info_t *alg; /* a JWS algorithm row, never NULL on OK   */
+    const char *kid;            /* NULL when absent                        */
+    const char *typ;            /* NULL when absent                        */
+    const char *cty;            /* NULL when absent                        */
+    unsigned char *payload;     /* decoded, NUL-terminated                 */
+    size_t payload_len;
+    unsigned char *sig;         /* decoded                                 */
+    size_t sig_len;
+} jws_t;
+
+/* Count the '.' separators of TOKEN without allocating (SECURITY.md F3). */
+int jose_count_dots(const char *token, size_t len);
+
+jwt_status_t jws_parse(jws_t **out, apr_pool_t *p, const char *token,
+                       size_t len) JWT_WUR;
+
+/* ISS is the token's iss claim (NULL when absent): keys loaded with iss=
+ * only verify tokens of that issuer.  On success *USED is the key. */
+jwt_status_t jws_verify(const jwk_t **used, const jws_t *jws,
+                        const jwk_set_t *keys, const char *iss) JWT_WUR;
+
+/* The signature primitive for one key and one algorithm: exact signature
+ * length first, constant-time compare for HMAC, raw R||S for ECDSA, PSS
+ * with salt = digest length.  JWT_OK or JWT_ERR_SIGNATURE (or JWT_ERR_ALG
+ * when the key may not use ALG). */
+jwt_status_t jose_sig_verify(const jwk_t *key, const jose_alg_info_t *alg,
+                             const unsigned char *in, size_t inlen,
+                             const unsigned char *sig, size_t siglen) JWT_WUR;
+
+jwt_status_t jose_sig_sign(unsigned char **sig, size_t *siglen,
+                           apr_pool_t *p, const jwk_t *key,
+                           const jose_alg_info_t *alg,
+                           const unsigned char *in, size_t inlen) JWT_WUR;
+
+/* Sign PAYLOAD into a compact JWS.  The protected header is
+ * {"alg":..,"kid":..} followed by the members of EXTRA (may be NULL, e.g.
+ * {"typ":"JWT"}); kid is KID, else the key's kid, else its thumbprint. */
+jwt_status_t jws_sign(char **out, apr_pool_t *p, const jwk_t *key,
+                      const jose_alg_info_t *alg, const char *kid,
+                      json_t *extra, const unsigned char *payload,
+                      size_t len) JWT_WUR;
+
+#endif /* JWS_H */
