@@ -34,6 +34,7 @@ char *jose_b64url_encode(apr_pool_t *p, const unsigned char *in,
                          size_t inlen);
 
 /* The exact decoded length for an accepted encoded length. */
-#define JOSE_B64URL_DECODED_LEN(n) (((n) / 4) * 3 + (((n) % 4) ? ((n) % 4) - 1 : 0))
+#define JOSE_B64URL_DECODED_LEN(n) \
+    (((n) / 4) * 3 + (((n) % 4) ? ((n) % 4) - 1 : 0))
 
 #endif /* JOSE_B64_H */

@@ -31,7 +31,8 @@ jwt_status_t jose_json_object(json_t **out, apr_pool_t *p,
 /* Release J (json_decref) when P is cleared; returns J. */
 json_t *jose_json_pool_own(apr_pool_t *p, json_t *j);
 
-/* Serialise compactly into P (no spaces, keys in insertion order). */
+/* Serialise compactly into P (no spaces, keys in insertion order), any
+ * JSON value (JSON_ENCODE_ANY).  LEN may be NULL.  NULL on failure. */
 char *jose_json_dump(apr_pool_t *p, const json_t *j, size_t *len);
 
 /* A string member, with its length; NULL when absent or not a string. */
@@ -47,10 +48,34 @@ void jose_wipe_on_cleanup(apr_pool_t *p, void *buf, size_t len);
 EVP_PKEY *jose_pkey_pool_own(apr_pool_t *p, EVP_PKEY *pkey);
 
 /* Optional diagnostics from the core (OpenSSL errors at load time, ...).
- * LEVEL uses syslog numbers (3 = err ... 7 = debug).  Default: silent. */
+ * LEVEL uses syslog numbers (3 = err ... 7 = debug).  Default: silent.
+ * The callback and baton are plain process-wide variables: call
+ * jose_log_set once at start-up (post_config, htjwt's main), before any
+ * thread runs, and never while requests are served.  Messages never carry
+ * tokens, signatures or key material. */
 typedef void jose_log_fn(int level, const char *msg, void *baton);
 void jose_log_set(jose_log_fn *fn, void *baton);
 void jose_log(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* ---- OpenSSL objects fetched once per process ----
+ * Implicit fetches (EVP_get_digestbyname, a digest name passed to an _ex
+ * call) look the algorithm up in the provider store on every call, under a
+ * lock.  These are fetched once, under CRYPTO_THREAD_run_once, and are then
+ * read-only and safe to share between threads; they live until the process
+ * ends.  Per-request code uses only these. */
+
+/* The digest for an OpenSSL name used in the algorithm tables: "SHA1",
+ * "SHA256", "SHA384" or "SHA512".  NULL for any other name or when the
+ * fetch failed (e.g. SHA1 in a FIPS-only configuration). */
+const EVP_MD *jose_md(const char *name);
+
+/* The HMAC EVP_MAC; NULL when the fetch failed. */
+EVP_MAC *jose_hmac(void);
+
+/* Run the fetches now (start-up), so that a broken OpenSSL configuration
+ * is reported at start and not on the first request.  0 when HMAC and the
+ * SHA-2 digests are available, -1 otherwise (details via jose_log). */
+int jose_crypto_init(void) JWT_WUR;
 
 #endif /* JOSE_UTIL_H */

@@ -29,8 +29,16 @@
 #include "jwk.h"
 #include "jwt_status.h"
 
-/* Ceiling on PBES2 p2c (SECURITY.md C6). */
+/* Ceiling on PBES2 p2c (SECURITY.md C6); RFC 7518 4.8.1.2 asks for at
+ * least 1000, so [JWE_MIN_P2C, JWE_MAX_P2C] is checked before PBKDF2. */
 #define JWE_MAX_P2C 10000
+#define JWE_MIN_P2C 1000
+/* p2c that jwe_encrypt writes (the RFC 7520 5.3 example's count). */
+#define JWE_ENCRYPT_P2C 8192
+/* Shortest p2s (RFC 7518 4.8.1.1: at least 8 octets); jwe_encrypt uses 16. */
+#define JWE_MIN_P2S_LEN 8
+/* Longest kid accepted in a header (SECURITY.md A5), as JWS_MAX_KID_LEN. */
+#define JWE_MAX_KID_LEN 256
 
 typedef struct {
     json_t *header;                 /* protected header                   */

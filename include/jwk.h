@@ -73,7 +73,15 @@ jwk_set_t *jwk_set_make(apr_pool_t *p);
  * "secret:PATH" (the file's bytes, one trailing newline dropped).  The kind
  * of file is detected from its content.  On failure returns non-zero and sets
  * *ERR to a message that says what is wrong and how to fix it (no key
- * material in it); SET is left unchanged. */
+ * material in it); SET is left unchanged.
+ *
+ * Inside a JWK Set, keys meant for something else (another "use", key_ops
+ * without the wanted operation, an alg of the other use, an unknown
+ * kty/crv/alg) are skipped, and alg= keeps the keys that can use at least
+ * one of its algorithms; a set left with no key is an error.  A single key
+ * in those cases is an error.  Weak or damaged keys are always errors.  A
+ * set may not mix private (or secret) and public keys.  The resulting set
+ * is checked with jwk_set_check. */
 int jwk_load(jwk_set_t *set, apr_pool_t *p, const char *source,
              const jwk_load_opts_t *opts, const char **err) JWT_WUR;
 
@@ -104,10 +112,13 @@ const char *jwk_thumbprint(apr_pool_t *p, const jwk_t *key);
  * owns the reference. */
 json_t *jwk_public_json(const jwk_t *key);
 
-/* The private JWK (for htjwt keygen); secrets as kty "oct". */
+/* The private JWK (for htjwt keygen); secrets as kty "oct".  NULL when
+ * the key has no private half.  The strings are copied into jansson's
+ * heap, which is not wiped: free it promptly. */
 json_t *jwk_private_json(const jwk_t *key);
 
-/* Check that SET has no two keys with the same kid (and the same use). */
+/* Check that SET has no two keys with the same kid (and the same use);
+ * keys with different iss= may share a kid, since iss keeps them apart. */
 int jwk_set_check(const jwk_set_t *set, const char **err) JWT_WUR;
 
 /* The one algorithm a signing key uses when none is named: RS256 for RSA,

@@ -52,11 +52,34 @@ typedef struct {
 /* Count the '.' separators of TOKEN without allocating (SECURITY.md F3). */
 int jose_count_dots(const char *token, size_t len);
 
+/* Checks, in this order (the first failure is returned):
+ *   not exactly two dots, or an empty header segment   JWT_ERR_MALFORMED
+ *   header not strict base64url                        JWT_ERR_BASE64
+ *   header not one JSON object, duplicate members      JWT_ERR_JSON
+ *   alg missing, not a string, unknown, "none" in any
+ *   case, or a JWE (key management) algorithm          JWT_ERR_ALG
+ *   crit present (no extension is implemented; also a
+ *   malformed crit), b64 present (RFC 7797)            JWT_ERR_CRIT
+ *   zip or enc present                                 JWT_ERR_HEADER
+ *   kid, typ or cty not a string, kid longer than
+ *   JWS_MAX_KID_LEN                                    JWT_ERR_HEADER
+ *   payload not strict base64url                       JWT_ERR_BASE64
+ *   empty signature segment                            JWT_ERR_SIGNATURE
+ *   signature not strict base64url                     JWT_ERR_BASE64
+ * An empty payload segment is accepted here (jwt_parse refuses it).
+ * jku, x5u, jwk, x5c and x5t are ignored.  signing_input points into TOKEN,
+ * which must outlive the result. */
 jwt_status_t jws_parse(jws_t **out, apr_pool_t *p, const char *token,
                        size_t len) JWT_WUR;
 
 /* ISS is the token's iss claim (NULL when absent): keys loaded with iss=
- * only verify tokens of that issuer.  On success *USED is the key. */
+ * only verify tokens of that issuer.  On success *USED is the key.
+ * Candidates: keys with use sig that allow jws->alg, of the algorithm's key
+ * type (and EC curve; EdDSA: Ed25519/Ed448), whose kid (if the key has one)
+ * equals the token's kid exactly, and whose iss (if any) equals ISS
+ * exactly.  A key without a kid is a candidate for every token.  They are
+ * tried in set order; the first that verifies wins.  No candidate:
+ * JWT_ERR_NO_KEY; candidates but no valid signature: JWT_ERR_SIGNATURE. */
 jwt_status_t jws_verify(const jwk_t **used, const jws_t *jws,
                         const jwk_set_t *keys, const char *iss) JWT_WUR;
 
@@ -68,6 +91,10 @@ jwt_status_t jose_sig_verify(const jwk_t *key, const jose_alg_info_t *alg,
                              const unsigned char *in, size_t inlen,
                              const unsigned char *sig, size_t siglen) JWT_WUR;
 
+/* The signature of IN with KEY (raw R||S for ECDSA).  JWT_ERR_ALG when the
+ * key may not use ALG, JWT_ERR_NO_KEY for an asymmetric key without its
+ * private half, JWT_ERR_INTERNAL when OpenSSL fails (logged through
+ * jose_log, without key material). */
 jwt_status_t jose_sig_sign(unsigned char **sig, size_t *siglen,
                            apr_pool_t *p, const jwk_t *key,
                            const jose_alg_info_t *alg,
@@ -75,7 +102,8 @@ jwt_status_t jose_sig_sign(unsigned char **sig, size_t *siglen,
 
 /* Sign PAYLOAD into a compact JWS.  The protected header is
  * {"alg":..,"kid":..} followed by the members of EXTRA (may be NULL, e.g.
- * {"typ":"JWT"}); kid is KID, else the key's kid, else its thumbprint. */
+ * {"typ":"JWT"}); kid is KID, else the key's kid, else its thumbprint.
+ * "alg" and "kid" members of EXTRA are ignored.  Errors as jose_sig_sign. */
 jwt_status_t jws_sign(char **out, apr_pool_t *p, const jwk_t *key,
                       const jose_alg_info_t *alg, const char *kid,
                       json_t *extra, const unsigned char *payload,

@@ -21,6 +21,18 @@
  *   jwt_validate - exp, nbf, iat against NOW with leeway, max TTL, iss, aud,
  *                  typ, required claims, user claim.  No signature.
  * jwt_check runs all three in that order.
+ *
+ * Nesting (SECURITY.md C1, C2): exactly one level, a JWS inside a JWE.  The
+ * claims come only from the inner JWS payload, never from the outer JWE
+ * header.  A JWE whose plaintext is not a JWS is refused (JWT_ERR_NESTED)
+ * unless allow_unsigned_jwe is set AND its key management is a shared
+ * secret (dir, A*KW, A*GCMKW); then the plaintext is the claims object, the
+ * decrypting key stands in for the signature and jwt_verify checks nothing.
+ *
+ * Thread-safety: rules and key sets are read-only and shared between
+ * threads; nothing here takes or drops a reference on a json_t that
+ * outlives the request (jansson reference counts are not atomic).  Every
+ * per-token object comes from the pool passed in.
  */
 
 #ifndef JWT_H
@@ -38,7 +50,32 @@
 #define JWT_MAX_CLAIM_DEPTH 16
 /* NumericDate values beyond year 9999 are refused (overflow-safe maths). */
 #define JWT_MAX_NUMERIC_DATE INT64_C(253402300799)
+/* The SPEC defaults. */
+#define JWT_DEFAULT_LEEWAY   30
+#define JWT_DEFAULT_MAX_SIZE 8192
 
+/*
+ * What a token must satisfy.  jwt_rules_init sets:
+ *   verify_keys, decrypt_keys   NULL (no key: every token fails jwt_verify,
+ *                               every JWE fails jwt_parse)
+ *   require_encryption,
+ *   allow_unsigned_jwe          0
+ *   issuers, audiences, types   NULL: not checked (an empty array is the
+ *                               same)
+ *   required                    NULL: the default list {"exp"}; an
+ *                               allocated EMPTY array requires nothing.
+ *                               A name may be a dotted path; a member whose
+ *                               value is JSON null counts as absent.
+ *   leeway                      JWT_DEFAULT_LEEWAY (30 s); clamped to
+ *                               [0, JWT_MAX_NUMERIC_DATE]
+ *   max_ttl                     0: off (negative is off too)
+ *   max_size                    JWT_DEFAULT_MAX_SIZE; 0 also means 8192
+ *   user_claim                  NULL: not checked.  When set, the claim
+ *                               (dotted path allowed) must be a non-empty
+ *                               string without control characters (it
+ *                               becomes REMOTE_USER and lands in logs).
+ * A NULL RULES pointer given to any function below means these defaults.
+ */
 typedef struct {
     const jwk_set_t *verify_keys;   /* signature keys                       */
     const jwk_set_t *decrypt_keys;  /* NULL: every JWE refused              */
@@ -68,13 +105,47 @@ typedef struct {
     int64_t exp, nbf, iat;
     unsigned has_exp:1, has_nbf:1, has_iat:1;
     const jwk_t *key;           /* the key that verified (after verify) */
+    unsigned unsigned_jwe:1;    /* JWE without inner JWS, accepted only by
+                                 * allow_unsigned_jwe: KEY is the key that
+                                 * decrypted, JWS is NULL, HEADER is the JWE
+                                 * header, ALG/KID are the JWE alg/kid     */
 } jwt_t;
 
 void jwt_rules_init(jwt_rules_t *rules);   /* the SPEC defaults */
 
+/* Framing and types only.  Order: length > max_size gives JWT_ERR_TOO_LARGE
+ * before anything is read; 2 dots is a JWS (JWT_ERR_ENCRYPTION_REQUIRED
+ * when require_encryption), 4 dots a JWE (JWT_ERR_JWE_NOT_ACCEPTED without
+ * decrypt_keys), any other count JWT_ERR_MALFORMED.  A JWS carrying
+ * cty "JWT" (a token inside a token beyond one level) is JWT_ERR_NESTED.
+ * A JWE's own failures are jwe_decrypt's; an inner JWS fails with
+ * jws_parse's status (e.g. JWT_ERR_ALG for an inner alg "none"); a JWE or
+ * a non-JWS inside is JWT_ERR_NESTED (see Nesting above).
+ * The payload must be one JSON object (JWT_ERR_JSON).  exp/nbf/iat must be
+ * numbers in [0, JWT_MAX_NUMERIC_DATE] (reals are floored), iss/sub/jti
+ * strings, aud a string or a non-empty array of strings; anything else is
+ * JWT_ERR_CLAIM_TYPE.  *OUT is set only on JWT_OK.  Does NOT check the
+ * signature, the time or any policy. */
 jwt_status_t jwt_parse(jwt_t **out, apr_pool_t *p, const char *token,
                        size_t len, const jwt_rules_t *rules) JWT_WUR;
+
+/* jws_verify against rules->verify_keys (JWT_ERR_NO_KEY when there are
+ * none), with the token's iss for keys bound to an issuer; sets jwt->key.
+ * Nothing is checked for an accepted unsigned JWE.  Does NOT look at claims
+ * or time. */
 jwt_status_t jwt_verify(jwt_t *jwt, const jwt_rules_t *rules) JWT_WUR;
+
+/* Policy against NOW (seconds since the epoch), in this order: required
+ * claims (JWT_ERR_MISSING_CLAIM), typ (JWT_ERR_TYPE; compared without case
+ * after dropping an "application/" prefix, RFC 7515 section 4.1.9; a missing
+ * typ fails when types are configured; for a nested token the inner JWS
+ * header's typ), exp (now >= exp + leeway:
+ * JWT_ERR_EXPIRED), nbf (now + leeway < nbf: JWT_ERR_NOT_YET_VALID), iat
+ * (iat > now + leeway: JWT_ERR_ISSUED_IN_FUTURE), max_ttl (no exp, or
+ * exp - now > max_ttl + leeway, or exp - iat > max_ttl: JWT_ERR_TTL), iss
+ * (exact bytes: JWT_ERR_ISSUER), aud (a string equal to one, or an array
+ * holding one: JWT_ERR_AUDIENCE), user claim (JWT_ERR_USER_CLAIM).  No
+ * arithmetic can overflow.  Does NOT check the signature. */
 jwt_status_t jwt_validate(const jwt_t *jwt, const jwt_rules_t *rules,
                           int64_t now) JWT_WUR;
 
@@ -92,7 +163,9 @@ jwt_status_t jwt_check(jwt_t **out, apr_pool_t *p, const char *token,
 json_t *jwt_claim_get(const json_t *claims, const char *path);
 
 /* A claim value as text: a string as itself, an integer/real/boolean as its
- * JSON text, an array of strings joined by single spaces; NULL otherwise. */
+ * JSON text (a real as jansson prints it, e.g. "1.5"), an array of strings
+ * joined by single spaces ("" for an empty array); NULL otherwise (null,
+ * objects, arrays holding anything but strings). */
 const char *jwt_claim_text(apr_pool_t *p, const json_t *v);
 
 /* Require jwt-claim semantics: a string equals VALUE, an array contains a
@@ -100,9 +173,11 @@ const char *jwt_claim_text(apr_pool_t *p, const json_t *v);
  * number or boolean's JSON text equals VALUE.  Exact bytes. */
 int jwt_claim_matches(const json_t *v, const char *value);
 
-/* The token's scopes from CLAIM (NULL: "scope", then "scp"): a
- * space-separated string or an array of strings.  Returns an array of
- * const char * (empty when none or ill-typed). */
+/* The token's scopes from CLAIM (NULL: "scope", or "scp" when "scope" is
+ * absent): a string split on spaces (RFC 6749 section 3.3; runs of spaces
+ * give no empty scopes, a tab is part of a scope) or the string members of
+ * an array.  Returns an array of const char * (empty when none or
+ * ill-typed), never NULL. */
 apr_array_header_t *jwt_scopes(apr_pool_t *p, const json_t *claims,
                                const char *claim);
 

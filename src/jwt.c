@@ -1,0 +1,826 @@
+/* Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License.  You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+
+/*
+ * jwt.c: JSON Web Tokens (RFC 7519) over jws.c and jwe.c: framing and claim
+ * types (jwt_parse), signature (jwt_verify), time and policy (jwt_validate),
+ * and the claim model used by authorization and the environment.
+ *
+ * RFC 7519 section 7.2 (validation steps), section 4.1 (registered claims),
+ * section 5.1-5.2 (typ, cty), RFC 7515 section 4.1.9-4.1.10 (media type
+ * comparison), RFC 8725 sections 3.10-3.12 (issuer, audience, explicit
+ * typing), RFC 6749 section 3.3 (scope).  Attack notes: SECURITY.md C1, C2,
+ * D3, E1-E5, F3-F5.
+ */
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <apr_strings.h>
+#include "jwt.h"
+#include "jwe.h"
+#include "jose_util.h"
+
+/* Keeps now +/- (leeway, max_ttl, a NumericDate) inside int64_t whatever
+ * the caller passes: those are all bounded by JWT_MAX_NUMERIC_DATE. */
+#define JWT_NOW_LIMIT (INT64_MAX / 4)
+
+void jwt_rules_init(jwt_rules_t *rules)
+{
+    memset(rules, 0, sizeof(*rules));
+    rules->leeway = JWT_DEFAULT_LEEWAY;
+    rules->max_size = JWT_DEFAULT_MAX_SIZE;
+}
+
+static int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
+{
+    return v < lo ? lo : (v > hi ? hi : v);
+}
+
+static int array_empty(const apr_array_header_t *a)
+{
+    return a == NULL || a->nelts <= 0;
+}
+
+/* Media types are case-insensitive (RFC 7515 section 4.1.9/4.1.10). */
+static int ascii_ieq(const char *a, size_t alen, const char *b, size_t blen)
+{
+    size_t i;
+
+    if (alen != blen) {
+        return 0;
+    }
+    for (i = 0; i < alen; i++) {
+        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+
+        if (x >= 'A' && x <= 'Z') {
+            x = (unsigned char)(x - 'A' + 'a');
+        }
+        if (y >= 'A' && y <= 'Z') {
+            y = (unsigned char)(y - 'A' + 'a');
+        }
+        if (x != y) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* RFC 7515 section 4.1.9: "application/" may be omitted from typ/cty. */
+static void strip_application(const char **s, size_t *len)
+{
+    static const char prefix[] = "application/";
+    size_t plen = sizeof(prefix) - 1;
+
+    if (*len > plen && ascii_ieq(*s, plen, prefix, plen)) {
+        *s += plen;
+        *len -= plen;
+    }
+}
+
+/* cty "JWT" marks a nested token (RFC 7519 section 5.2). */
+static int cty_is_jwt(const char *cty)
+{
+    size_t len;
+
+    if (cty == NULL) {
+        return 0;
+    }
+    len = strlen(cty);
+    strip_application(&cty, &len);
+    return ascii_ieq(cty, len, "jwt", 3);
+}
+
+/* Exact bytes with both lengths: never a prefix or substring match
+ * (PyJWT CVE-2024-53861, l8w8jwt #45). */
+static int str_in_list(const char *s, size_t len,
+                       const apr_array_header_t *list)
+{
+    int i;
+
+    for (i = 0; i < list->nelts; i++) {
+        const char *want = APR_ARRAY_IDX(list, i, const char *);
+
+        if (want != NULL && strlen(want) == len
+            && memcmp(want, s, len) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* ---- jwt_parse ---- */
+
+/* A NumericDate (RFC 7519 section 2): a JSON number, never a string read as
+ * 0 (SECURITY.md E1).  json_integer_value() on a real returns 0, so the type
+ * is checked first; reals are range-checked as doubles and then floored. */
+static jwt_status_t numeric_date(int64_t *out, int *present,
+                                 const json_t *claims, const char *name)
+{
+    const json_t *v = json_object_get(claims, name);
+
+    *present = 0;
+    *out = 0;
+    if (v == NULL) {
+        return JWT_OK;
+    }
+    if (json_is_integer(v)) {
+        json_int_t i = json_integer_value(v);
+
+        if (i < 0 || i > JWT_MAX_NUMERIC_DATE) {
+            return JWT_ERR_CLAIM_TYPE;
+        }
+        *out = (int64_t)i;
+    }
+    else if (json_is_real(v)) {
+        double d = json_real_value(v);
+
+        if (!isfinite(d) || !(d >= 0.0)
+            || !(d < (double)JWT_MAX_NUMERIC_DATE + 1.0)) {
+            return JWT_ERR_CLAIM_TYPE;
+        }
+        *out = (int64_t)floor(d);
+    }
+    else {
+        return JWT_ERR_CLAIM_TYPE;
+    }
+    *present = 1;
+    return JWT_OK;
+}
+
+static jwt_status_t string_claim(const char **out, const json_t *claims,
+                                 const char *name)
+{
+    const json_t *v = json_object_get(claims, name);
+
+    *out = NULL;
+    if (v == NULL) {
+        return JWT_OK;
+    }
+    if (!json_is_string(v)) {
+        return JWT_ERR_CLAIM_TYPE;
+    }
+    *out = json_string_value(v);
+    return JWT_OK;
+}
+
+/* Registered claim types (RFC 7519 section 4.1; SECURITY.md E1-E3). */
+static jwt_status_t claim_types(jwt_t *jwt)
+{
+    const json_t *aud;
+    jwt_status_t st;
+    int present;
+
+    if ((st = numeric_date(&jwt->exp, &present, jwt->claims, "exp"))
+        != JWT_OK) {
+        return st;
+    }
+    jwt->has_exp = present ? 1 : 0;
+    if ((st = numeric_date(&jwt->nbf, &present, jwt->claims, "nbf"))
+        != JWT_OK) {
+        return st;
+    }
+    jwt->has_nbf = present ? 1 : 0;
+    if ((st = numeric_date(&jwt->iat, &present, jwt->claims, "iat"))
+        != JWT_OK) {
+        return st;
+    }
+    jwt->has_iat = present ? 1 : 0;
+    if ((st = string_claim(&jwt->iss, jwt->claims, "iss")) != JWT_OK
+        || (st = string_claim(&jwt->sub, jwt->claims, "sub")) != JWT_OK
+        || (st = string_claim(&jwt->jti, jwt->claims, "jti")) != JWT_OK) {
+        return st;
+    }
+    /* aud: a string or a non-empty array of strings, nothing else; an
+     * ill-typed aud must not reach an audience check that might skip it
+     * (CVE-2020-26160). */
+    aud = json_object_get(jwt->claims, "aud");
+    if (aud != NULL && !json_is_string(aud)) {
+        size_t i;
+
+        if (!json_is_array(aud) || json_array_size(aud) == 0) {
+            return JWT_ERR_CLAIM_TYPE;
+        }
+        for (i = 0; i < json_array_size(aud); i++) {
+            if (!json_is_string(json_array_get(aud, i))) {
+                return JWT_ERR_CLAIM_TYPE;
+            }
+        }
+    }
+    return JWT_OK;
+}
+
+/* The claims of a (possibly inner) JWS: its payload, one JSON object. */
+static jwt_status_t from_jws(jwt_t *jwt, apr_pool_t *p)
+{
+    const jws_t *jws = jwt->jws;
+
+    /* One level of nesting only (SECURITY.md C2): a JWS whose payload is
+     * itself a JWT is not accepted. */
+    if (cty_is_jwt(jws->cty)) {
+        return JWT_ERR_NESTED;
+    }
+    jwt->header = jws->header;
+    jwt->alg = jws->alg_name;
+    jwt->kid = jws->kid;
+    if (jose_json_object(&jwt->claims, p, jws->payload, jws->payload_len)
+        != JWT_OK) {
+        return JWT_ERR_JSON;
+    }
+    return JWT_OK;
+}
+
+/* Key management by a secret only trusted issuers hold.  Public-key and
+ * password based JWEs prove nothing about the sender (SECURITY.md C1). */
+static int shared_secret_kw(const jose_alg_info_t *alg)
+{
+    if (alg == NULL) {
+        return 0;
+    }
+    switch (alg->id) {
+    case JOSE_ALG_DIR:
+    case JOSE_ALG_A128KW:
+    case JOSE_ALG_A192KW:
+    case JOSE_ALG_A256KW:
+    case JOSE_ALG_A128GCMKW:
+    case JOSE_ALG_A192GCMKW:
+    case JOSE_ALG_A256GCMKW:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* The dots of a plaintext that is a compact serialization (base64url
+ * characters and dots only), -1 for anything else: a claims object such
+ * as {"iss":"https://a.b.c"} may well hold two dots. */
+static int compact_dots(const char *s, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+              || (c >= '0' && c <= '9') || c == '-' || c == '_'
+              || c == '.')) {
+            return -1;
+        }
+    }
+    return jose_count_dots(s, len);
+}
+
+static jwt_status_t from_jwe(jwt_t *jwt, apr_pool_t *p, const char *token,
+                             size_t len, const jwt_rules_t *rules)
+{
+    jwe_t *jwe = NULL;
+    jwt_status_t st;
+    const char *pt;
+    int inner_dots;
+
+    if (rules->decrypt_keys == NULL || rules->decrypt_keys->keys == NULL
+        || rules->decrypt_keys->keys->nelts <= 0) {
+        return JWT_ERR_JWE_NOT_ACCEPTED;
+    }
+    st = jwe_decrypt(&jwe, p, token, len, rules->decrypt_keys);
+    if (st != JWT_OK) {
+        return st;
+    }
+    if (jwe == NULL || jwe->plaintext == NULL || jwe->header == NULL) {
+        return JWT_ERR_DECRYPT;
+    }
+    jwt->encrypted = 1;
+    jwt->jwe_header = jwe->header;
+    pt = (const char *)jwe->plaintext;
+    inner_dots = compact_dots(pt, jwe->plaintext_len);
+
+    /* A JWE inside the JWE: one level only (SECURITY.md C2). */
+    if (inner_dots == 4) {
+        return JWT_ERR_NESTED;
+    }
+    if (cty_is_jwt(jwe->cty) || (jwe->cty == NULL && inner_dots == 2)) {
+        if (inner_dots != 2) {
+            return JWT_ERR_NESTED;
+        }
+        /* The inner JWS passes every check an outer one would; claims
+         * come from its payload only, never from the JWE header. */
+        st = jws_parse(&jwt->jws, p, pt, jwe->plaintext_len);
+        if (st != JWT_OK) {
+            return st;
+        }
+        return from_jws(jwt, p);
+    }
+
+    /* Not a signed token inside: only by explicit configuration and only
+     * with shared-secret key management (SECURITY.md C1). */
+    if (!rules->allow_unsigned_jwe || !shared_secret_kw(jwe->alg)
+        || jwe->key == NULL) {
+        return JWT_ERR_NESTED;
+    }
+    if (jose_json_object(&jwt->claims, p, jwe->plaintext, jwe->plaintext_len)
+        != JWT_OK) {
+        return JWT_ERR_JSON;
+    }
+    jwt->header = jwe->header;
+    jwt->alg = jwe->alg->name;
+    jwt->kid = jwe->kid;
+    jwt->key = jwe->key;
+    jwt->unsigned_jwe = 1;
+    return JWT_OK;
+}
+
+jwt_status_t jwt_parse(jwt_t **out, apr_pool_t *p, const char *token,
+                       size_t len, const jwt_rules_t *rules)
+{
+    jwt_rules_t defaults;
+    jwt_t *jwt;
+    jwt_status_t st;
+    size_t max;
+    int dots;
+
+    if (out == NULL) {
+        return JWT_ERR_INTERNAL;
+    }
+    *out = NULL;
+    if (p == NULL || token == NULL) {
+        return JWT_ERR_INTERNAL;
+    }
+    if (rules == NULL) {
+        jwt_rules_init(&defaults);
+        rules = &defaults;
+    }
+    /* The size cap comes before any decoding or allocation (F4). */
+    max = rules->max_size ? rules->max_size : JWT_DEFAULT_MAX_SIZE;
+    if (len > max) {
+        return JWT_ERR_TOO_LARGE;
+    }
+    /* 2 dots JWS, 4 dots JWE, nothing else; never guessed from "enc"
+     * (SECURITY.md C1, F3). */
+    dots = jose_count_dots(token, len);
+    jwt = apr_pcalloc(p, sizeof(*jwt));
+    if (dots == 2) {
+        if (rules->require_encryption) {
+            return JWT_ERR_ENCRYPTION_REQUIRED;
+        }
+        st = jws_parse(&jwt->jws, p, token, len);
+        if (st == JWT_OK) {
+            st = from_jws(jwt, p);
+        }
+    }
+    else if (dots == 4) {
+        st = from_jwe(jwt, p, token, len, rules);
+    }
+    else {
+        return JWT_ERR_MALFORMED;
+    }
+    if (st != JWT_OK) {
+        return st;
+    }
+    if (!json_is_object(jwt->claims)) {
+        return JWT_ERR_JSON;
+    }
+    if ((st = claim_types(jwt)) != JWT_OK) {
+        return st;
+    }
+    *out = jwt;
+    return JWT_OK;
+}
+
+/* ---- jwt_verify ---- */
+
+jwt_status_t jwt_verify(jwt_t *jwt, const jwt_rules_t *rules)
+{
+    const jwk_t *used = NULL;
+    jwt_status_t st;
+
+    if (jwt == NULL) {
+        return JWT_ERR_INTERNAL;
+    }
+    if (jwt->unsigned_jwe) {
+        /* Accepted at parse only under allow_unsigned_jwe; re-checked so
+         * a caller mixing rule sets cannot skip the signature. */
+        if (rules == NULL || !rules->allow_unsigned_jwe) {
+            return JWT_ERR_NESTED;
+        }
+        return jwt->key != NULL ? JWT_OK : JWT_ERR_NO_KEY;
+    }
+    if (jwt->jws == NULL) {
+        return JWT_ERR_INTERNAL;
+    }
+    if (rules == NULL || rules->verify_keys == NULL
+        || rules->verify_keys->keys == NULL
+        || rules->verify_keys->keys->nelts <= 0) {
+        return JWT_ERR_NO_KEY;
+    }
+    st = jws_verify(&used, jwt->jws, rules->verify_keys, jwt->iss);
+    if (st != JWT_OK) {
+        return st;
+    }
+    if (used == NULL) {
+        return JWT_ERR_INTERNAL;
+    }
+    jwt->key = used;
+    return JWT_OK;
+}
+
+/* ---- jwt_validate ---- */
+
+static int claim_present(const json_t *claims, const char *name)
+{
+    const json_t *v = jwt_claim_get(claims, name);
+
+    return v != NULL && !json_is_null(v);
+}
+
+/* RFC 8725 section 3.11: explicit typing, "at+jwt" == "application/AT+JWT"
+ * (RFC 7515 section 4.1.9). */
+static int type_accepted(const json_t *header,
+                         const apr_array_header_t *types)
+{
+    const json_t *typ = json_object_get(header, "typ");
+    const char *s;
+    size_t len;
+    int i;
+
+    if (!json_is_string(typ)) {
+        return 0;
+    }
+    s = json_string_value(typ);
+    len = json_string_length(typ);
+    strip_application(&s, &len);
+    for (i = 0; i < types->nelts; i++) {
+        const char *want = APR_ARRAY_IDX(types, i, const char *);
+        size_t wlen;
+
+        if (want == NULL) {
+            continue;
+        }
+        wlen = strlen(want);
+        strip_application(&want, &wlen);
+        if (ascii_ieq(s, len, want, wlen)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* RFC 7519 section 4.1.3: a string equal to one of ours, or an array that
+ * holds one (types checked at parse). */
+static int audience_accepted(const json_t *aud,
+                             const apr_array_header_t *audiences)
+{
+    size_t i;
+
+    if (json_is_string(aud)) {
+        return str_in_list(json_string_value(aud), json_string_length(aud),
+                           audiences);
+    }
+    if (!json_is_array(aud)) {
+        return 0;
+    }
+    for (i = 0; i < json_array_size(aud); i++) {
+        const json_t *a = json_array_get(aud, i);
+
+        if (json_is_string(a)
+            && str_in_list(json_string_value(a), json_string_length(a),
+                           audiences)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* REMOTE_USER: a non-empty string; control characters would reach logs
+ * and headers (SECURITY.md E3). */
+static int user_claim_ok(const json_t *v)
+{
+    const unsigned char *s;
+    size_t i, len;
+
+    if (!json_is_string(v) || json_string_length(v) == 0) {
+        return 0;
+    }
+    s = (const unsigned char *)json_string_value(v);
+    len = json_string_length(v);
+    for (i = 0; i < len; i++) {
+        if (s[i] < 0x20 || s[i] == 0x7f) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+jwt_status_t jwt_validate(const jwt_t *jwt, const jwt_rules_t *rules,
+                          int64_t now)
+{
+    jwt_rules_t defaults;
+    int64_t leeway, max_ttl;
+    const json_t *iss;
+    int i;
+
+    if (jwt == NULL || !json_is_object(jwt->claims)) {
+        return JWT_ERR_INTERNAL;
+    }
+    if (rules == NULL) {
+        jwt_rules_init(&defaults);
+        rules = &defaults;
+    }
+    /* exp/nbf/iat are within [0, JWT_MAX_NUMERIC_DATE] since parse; with
+     * these clamps no sum or difference below can overflow (E1). */
+    now = clamp64(now, -JWT_NOW_LIMIT, JWT_NOW_LIMIT);
+    leeway = clamp64(rules->leeway, 0, JWT_MAX_NUMERIC_DATE);
+    max_ttl = clamp64(rules->max_ttl, 0, JWT_MAX_NUMERIC_DATE);
+
+    /* exp is required unless the administrator says otherwise: "valid if
+     * present" let tokens live forever (SECURITY.md E1). */
+    if (rules->required == NULL) {
+        if (!jwt->has_exp) {
+            return JWT_ERR_MISSING_CLAIM;
+        }
+    }
+    else {
+        for (i = 0; i < rules->required->nelts; i++) {
+            const char *name = APR_ARRAY_IDX(rules->required, i,
+                                             const char *);
+
+            if (name != NULL && !claim_present(jwt->claims, name)) {
+                return JWT_ERR_MISSING_CLAIM;
+            }
+        }
+    }
+    if (!array_empty(rules->types)
+        && !type_accepted(jwt->header, rules->types)) {
+        return JWT_ERR_TYPE;
+    }
+    if (jwt->has_exp && now >= jwt->exp + leeway) {
+        return JWT_ERR_EXPIRED;
+    }
+    if (jwt->has_nbf && now + leeway < jwt->nbf) {
+        return JWT_ERR_NOT_YET_VALID;
+    }
+    if (jwt->has_iat && jwt->iat > now + leeway) {
+        return JWT_ERR_ISSUED_IN_FUTURE;
+    }
+    if (max_ttl > 0) {
+        if (!jwt->has_exp || jwt->exp - now > max_ttl + leeway) {
+            return JWT_ERR_TTL;
+        }
+        if (jwt->has_iat && jwt->exp - jwt->iat > max_ttl) {
+            return JWT_ERR_TTL;
+        }
+    }
+    if (!array_empty(rules->issuers)) {
+        iss = json_object_get(jwt->claims, "iss");
+        if (!json_is_string(iss)
+            || !str_in_list(json_string_value(iss), json_string_length(iss),
+                            rules->issuers)) {
+            return JWT_ERR_ISSUER;
+        }
+    }
+    if (!array_empty(rules->audiences)
+        && !audience_accepted(json_object_get(jwt->claims, "aud"),
+                              rules->audiences)) {
+        return JWT_ERR_AUDIENCE;
+    }
+    if (rules->user_claim != NULL
+        && !user_claim_ok(jwt_claim_get(jwt->claims, rules->user_claim))) {
+        return JWT_ERR_USER_CLAIM;
+    }
+    return JWT_OK;
+}
+
+jwt_status_t jwt_check(jwt_t **out, apr_pool_t *p, const char *token,
+                       size_t len, const jwt_rules_t *rules, int64_t now)
+{
+    jwt_status_t st;
+
+    st = jwt_parse(out, p, token, len, rules);
+    if (st != JWT_OK) {
+        return st;
+    }
+    st = jwt_verify(*out, rules);
+    if (st != JWT_OK) {
+        return st;
+    }
+    return jwt_validate(*out, rules, now);
+}
+
+/* ---- the claim model ---- */
+
+json_t *jwt_claim_get(const json_t *claims, const char *path)
+{
+    const json_t *cur = claims;
+    json_t *v;
+    int depth;
+
+    if (!json_is_object(claims) || path == NULL || *path == '\0') {
+        return NULL;
+    }
+    /* A member named "a.b" wins over the path a -> b. */
+    v = json_object_get(claims, path);
+    if (v != NULL) {
+        return v;
+    }
+    /* Iterative and bounded: never recursion on attacker depth (F5). */
+    for (depth = 1; depth <= JWT_MAX_CLAIM_DEPTH; depth++) {
+        const char *dot = strchr(path, '.');
+        size_t n = dot ? (size_t)(dot - path) : strlen(path);
+
+        if (n == 0 || !json_is_object(cur)) {
+            return NULL;
+        }
+        v = json_object_getn(cur, path, n);
+        if (v == NULL || dot == NULL) {
+            return v;
+        }
+        cur = v;
+        path = dot + 1;
+    }
+    return NULL;
+}
+
+/* The JSON text of a number or boolean, in BUF (integers, booleans) or in
+ * *HEAP (reals, as jansson prints them; the caller frees). */
+static const char *scalar_text(const json_t *v, char *buf, size_t buflen,
+                               char **heap)
+{
+    *heap = NULL;
+    switch (json_typeof(v)) {
+    case JSON_INTEGER:
+        snprintf(buf, buflen, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return buf;
+    case JSON_REAL:
+        *heap = json_dumps(v, JSON_ENCODE_ANY);
+        return *heap;
+    case JSON_TRUE:
+        return "true";
+    case JSON_FALSE:
+        return "false";
+    default:
+        return NULL;
+    }
+}
+
+const char *jwt_claim_text(apr_pool_t *p, const json_t *v)
+{
+    char buf[32], *heap, *res, *w;
+    const char *t;
+    size_t i, n, total;
+
+    if (v == NULL) {
+        return NULL;
+    }
+    if (json_is_string(v)) {
+        return apr_pstrmemdup(p, json_string_value(v), json_string_length(v));
+    }
+    if (json_is_array(v)) {
+        n = json_array_size(v);
+        total = 1;
+        for (i = 0; i < n; i++) {
+            const json_t *e = json_array_get(v, i);
+
+            if (!json_is_string(e)) {
+                return NULL;
+            }
+            total += json_string_length(e) + 1;
+        }
+        w = res = apr_palloc(p, total);
+        for (i = 0; i < n; i++) {
+            const json_t *e = json_array_get(v, i);
+
+            if (i > 0) {
+                *w++ = ' ';
+            }
+            memcpy(w, json_string_value(e), json_string_length(e));
+            w += json_string_length(e);
+        }
+        *w = '\0';
+        return res;
+    }
+    t = scalar_text(v, buf, sizeof(buf), &heap);
+    res = t ? apr_pstrdup(p, t) : NULL;
+    free(heap);
+    return res;
+}
+
+static int scalar_matches(const json_t *v, const char *value, size_t vlen)
+{
+    char buf[32], *heap;
+    const char *t;
+    int eq;
+
+    if (json_is_string(v)) {
+        return json_string_length(v) == vlen
+               && memcmp(json_string_value(v), value, vlen) == 0;
+    }
+    t = scalar_text(v, buf, sizeof(buf), &heap);
+    eq = t != NULL && strlen(t) == vlen && memcmp(t, value, vlen) == 0;
+    free(heap);
+    return eq;
+}
+
+int jwt_claim_matches(const json_t *v, const char *value)
+{
+    size_t i, vlen;
+
+    if (v == NULL || value == NULL) {
+        return 0;
+    }
+    vlen = strlen(value);
+    if (json_is_array(v)) {
+        /* Members only, one level: nested arrays and objects never match. */
+        for (i = 0; i < json_array_size(v); i++) {
+            if (scalar_matches(json_array_get(v, i), value, vlen)) {
+                return 1;
+            }
+        }
+        return 0;
+    }
+    return scalar_matches(v, value, vlen);
+}
+
+apr_array_header_t *jwt_scopes(apr_pool_t *p, const json_t *claims,
+                               const char *claim)
+{
+    apr_array_header_t *out = apr_array_make(p, 8, sizeof(const char *));
+    const json_t *v;
+    size_t i;
+
+    if (claim != NULL) {
+        v = jwt_claim_get(claims, claim);
+    }
+    else {
+        v = jwt_claim_get(claims, "scope");
+        if (v == NULL) {
+            v = jwt_claim_get(claims, "scp");
+        }
+    }
+    if (json_is_string(v)) {
+        /* RFC 6749 section 3.3: scope-tokens delimited by %x20; only the
+         * space separates, so "a\tadmin" is one (useless) scope. */
+        const char *s = json_string_value(v);
+        const char *end = s + json_string_length(v);
+
+        while (s < end) {
+            const char *e = memchr(s, ' ', (size_t)(end - s));
+
+            if (e == NULL) {
+                e = end;
+            }
+            if (e > s) {
+                APR_ARRAY_PUSH(out, const char *) =
+                    apr_pstrmemdup(p, s, (apr_size_t)(e - s));
+            }
+            s = e + 1;
+        }
+    }
+    else if (json_is_array(v)) {
+        for (i = 0; i < json_array_size(v); i++) {
+            const json_t *e = json_array_get(v, i);
+
+            if (json_is_string(e)) {
+                APR_ARRAY_PUSH(out, const char *) =
+                    apr_pstrmemdup(p, json_string_value(e),
+                                   json_string_length(e));
+            }
+        }
+    }
+    return out;
+}
+
+int jwt_scopes_include(const apr_array_header_t *scopes,
+                       const apr_array_header_t *wanted)
+{
+    int i, j;
+
+    if (array_empty(wanted)) {
+        return 1;
+    }
+    if (scopes == NULL) {
+        return 0;
+    }
+    for (i = 0; i < wanted->nelts; i++) {
+        const char *w = APR_ARRAY_IDX(wanted, i, const char *);
+        int found = 0;
+
+        if (w == NULL) {
+            continue;
+        }
+        for (j = 0; j < scopes->nelts && !found; j++) {
+            const char *s = APR_ARRAY_IDX(scopes, j, const char *);
+
+            found = s != NULL && strcmp(s, w) == 0;
+        }
+        if (!found) {
+            return 0;
+        }
+    }
+    return 1;
+}

@@ -1,0 +1,254 @@
+/* Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License.  You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+
+/*
+ * jwt_issue.c: building the claims of an issued token and signing (and
+ * optionally encrypting) it.  RFC 7519 section 4.1 for the registered
+ * claims, RFC 8725 section 3.11 for explicit typing, RFC 6749 section 3.3
+ * for scope narrowing.
+ */
+
+#include <ctype.h>
+#include <string.h>
+#include <apr_strings.h>
+
+#include "jose_util.h"
+#include "jwe.h"
+#include "jws.h"
+#include "jwt.h"
+#include "jwt_issue.h"
+
+/* Registered names the caller's extra claims may not replace: they are
+ * what a verifier decides on. */
+static const char *const registered[] = {
+    "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", NULL
+};
+
+static int is_registered(const char *name)
+{
+    int i;
+
+    for (i = 0; registered[i] != NULL; i++) {
+        if (strcmp(name, registered[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+const jose_alg_info_t *jwt_issue_default_enc_alg(const jwk_t *key)
+{
+    jose_alg_t a;
+
+    switch (key->kty) {
+    case JOSE_KTY_RSA:
+        a = JOSE_ALG_RSA_OAEP_256;
+        break;
+    case JOSE_KTY_EC:
+    case JOSE_KTY_OKP:
+        a = JOSE_ALG_ECDH_ES_A256KW;
+        break;
+    default:
+        a = key->secret_len == 16 ? JOSE_ALG_A128KW
+            : key->secret_len == 24 ? JOSE_ALG_A192KW : JOSE_ALG_A256KW;
+        break;
+    }
+    return jose_alg_get(a);
+}
+
+jwt_status_t jwt_issue(char **token, json_t **claims_out, apr_pool_t *p,
+                       const jwt_issue_params_t *ip, int64_t now)
+{
+    const jose_alg_info_t *alg = ip->alg;
+    json_t *claims, *hdr;
+    const char *key;
+    json_t *value;
+    char *payload, *jws;
+    size_t plen;
+    jwt_status_t st;
+
+    if (ip->sign_key == NULL || ip->lifetime <= 0
+        || now + ip->lifetime > JWT_MAX_NUMERIC_DATE) {
+        return JWT_ERR_INTERNAL;
+    }
+    if (alg == NULL) {
+        alg = jose_alg_get(jwk_default_sign_alg(ip->sign_key));
+    }
+    if (alg == NULL || !JOSE_ALG_IN(ip->sign_key->algs, alg->id)) {
+        return JWT_ERR_ALG;
+    }
+
+    claims = jose_json_pool_own(p, json_object());
+    if (claims == NULL) {
+        return JWT_ERR_INTERNAL;
+    }
+    if (ip->iss != NULL) {
+        json_object_set_new(claims, "iss", json_string(ip->iss));
+    }
+    if (ip->sub != NULL) {
+        json_object_set_new(claims, "sub", json_string(ip->sub));
+    }
+    if (ip->aud != NULL && ip->aud->nelts == 1) {
+        json_object_set_new(claims, "aud",
+                            json_string(APR_ARRAY_IDX(ip->aud, 0,
+                                                      const char *)));
+    }
+    else if (ip->aud != NULL && ip->aud->nelts > 1) {
+        json_t *a = json_array();
+        int i;
+
+        for (i = 0; i < ip->aud->nelts; i++) {
+            json_array_append_new(a, json_string(APR_ARRAY_IDX(ip->aud, i,
+                                                               const char *)));
+        }
+        json_object_set_new(claims, "aud", a);
+    }
+    json_object_set_new(claims, "iat", json_integer(now));
+    json_object_set_new(claims, "exp", json_integer(now + ip->lifetime));
+    if (ip->jti != NULL) {
+        json_object_set_new(claims, "jti", json_string(ip->jti));
+    }
+    if (ip->scope != NULL && ip->scope[0] != '\0') {
+        json_object_set_new(claims, "scope", json_string(ip->scope));
+    }
+    if (ip->extra != NULL) {
+        json_object_foreach(ip->extra, key, value) {
+            if (!is_registered(key)) {
+                json_object_set(claims, key, value);
+            }
+        }
+    }
+    /* json_string() refuses invalid UTF-8: a claim that did not make it in
+     * must not silently disappear. */
+    if ((ip->iss && !json_object_get(claims, "iss"))
+        || (ip->sub && !json_object_get(claims, "sub"))) {
+        return JWT_ERR_CLAIM_TYPE;
+    }
+
+    payload = jose_json_dump(p, claims, &plen);
+    hdr = jose_json_pool_own(p, json_pack("{s:s}", "typ",
+                                          ip->typ ? ip->typ : "JWT"));
+    if (payload == NULL || hdr == NULL) {
+        return JWT_ERR_INTERNAL;
+    }
+    st = jws_sign(&jws, p, ip->sign_key, alg, ip->kid, hdr,
+                  (const unsigned char *)payload, plen);
+    if (st != JWT_OK) {
+        return st;
+    }
+    if (ip->encrypt_key != NULL) {
+        const jose_alg_info_t *ea = ip->enc_alg
+            ? ip->enc_alg : jwt_issue_default_enc_alg(ip->encrypt_key);
+        const jose_enc_info_t *enc = ip->enc
+            ? ip->enc : jose_enc_get(JOSE_ENC_A256GCM);
+        char *jwe;
+
+        if (ea == NULL || !JOSE_ALG_IN(ip->encrypt_key->algs, ea->id)) {
+            return JWT_ERR_ALG;
+        }
+        st = jwe_encrypt(&jwe, p, ip->encrypt_key, ea, enc,
+                         ip->encrypt_key->kid, "JWT",
+                         (const unsigned char *)jws, strlen(jws));
+        if (st != JWT_OK) {
+            return st;
+        }
+        jws = jwe;
+    }
+    *token = jws;
+    if (claims_out != NULL) {
+        *claims_out = claims;
+    }
+    return JWT_OK;
+}
+
+static int in_list(const apr_array_header_t *list, const char *s, size_t n)
+{
+    int i;
+
+    for (i = 0; list != NULL && i < list->nelts; i++) {
+        const char *a = APR_ARRAY_IDX(list, i, const char *);
+
+        if (strlen(a) == n && memcmp(a, s, n) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+jwt_status_t jwt_scope_grant(const char **granted, apr_pool_t *p,
+                             const char *asked,
+                             const apr_array_header_t *allowed)
+{
+    apr_array_header_t *out = apr_array_make(p, 4, sizeof(const char *));
+    const char *s;
+
+    if (asked == NULL) {
+        *granted = allowed ? apr_array_pstrcat(p, allowed, ' ') : "";
+        return JWT_OK;
+    }
+    /* RFC 6749 3.3: scope-token list delimited by spaces; each token is
+     * compared exactly */
+    for (s = asked; *s != '\0';) {
+        size_t n;
+
+        while (*s == ' ') {
+            s++;
+        }
+        n = strcspn(s, " ");
+        if (n == 0) {
+            break;
+        }
+        if (!in_list(allowed, s, n)) {
+            return JWT_ERR_INSUFFICIENT_SCOPE;
+        }
+        if (!in_list(out, s, n)) {
+            APR_ARRAY_PUSH(out, const char *) = apr_pstrmemdup(p, s, n);
+        }
+        s += n;
+    }
+    *granted = apr_array_pstrcat(p, out, ' ');
+    return JWT_OK;
+}
+
+int jwt_claim_name_sensitive(const char *name)
+{
+    /* Whole-name matches for short words that would be noisy as
+     * substrings; substring matches for the unambiguous ones. */
+    static const char *const exact[] = {
+        "pin", "ssn", "cvv", "cvc", "cvv2", "pwd", "pan", "card", "iban",
+        NULL
+    };
+    static const char *const within[] = {
+        "password", "passwd", "passphrase", "secret", "apikey",
+        "privatekey", "cardnumber", "creditcard", "credential",
+        "socialsecurity", "clientsecret", NULL
+    };
+    char norm[128];
+    size_t n = 0;
+    int i;
+
+    for (; *name != '\0' && n < sizeof(norm) - 1; name++) {
+        if (*name == '-' || *name == '_' || *name == '.') {
+            continue;
+        }
+        norm[n++] = (char)tolower((unsigned char)*name);
+    }
+    norm[n] = '\0';
+    for (i = 0; exact[i] != NULL; i++) {
+        if (strcmp(norm, exact[i]) == 0) {
+            return 1;
+        }
+    }
+    for (i = 0; within[i] != NULL; i++) {
+        if (strstr(norm, within[i]) != NULL) {
+            return 1;
+        }
+    }
+    return 0;
+}
