@@ -1,0 +1,85 @@
+#!/bin/bash
+# Licensed under the Apache License, Version 2.0; see LICENSE.
+#
+# deps.sh: install, from Debian 12's own archive, everything the build, the
+# tests, the demo and the benchmark need.  Idempotent: packages already
+# installed are left alone, and apt-get runs (update first) only when
+# something is missing.  Works as root; otherwise through sudo if present.
+#
+#   bash scripts/deps.sh            install what is missing
+#   bash scripts/deps.sh --check    list what is missing, exit 1 if any
+set -euo pipefail
+
+# Build: compiler, autotools, httpd headers and apxs, the libraries.
+BUILD_PKGS=(
+    build-essential autoconf automake libtool pkg-config
+    apache2-dev libssl-dev libjansson-dev libcurl4-openssl-dev
+)
+# Tests: libcheck for the unit tests, httpd + Python for the black box,
+# clang and its runtime (libFuzzer) for the fuzz targets, SQLite for the
+# API key tests through mod_authn_dbd.
+TEST_PKGS=(
+    check apache2 apache2-utils openssl curl
+    python3 python3-pytest python3-requests python3-jwt python3-jwcrypto
+    python3-cryptography
+    clang libclang-rt-14-dev
+    libaprutil1-dbd-sqlite3 sqlite3
+)
+# Benchmark.
+BENCH_PKGS=(wrk)
+# Interoperability tests (JavaScript JOSE libraries from npm): nodejs and
+# npm, unless a node/npm is already installed (e.g. NodeSource's nodejs,
+# which bundles npm and conflicts with Debian's npm package).
+NODE_PKGS=()
+command -v node >/dev/null 2>&1 || NODE_PKGS+=(nodejs)
+command -v npm >/dev/null 2>&1 || NODE_PKGS+=(npm)
+
+ALL_PKGS=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${BENCH_PKGS[@]}"
+          ${NODE_PKGS[@]+"${NODE_PKGS[@]}"})
+
+is_installed() {
+    [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = \
+      "install ok installed" ]
+}
+
+missing=()
+for p in "${ALL_PKGS[@]}"; do
+    is_installed "$p" || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+    echo "deps.sh: all ${#ALL_PKGS[@]} packages present"
+    exit 0
+fi
+
+if [ "${1:-}" = "--check" ]; then
+    echo "deps.sh: missing: ${missing[*]}"
+    exit 1
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "deps.sh: no apt-get here; install by hand: ${missing[*]}" >&2
+    exit 1
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+    as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+    as_root=(sudo)
+else
+    echo "deps.sh: not root and no sudo; as root run:" >&2
+    echo "    apt-get update && apt-get install -y ${missing[*]}" >&2
+    exit 1
+fi
+
+echo "deps.sh: installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+${as_root[@]+"${as_root[@]}"} env DEBIAN_FRONTEND=noninteractive \
+    apt-get update -q
+${as_root[@]+"${as_root[@]}"} env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# The apache2 package enables and starts the distribution's own site on
+# port 80; the demo, the tests and the benchmark use their own configs on
+# other ports, so it is left as Debian set it up.
+echo "deps.sh: done"
