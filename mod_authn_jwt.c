@@ -1,0 +1,804 @@
+/* Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License.  You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+
+/*
+ * mod_authn_jwt.c: the module structure and AuthType Bearer.
+ *
+ * The check_authn hook finds the token (RFC 6750 section 2.1 Authorization
+ * header, a cookie, or section 2.3 query argument, in the configured
+ * order), hands it to the core (parse, verify, validate; include/jwt.h) with
+ * the request time as the clock, and on success sets r->user from the user
+ * claim and the JWT_* environment.  Any failure is answered with 400 or 401
+ * and the RFC 6750 section 3 challenge built by the note_auth_failure hook;
+ * the module's own failures are a 401 too, never a 500 (SECURITY.md F6).
+ * Every decision is one INFO log line with the reason, jti, sub, kid and
+ * UNIQUE_ID, never the token, its signature or the Authorization header.
+ *
+ * Configuration lives in mod_authn_jwt_config.c, the Require providers,
+ * jwt_claim() and the Basic provider in mod_authn_jwt_authz.c, the
+ * jwt-issuer, jwt-jwks and jwt-resource-metadata handlers and AuthType
+ * ApiKey in mod_authn_jwt_handlers.c.
+ */
+
+#include <string.h>
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+#include "apr_strings.h"
+#include "apr_lib.h"
+
+#include "jose_util.h"
+#include "jwt.h"
+#include "jwt_status.h"
+#include "mod_authn_jwt.h"
+
+/* The module structure is written out at the end of this file instead of
+ * AP_DECLARE_MODULE, which would declare the log module index a second
+ * time after every log call site. */
+APLOG_USE_MODULE(authn_jwt);
+
+/* At most this many JWT_CLAIM_* variables per request. */
+#define MAX_CLAIM_VARS 64
+
+/* The fixed variables this module sets; cleared before every decision so
+ * nothing set earlier (SetEnvIf on client headers) passes for a claim. */
+static const char *const env_names[] = {
+    "JWT_SUB", "JWT_ISS", "JWT_JTI", "JWT_SCOPE", "JWT_EXP", "JWT_ALG",
+    "JWT_KID", AUTHN_JWT_ENV_ERROR, NULL
+};
+
+/* ---- small helpers ---- */
+
+const char *authn_jwt_log_item(apr_pool_t *p, const char *s)
+{
+    if (s == NULL || *s == '\0') {
+        return "-";
+    }
+    if (strlen(s) > AUTHN_JWT_LOG_ITEM_MAX) {
+        s = apr_pstrcat(p, apr_pstrndup(p, s, AUTHN_JWT_LOG_ITEM_MAX), "...",
+                        NULL);
+    }
+    return ap_escape_logitem(p, s);
+}
+
+/* Values with control characters never reach the environment: CGI and
+ * RequestHeader would turn them into header injection (SECURITY.md E3). */
+static int is_clean(const char *s)
+{
+    for (; *s; s++) {
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void env_set(request_rec *r, const char *name, const char *value)
+{
+    if (value != NULL && is_clean(value)) {
+        apr_table_setn(r->subprocess_env, name, value);
+    }
+}
+
+static int collect_claim_var(void *baton, const char *key, const char *val)
+{
+    apr_array_header_t *names = baton;
+
+    (void)val;
+    /* Table keys compare case-insensitively, so must the prefix. */
+    if (ap_cstr_casecmpn(key, AUTHN_JWT_ENV_CLAIM,
+                         sizeof(AUTHN_JWT_ENV_CLAIM) - 1) == 0) {
+        APR_ARRAY_PUSH(names, const char *) = key;
+    }
+    return 1;
+}
+
+static void env_clear(request_rec *r)
+{
+    apr_array_header_t *names = apr_array_make(r->pool, 4,
+                                               sizeof(const char *));
+    int i;
+
+    for (i = 0; env_names[i] != NULL; i++) {
+        apr_table_unset(r->subprocess_env, env_names[i]);
+    }
+    apr_table_do(collect_claim_var, names, r->subprocess_env, NULL);
+    for (i = 0; i < names->nelts; i++) {
+        apr_table_unset(r->subprocess_env,
+                        APR_ARRAY_IDX(names, i, const char *));
+    }
+    apr_table_unset(r->notes, AUTHN_JWT_ENV_ERROR);
+}
+
+void authn_jwt_set_error(request_rec *r, jwt_status_t st)
+{
+    const char *name = jwt_status_name(st);
+
+    apr_table_setn(r->subprocess_env, AUTHN_JWT_ENV_ERROR, name);
+    apr_table_setn(r->notes, AUTHN_JWT_ENV_ERROR, name);
+}
+
+/* JWT_CLAIM_<name>: characters outside [A-Za-z0-9_] become '_' so the name
+ * is a valid environment variable for CGI and %{..}e. */
+static const char *claim_var_name(apr_pool_t *p, const char *claim)
+{
+    char *name = apr_pstrcat(p, AUTHN_JWT_ENV_CLAIM, claim, NULL);
+    char *c;
+
+    for (c = name + sizeof(AUTHN_JWT_ENV_CLAIM) - 1; *c; c++) {
+        if (!apr_isalnum(*c) || (unsigned char)*c >= 0x80) {
+            *c = '_';
+        }
+    }
+    return name;
+}
+
+static void env_from_token(request_rec *r, const authn_jwt_dir_conf_t *conf,
+                           const jwt_t *jwt)
+{
+    apr_array_header_t *scopes;
+    const char *key, *kid;
+    json_t *v;
+    int n = 0;
+
+    env_set(r, "JWT_SUB", jwt->sub);
+    env_set(r, "JWT_ISS", jwt->iss);
+    env_set(r, "JWT_JTI", jwt->jti);
+    env_set(r, "JWT_ALG", jwt->alg);
+    kid = jwt->kid ? jwt->kid : (jwt->key ? jwt->key->kid : NULL);
+    env_set(r, "JWT_KID", kid);
+    if (jwt->has_exp) {
+        env_set(r, "JWT_EXP", apr_psprintf(r->pool, "%" APR_INT64_T_FMT,
+                                           (apr_int64_t)jwt->exp));
+    }
+    scopes = jwt_scopes(r->pool, jwt->claims, conf->scope_claim);
+    if (scopes != NULL && scopes->nelts > 0) {
+        env_set(r, "JWT_SCOPE", apr_array_pstrcat(r->pool, scopes, ' '));
+    }
+
+    /* Top-level strings, numbers, booleans and arrays of strings only;
+     * objects are reachable through jwt_claim() with a dotted path. */
+    json_object_foreach(jwt->claims, key, v) {
+        const char *text;
+
+        if (*key == '\0' || json_is_object(v) || json_is_null(v)) {
+            continue;
+        }
+        text = jwt_claim_text(r->pool, v);
+        if (text == NULL) {
+            continue;
+        }
+        if (++n > MAX_CLAIM_VARS) {
+            break;
+        }
+        env_set(r, claim_var_name(r->pool, key), text);
+    }
+}
+
+/* ---- the per-request record ---- */
+
+static authn_jwt_req_t *req_get(const request_rec *r)
+{
+    return ap_get_module_config(r->request_config, &authn_jwt_module);
+}
+
+static authn_jwt_req_t *req_make(request_rec *r)
+{
+    authn_jwt_req_t *rq = req_get(r);
+
+    if (rq == NULL) {
+        rq = apr_pcalloc(r->pool, sizeof(*rq));
+        ap_set_module_config(r->request_config, &authn_jwt_module, rq);
+    }
+    rq->jwt = NULL;
+    rq->user = NULL;
+    rq->status = JWT_ERR_INTERNAL;
+    rq->via = NULL;
+    return rq;
+}
+
+authn_jwt_req_t *authn_jwt_req_find(const request_rec *r)
+{
+    const request_rec *m, *q;
+
+    for (m = r; m != NULL; m = m->main) {
+        for (q = m; q != NULL; q = q->prev) {
+            authn_jwt_req_t *rq = req_get(q);
+
+            if (rq != NULL) {
+                return rq;
+            }
+        }
+    }
+    return NULL;
+}
+
+const jwt_t *authn_jwt_authenticated(const request_rec *r)
+{
+    const authn_jwt_req_t *rq;
+
+    if (r == NULL || r->user == NULL) {
+        return NULL;
+    }
+    rq = authn_jwt_req_find(r);
+    /* The user must still be the one the token named: another module may
+     * have authenticated a subrequest with a different configuration. */
+    if (rq == NULL || rq->jwt == NULL || rq->user == NULL
+        || strcmp(rq->user, r->user) != 0) {
+        return NULL;
+    }
+    return rq->jwt;
+}
+
+/* ---- logging ---- */
+
+static const char *unique_id(const request_rec *r)
+{
+    const char *id = apr_table_get(r->subprocess_env, "UNIQUE_ID");
+
+    if (id == NULL) {
+        id = apr_table_get(r->subprocess_env, "REDIRECT_UNIQUE_ID");
+    }
+    return id;
+}
+
+const char *authn_jwt_unique_id(const request_rec *r)
+{
+    return unique_id(r);
+}
+
+static void log_decision(request_rec *r, jwt_status_t st, const jwt_t *jwt,
+                         const char *user, const char *via)
+{
+    apr_pool_t *p = r->pool;
+    const char *kid = NULL, *jti = NULL, *sub = NULL, *alg = NULL;
+
+    if (jwt != NULL) {
+        kid = jwt->kid ? jwt->kid : (jwt->key ? jwt->key->kid : NULL);
+        jti = jwt->jti;
+        sub = jwt->sub;
+        alg = jwt->alg;
+    }
+    if (st == JWT_OK && strcmp(via, "basic") == 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AJLOGNO(00007)
+                      "token accepted (Basic password) for user \"%s\": "
+                      "alg=%s kid=%s jti=%s sub=%s unique_id=%s",
+                      authn_jwt_log_item(p, user), authn_jwt_log_item(p, alg),
+                      authn_jwt_log_item(p, kid), authn_jwt_log_item(p, jti),
+                      authn_jwt_log_item(p, sub),
+                      authn_jwt_log_item(p, unique_id(r)));
+    }
+    else if (st == JWT_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AJLOGNO(00002)
+                      "token accepted for user \"%s\": via=%s alg=%s kid=%s "
+                      "jti=%s sub=%s unique_id=%s",
+                      authn_jwt_log_item(p, user), via,
+                      authn_jwt_log_item(p, alg), authn_jwt_log_item(p, kid),
+                      authn_jwt_log_item(p, jti), authn_jwt_log_item(p, sub),
+                      authn_jwt_log_item(p, unique_id(r)));
+    }
+    else {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AJLOGNO(00003)
+                      "token rejected: reason=%s via=%s alg=%s kid=%s jti=%s "
+                      "sub=%s unique_id=%s", jwt_status_name(st), via,
+                      authn_jwt_log_item(p, alg), authn_jwt_log_item(p, kid),
+                      authn_jwt_log_item(p, jti), authn_jwt_log_item(p, sub),
+                      authn_jwt_log_item(p, unique_id(r)));
+    }
+}
+
+/* ---- the decision, shared by Bearer and the Basic provider ---- */
+
+/* The user claim: a non-empty string without control characters, so that
+ * REMOTE_USER can reach logs and headers safely (SECURITY.md E3). */
+static jwt_status_t user_from_claims(const char **user, const jwt_t *jwt,
+                                     const authn_jwt_dir_conf_t *conf)
+{
+    const json_t *v = jwt_claim_get(jwt->claims, conf->rules.user_claim);
+    const char *s;
+
+    if (v == NULL || !json_is_string(v)) {
+        return JWT_ERR_USER_CLAIM;
+    }
+    s = json_string_value(v);
+    if (s == NULL || *s == '\0' || strlen(s) != json_string_length(v)
+        || !is_clean(s)) {
+        return JWT_ERR_USER_CLAIM;
+    }
+    *user = s;
+    return JWT_OK;
+}
+
+jwt_status_t authn_jwt_check_token(request_rec *r,
+                                   const authn_jwt_dir_conf_t *conf,
+                                   const char *token, size_t len,
+                                   const char *basic_user, const char *via)
+{
+    authn_jwt_req_t *rq = req_make(r);
+    jwt_t *jwt = NULL;
+    const char *user = NULL;
+    jwt_status_t st;
+
+    env_clear(r);
+    rq->via = via;
+
+    if (conf->verify_keys == NULL || conf->verify_keys->keys == NULL
+        || conf->verify_keys->keys->nelts == 0) {
+        /* An administrator's mistake, not the client's: said at ERR so it
+         * is seen, and the client gets the same 401 as for a bad token. */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AJLOGNO(00006)
+                      "no AuthJWTVerifyKey applies to %s: every token is "
+                      "refused; add AuthJWTVerifyKey to this location",
+                      ap_escape_logitem(r->pool, r->uri));
+        st = JWT_ERR_NO_KEY;
+    }
+    else {
+        st = jwt_check(&jwt, r->pool, token, len, &conf->rules,
+                       (int64_t)apr_time_sec(r->request_time));
+    }
+    if (st == JWT_OK && jwt == NULL) {
+        st = JWT_ERR_INTERNAL;
+    }
+    if (st == JWT_OK) {
+        st = user_from_claims(&user, jwt, conf);
+    }
+    /* The Basic user name is a label the client chose: it must be empty or
+     * name the same user as the token, never override it. */
+    if (st == JWT_OK && basic_user != NULL && *basic_user != '\0'
+        && strcmp(basic_user, user) != 0) {
+        st = JWT_ERR_USER_MISMATCH;
+    }
+
+    rq->status = st;
+    log_decision(r, st, jwt, user, via);
+    if (st != JWT_OK) {
+        authn_jwt_set_error(r, st);
+        return st;
+    }
+    rq->jwt = jwt;
+    rq->user = user;
+    r->user = (char *)user;
+    env_from_token(r, conf, jwt);
+    return JWT_OK;
+}
+
+/* ---- finding the token ---- */
+
+typedef struct {
+    const char *token;
+    size_t len;
+    int count;              /* tokens seen, over all sources            */
+    jwt_status_t status;    /* JWT_OK or a request-level failure        */
+    const char *via;
+} token_search_t;
+
+static void found(token_search_t *ts, const char *tok, size_t len,
+                  const char *via)
+{
+    if (ts->count++ == 0) {
+        ts->token = tok;
+        ts->len = len;
+        ts->via = via;
+    }
+}
+
+/* RFC 9110 section 5.6.2 tchar, for the auth-scheme. */
+static int is_tchar(int c)
+{
+    return apr_isalnum(c) || (c != 0 && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* RFC 6750 section 2.1 b64token. */
+static int is_b64token_char(int c)
+{
+    return apr_isalnum(c) || (c != 0 && strchr("-._~+/=", c));
+}
+
+/*
+ * Authorization: Bearer SP+ b64token, nothing else (SECURITY.md F2).  The
+ * scheme compares case-insensitively (RFC 9110 section 11.1); any other
+ * scheme is someone else's credential and counts as no token.  Two headers
+ * arrive merged with a comma and fail the b64token check.
+ */
+static void from_header(request_rec *r, token_search_t *ts)
+{
+    const char *h, *c, *start;
+
+    h = apr_table_get(r->headers_in, PROXYREQ_PROXY == r->proxyreq
+                      ? "Proxy-Authorization" : "Authorization");
+    if (h == NULL) {
+        return;
+    }
+    for (c = h; is_tchar((unsigned char)*c); c++) {
+        ;
+    }
+    if (c - h != (ptrdiff_t)strlen(AUTHN_JWT_SCHEME)
+        || ap_cstr_casecmpn(h, AUTHN_JWT_SCHEME, c - h) != 0) {
+        return;
+    }
+    if (*c != ' ') {
+        ts->status = JWT_ERR_BAD_REQUEST;
+        return;
+    }
+    while (*c == ' ') {
+        c++;
+    }
+    for (start = c; is_b64token_char((unsigned char)*c); c++) {
+        ;
+    }
+    if (c == start || *c != '\0') {
+        ts->status = JWT_ERR_BAD_REQUEST;
+        return;
+    }
+    found(ts, start, (size_t)(c - start), "header");
+}
+
+typedef struct {
+    token_search_t *ts;
+    const char *name;
+    size_t name_len;
+    apr_pool_t *p;
+} cookie_search_t;
+
+/* One Cookie header: pairs separated by ';' (RFC 6265 section 4.2.1), and
+ * by ',' where httpd merged several Cookie headers into one. */
+static int cookie_cb(void *baton, const char *key, const char *value)
+{
+    cookie_search_t *cs = baton;
+    const char *c = value;
+
+    (void)key;
+    while (*c) {
+        const char *pair, *end, *eq, *v;
+        size_t vlen;
+
+        while (*c == ' ' || *c == '\t' || *c == ';' || *c == ',') {
+            c++;
+        }
+        pair = c;
+        while (*c && *c != ';' && *c != ',') {
+            c++;
+        }
+        end = c;
+        while (end > pair && (end[-1] == ' ' || end[-1] == '\t')) {
+            end--;
+        }
+        eq = memchr(pair, '=', (size_t)(end - pair));
+        if (eq == NULL || (size_t)(eq - pair) != cs->name_len
+            || memcmp(pair, cs->name, cs->name_len) != 0) {
+            continue;
+        }
+        v = eq + 1;
+        vlen = (size_t)(end - v);
+        if (vlen >= 2 && v[0] == '"' && v[vlen - 1] == '"') {
+            v++;
+            vlen -= 2;
+        }
+        /* An empty cookie is a logged-out client, not a token. */
+        if (vlen > 0) {
+            found(cs->ts, apr_pstrmemdup(cs->p, v, vlen), vlen, "cookie");
+        }
+    }
+    return 1;
+}
+
+static void from_cookie(request_rec *r, token_search_t *ts, const char *name)
+{
+    cookie_search_t cs;
+
+    cs.ts = ts;
+    cs.name = name;
+    cs.name_len = strlen(name);
+    cs.p = r->pool;
+    apr_table_do(cookie_cb, &cs, r->headers_in, "Cookie", NULL);
+}
+
+/* RFC 6750 section 2.3: NAME=VALUE in the query, percent-decoded.  Every
+ * occurrence counts, so a repeated argument is two tokens. */
+static void from_query(request_rec *r, token_search_t *ts, const char *name)
+{
+    size_t nlen = strlen(name);
+    const char *c = r->args;
+
+    while (c != NULL && *c) {
+        const char *end = strchr(c, '&');
+        size_t plen = end ? (size_t)(end - c) : strlen(c);
+
+        if (plen > nlen && c[nlen] == '=' && memcmp(c, name, nlen) == 0
+            && plen > nlen + 1) {
+            char *v = apr_pstrmemdup(r->pool, c + nlen + 1, plen - nlen - 1);
+
+            if (ap_unescape_urlencoded(v) != OK) {
+                ts->status = JWT_ERR_BAD_REQUEST;
+                return;
+            }
+            if (*v != '\0') {
+                found(ts, v, strlen(v), "query");
+            }
+        }
+        c = end ? end + 1 : NULL;
+    }
+}
+
+static void find_token(request_rec *r, const authn_jwt_dir_conf_t *conf,
+                       token_search_t *ts)
+{
+    int i;
+
+    memset(ts, 0, sizeof(*ts));
+    ts->status = JWT_OK;
+    for (i = 0; i < conf->token_from->nelts && ts->status == JWT_OK; i++) {
+        const authn_jwt_source_t *src =
+            &APR_ARRAY_IDX(conf->token_from, i, authn_jwt_source_t);
+
+        switch (src->kind) {
+        case AUTHN_JWT_FROM_HEADER:
+            from_header(r, ts);
+            break;
+        case AUTHN_JWT_FROM_COOKIE:
+            from_cookie(r, ts, src->name);
+            break;
+        case AUTHN_JWT_FROM_QUERY:
+            from_query(r, ts, src->name);
+            break;
+        }
+    }
+    if (ts->status != JWT_OK) {
+        return;
+    }
+    /* RFC 6750 section 2: a client must not use more than one method;
+     * two tokens are ambiguous, not a choice for us to make. */
+    if (ts->count > 1) {
+        ts->status = JWT_ERR_MULTIPLE_TOKENS;
+    }
+    else if (ts->count == 0) {
+        ts->status = JWT_ERR_NO_TOKEN;
+    }
+}
+
+/* ---- hooks ---- */
+
+static int is_bearer(const char *type)
+{
+    return type != NULL && strcasecmp(type, AUTHN_JWT_SCHEME) == 0;
+}
+
+static int authn_jwt_check_authn(request_rec *r)
+{
+    const authn_jwt_dir_conf_t *conf;
+    token_search_t ts;
+    authn_jwt_req_t *rq;
+    jwt_status_t st;
+
+    if (!is_bearer(ap_auth_type(r))) {
+        return DECLINED;
+    }
+    conf = ap_get_module_config(r->per_dir_config, &authn_jwt_module);
+
+    find_token(r, conf, &ts);
+    if (ts.status != JWT_OK) {
+        rq = req_make(r);
+        rq->status = ts.status;
+        env_clear(r);
+        authn_jwt_set_error(r, ts.status);
+        if (ts.status == JWT_ERR_NO_TOKEN) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AJLOGNO(00004)
+                          "no token: reason=%s unique_id=%s",
+                          jwt_status_name(ts.status),
+                          authn_jwt_log_item(r->pool, unique_id(r)));
+        }
+        else {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AJLOGNO(00005)
+                          "request rejected: reason=%s unique_id=%s",
+                          jwt_status_name(ts.status),
+                          authn_jwt_log_item(r->pool, unique_id(r)));
+        }
+        ap_note_auth_failure(r);
+        return jwt_status_info(ts.status)->http_status;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AJLOGNO(00008)
+                  "token found in the %s (%" APR_SIZE_T_FMT " bytes)",
+                  ts.via, ts.len);
+
+    st = authn_jwt_check_token(r, conf, ts.token, ts.len, NULL, ts.via);
+    if (st != JWT_OK) {
+        ap_note_auth_failure(r);
+        return jwt_status_info(st)->http_status;
+    }
+    r->ap_auth_type = (char *)AUTHN_JWT_SCHEME;
+    return OK;
+}
+
+const char *authn_jwt_challenge_header(const request_rec *r)
+{
+    return PROXYREQ_PROXY == r->proxyreq ? "Proxy-Authenticate"
+                                         : "WWW-Authenticate";
+}
+
+/*
+ * An RFC 9110 quoted-string.  The realm arrives from mod_authn_core already
+ * passed through ap_escape_quotes, which keeps backslash pairs as they
+ * are: so a backslash pair is copied, a bare '"' is escaped, a lone
+ * trailing backslash and control bytes are dropped.  The result is a valid
+ * quoted-string for escaped and unescaped input alike.
+ */
+static const char *quoted(apr_pool_t *p, const char *s)
+{
+    char *out = apr_palloc(p, 2 * strlen(s) + 3);
+    char *o = out;
+    const char *c;
+
+    *o++ = '"';
+    for (c = s; *c; c++) {
+        unsigned char u = (unsigned char)*c;
+
+        if (u < 0x20 || u == 0x7f) {
+            continue;
+        }
+        if (u == '\\') {
+            if (c[1] == '\0' || (unsigned char)c[1] < 0x20
+                || (unsigned char)c[1] == 0x7f) {
+                continue;
+            }
+            *o++ = *c++;
+            *o++ = *c;
+            continue;
+        }
+        if (u == '"') {
+            *o++ = '\\';
+        }
+        *o++ = *c;
+    }
+    *o++ = '"';
+    *o = '\0';
+    return out;
+}
+
+const char *authn_jwt_quoted(apr_pool_t *p, const char *s)
+{
+    return quoted(p, s);
+}
+
+/* Append NAME=QUOTED(VALUE) to the challenge: the first parameter after
+ * the scheme and a space, the others after ", " (RFC 9110 11.6.1). */
+static const char *add_param(apr_pool_t *p, const char *hdr,
+                             const char *name, const char *value)
+{
+    const char *sep = strchr(hdr, ' ') == NULL ? " " : ", ";
+
+    return apr_pstrcat(p, hdr, sep, name, "=", quoted(p, value), NULL);
+}
+
+const char *authn_jwt_challenge(request_rec *r,
+                                const authn_jwt_dir_conf_t *conf,
+                                jwt_status_t st, const char *scope)
+{
+    const jwt_status_info_t *info = jwt_status_info(st);
+    const char *realm = ap_auth_name(r);
+    const char *hdr = AUTHN_JWT_SCHEME;
+
+    if (realm != NULL) {
+        hdr = add_param(r->pool, hdr, "realm", realm);
+    }
+    /* RFC 6750 section 3: no error code when the request had no token;
+     * error_description only for a token that was refused (3.1). */
+    if (st != JWT_OK && info->error != NULL) {
+        hdr = add_param(r->pool, hdr, "error", info->error);
+        if (st == JWT_ERR_INSUFFICIENT_SCOPE) {
+            if (scope != NULL) {
+                hdr = add_param(r->pool, hdr, "scope", scope);
+            }
+        }
+        else if (st != JWT_ERR_BAD_REQUEST
+                 && st != JWT_ERR_MULTIPLE_TOKENS) {
+            hdr = add_param(r->pool, hdr, "error_description",
+                            info->description);
+        }
+    }
+    if (conf != NULL && conf->resource_metadata != NULL) {
+        hdr = add_param(r->pool, hdr, "resource_metadata",
+                        conf->resource_metadata);
+    }
+    return hdr;
+}
+
+/*
+ * ap_note_auth_failure() for AuthType Bearer: after our own rejection (the
+ * status recorded by check_authn), or after mod_authz_core refused an
+ * authenticated user with 401, where a failed Require jwt-scope left the
+ * scopes it wanted in the notes.
+ */
+static int authn_jwt_note_auth_failure(request_rec *r, const char *type)
+{
+    const authn_jwt_dir_conf_t *conf;
+    const authn_jwt_req_t *rq;
+    const char *scope;
+    jwt_status_t st;
+
+    if (!is_bearer(type)) {
+        return DECLINED;
+    }
+    conf = ap_get_module_config(r->per_dir_config, &authn_jwt_module);
+    rq = authn_jwt_req_find(r);
+    scope = apr_table_get(r->notes, AUTHN_JWT_NOTE_SCOPE);
+    st = rq != NULL ? rq->status : JWT_ERR_NO_TOKEN;
+    if (st == JWT_OK && scope != NULL) {
+        st = JWT_ERR_INSUFFICIENT_SCOPE;
+        scope = *scope ? scope : NULL;
+    }
+    apr_table_setn(r->err_headers_out, authn_jwt_challenge_header(r),
+                   authn_jwt_challenge(r, conf, st, scope));
+    return OK;
+}
+
+/* Core diagnostics (key loading) go to the error log; at start-up before
+ * the logs are open BATON is NULL and httpd writes them to stderr. */
+static void authn_jwt_jose_log(int level, const char *msg, void *baton)
+{
+    server_rec *s = baton;
+
+    if (level < APLOG_EMERG) {
+        level = APLOG_EMERG;
+    }
+    if (level > APLOG_DEBUG) {
+        level = APLOG_DEBUG;
+    }
+    ap_log_error(APLOG_MARK, level, 0, s, AJLOGNO(00001) "%s", msg);
+}
+
+static int authn_jwt_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                                apr_pool_t *ptemp)
+{
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
+    /* Keys load while the configuration is read, before post_config. */
+    jose_log_set(authn_jwt_jose_log, NULL);
+    return OK;
+}
+
+static int authn_jwt_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                                 apr_pool_t *ptemp, server_rec *s)
+{
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
+    jose_log_set(authn_jwt_jose_log, s);
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, AJLOGNO(00015)
+                 "mod_authn_jwt initialised");
+    return OK;
+}
+
+static void authn_jwt_register_hooks(apr_pool_t *p)
+{
+    ap_hook_pre_config(authn_jwt_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(authn_jwt_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_authn(authn_jwt_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
+                        AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_note_auth_failure(authn_jwt_note_auth_failure, NULL, NULL,
+                              APR_HOOK_MIDDLE);
+    authn_jwt_register_authz(p);
+    authn_jwt_register_handlers(p);
+}
+
+module AP_MODULE_DECLARE_DATA authn_jwt_module = {
+    STANDARD20_MODULE_STUFF,
+    authn_jwt_create_dir_conf,
+    authn_jwt_merge_dir_conf,
+    NULL,
+    NULL,
+    authn_jwt_cmds,
+    authn_jwt_register_hooks,
+    AP_MODULE_FLAG_NONE
+};

@@ -1,0 +1,281 @@
+/* Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License.  You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+
+/*
+ * mod_authn_jwt.h: private header shared by the httpd glue files
+ * (mod_authn_jwt.c, mod_authn_jwt_config.c, mod_authn_jwt_authz.c and
+ * mod_authn_jwt_handlers.c).  It is not installed and not part of the
+ * core API in include/.
+ *
+ * It holds the per-directory configuration record, the per-request record
+ * that carries a verified token from authentication to authorization
+ * (RFC 6750 section 2 and 3), the few functions the glue files share, and
+ * the list of log tags.
+ *
+ * Symbols shared between glue files carry the authn_jwt_ prefix and hidden
+ * visibility; the shared object exports authn_jwt_module only.
+ */
+
+#ifndef MOD_AUTHN_JWT_H
+#define MOD_AUTHN_JWT_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "ap_expr.h"
+#include "mod_auth.h"
+
+#include "apr_tables.h"
+
+#include "jose_alg.h"
+#include "jwt.h"
+#include "jwk.h"
+#include "jwt_status.h"
+
+#if defined(__GNUC__)
+#define AUTHN_JWT_PRIVATE __attribute__((visibility("hidden")))
+#else
+#define AUTHN_JWT_PRIVATE
+#endif
+
+/*
+ * Log tags.  httpd reserves "AH" and APLOGNO() only builds AH tags, so this
+ * module writes its own: AJLOGNO(00001) gives "AJ00001: ".  One tag per call
+ * site, never reused, never renumbered; tests declare expected lines by tag.
+ *
+ *   AJ00001  jose core diagnostic forwarded at start-up (any level)
+ *   AJ00002  Bearer: token accepted (INFO)
+ *   AJ00003  token rejected, with reason (INFO)
+ *   AJ00004  Bearer: no token in the request (INFO)
+ *   AJ00005  Bearer: request-level rejection, 400/401 (INFO)
+ *   AJ00006  no AuthJWTVerifyKey for this location (ERR, misconfiguration)
+ *   AJ00007  Basic provider: token accepted (INFO)
+ *   AJ00008  Bearer: token source found (DEBUG)
+ *   AJ00009  Require jwt-scope: insufficient scope (INFO)
+ *   AJ00010  Require jwt-claim: requirement not met (INFO)
+ *   AJ00011  Require jwt-*: request not authenticated by this module (DEBUG)
+ *   AJ00012  Basic provider: password is not a token, next provider (DEBUG)
+ *   AJ00013  Require jwt-scope: granted (DEBUG)
+ *   AJ00014  Require jwt-claim: granted (DEBUG)
+ *   AJ00015  module initialised, post_config (DEBUG)
+ *   AJ00016  jwt-issuer: token issued (INFO)
+ *   AJ00017  jwt-issuer: no authenticated user, location lacks auth (ERR)
+ *   AJ00018  jwt-issuer: no AuthJWTSignKey for this location (ERR)
+ *   AJ00019  jwt-issuer: scope asked for is not allowed (INFO)
+ *   AJ00020  jwt-issuer: malformed request parameters (INFO)
+ *   AJ00021  jwt-issuer: AuthJWTScope evaluation failed (ERR)
+ *   AJ00022  jwt-issuer: claim value is the presented credential (ERR)
+ *   AJ00023  jwt-issuer: signing or encryption failed (ERR)
+ *   AJ00024  jwt-issuer: dropped an allowed scope that is no scope-token
+ *            (INFO)
+ *   AJ00025  ApiKey: key accepted (INFO)
+ *   AJ00026  ApiKey: no key in the request (INFO)
+ *   AJ00027  ApiKey: malformed key (INFO)
+ *   AJ00028  ApiKey: key refused by the providers (INFO)
+ *   AJ00029  ApiKey: provider error (ERR)
+ *   AJ00030  ApiKey: authn provider not available (ERR)
+ *   AJ00031  jwt-jwks: a key could not be exported (ERR)
+ *   AJ00032  jwt-issuer: request body too large (INFO)
+ *   AJ00033  jwt-issuer: AuthJWTClaim evaluation failed (ERR)
+ *   AJ00034  jwt-issuer: AuthJWTClaim value is not valid UTF-8 (ERR)
+ */
+#define AJLOGNO(n) "AJ" #n ": "
+
+/* Longest value of a claim, kid or id we copy into a log line. */
+#define AUTHN_JWT_LOG_ITEM_MAX 64
+
+/* The request notes and environment names the glue writes. */
+#define AUTHN_JWT_ENV_ERROR     "JWT_ERROR"
+#define AUTHN_JWT_ENV_CLAIM     "JWT_CLAIM_"
+/* r->notes: a Require jwt-* line refused a valid token: the scopes of a
+ * failed Require jwt-scope, "" for Require jwt-claim (challenge). */
+#define AUTHN_JWT_NOTE_SCOPE    "authn_jwt_insufficient_scope"
+/* r->notes: the 403 challenge was put in err_headers_out early. */
+#define AUTHN_JWT_NOTE_SCOPE_HDR "authn_jwt_scope_challenge"
+
+/* The auth scheme of RFC 6750, also r->ap_auth_type after acceptance. */
+#define AUTHN_JWT_SCHEME        "Bearer"
+/* AuthType ApiKey: the scheme of its challenge and r->ap_auth_type.  No
+ * standard defines it; the challenge only tells the client which realm
+ * wants a key. */
+#define AUTHN_JWT_APIKEY_SCHEME "ApiKey"
+#define AUTHN_JWT_APIKEY_HEADER "X-API-Key"
+#define AUTHN_JWT_DEFAULT_LIFETIME 900
+
+extern module AP_MODULE_DECLARE_DATA authn_jwt_module;
+
+/* ---- configuration (mod_authn_jwt_config.c) ---- */
+
+typedef enum {
+    AUTHN_JWT_FROM_HEADER = 1,  /* Authorization: Bearer (RFC 6750 2.1)  */
+    AUTHN_JWT_FROM_COOKIE,      /* a named cookie                        */
+    AUTHN_JWT_FROM_QUERY        /* a named query argument (RFC 6750 2.3) */
+} authn_jwt_from_t;
+
+typedef struct {
+    authn_jwt_from_t kind;
+    const char *name;           /* cookie or query argument name         */
+} authn_jwt_source_t;
+
+/* AuthJWTSignKey / AuthJWTEncryptKey: one key, loaded at start-up, and
+ * what it is used with.  Read-only after start-up. */
+typedef struct {
+    const jwk_t *key;
+    const jose_alg_info_t *alg;     /* JWS alg, or JWE key management     */
+    const jose_enc_info_t *enc;     /* JWE content encryption; NULL: sign */
+    const char *kid;                /* signing: the header kid            */
+} authn_jwt_issue_key_t;
+
+/* One argument of AuthJWTScope, or one AuthJWTClaim.  A literal argument
+ * (no '%' and no '\\') is kept as text and never evaluated: AuthJWTScope
+ * literals are split into one entry per scope at start-up. */
+typedef struct {
+    const char *name;               /* AuthJWTClaim NAME; NULL for scopes */
+    const char *text;               /* literal value or expression source */
+    ap_expr_info_t *expr;           /* NULL when literal                  */
+} authn_jwt_expr_t;
+
+/* AuthJWTApiKeyProvider: a provider found at start-up. */
+typedef struct {
+    const char *name;
+    const authn_provider *provider;
+} authn_jwt_provider_t;
+
+/*
+ * One record per directory scope, in mod_auth_basic's shape: each field has
+ * a _set flag, defaults are the secure ones, merge takes the child's value
+ * when set.  The validation rules of the core are stored directly in
+ * RULES so the request path reads them and never rebuilds them; the key
+ * sets are only ever written at start-up and are read-only afterwards
+ * (thread safety under the event and worker MPMs).
+ */
+typedef struct {
+    /* Validating (SPEC "Validating").  rules.verify_keys and
+     * rules.decrypt_keys always point at the two sets below. */
+    jwt_rules_t rules;
+    jwk_set_t *verify_keys;         /* AuthJWTVerifyKey; NULL: none       */
+    jwk_set_t *decrypt_keys;        /* AuthJWTDecryptKey; NULL: no JWE    */
+    apr_array_header_t *token_from; /* of authn_jwt_source_t              */
+    const char *scope_claim;        /* NULL: "scope", then "scp"          */
+    const char *resource_metadata;  /* RFC 9728 URL for the challenge     */
+
+    unsigned verify_keys_set:1;
+    unsigned decrypt_keys_set:1;
+    unsigned require_encryption_set:1;
+    unsigned issuers_set:1;
+    unsigned audiences_set:1;
+    unsigned leeway_set:1;
+    unsigned max_ttl_set:1;
+    unsigned required_set:1;
+    unsigned types_set:1;
+    unsigned token_from_set:1;
+    unsigned user_claim_set:1;
+    unsigned scope_claim_set:1;
+    unsigned max_size_set:1;
+    unsigned resource_metadata_set:1;
+
+    /* Issuing, API keys, JWKS and RFC 9728 metadata
+     * (mod_authn_jwt_handlers.c). */
+    authn_jwt_issue_key_t *sign_key;    /* AuthJWTSignKey; NULL: none     */
+    authn_jwt_issue_key_t *encrypt_key; /* AuthJWTEncryptKey; NULL: JWS   */
+    apr_int64_t lifetime;               /* AuthJWTLifetime, seconds       */
+    apr_array_header_t *scopes;         /* AuthJWTScope: authn_jwt_expr_t */
+    apr_array_header_t *claims;         /* AuthJWTClaim: authn_jwt_expr_t */
+    const char *apikey_header;          /* AuthJWTApiKeyHeader            */
+    apr_array_header_t *apikey_providers; /* authn_jwt_provider_t; NULL:
+                                         * "file", looked up per request  */
+    const char *resource;               /* AuthJWTResource (RFC 9728)     */
+
+    unsigned sign_key_set:1;
+    unsigned encrypt_key_set:1;
+    unsigned lifetime_set:1;
+    unsigned scopes_set:1;
+    unsigned claims_set:1;
+    unsigned apikey_header_set:1;
+    unsigned apikey_providers_set:1;
+    unsigned resource_set:1;
+} authn_jwt_dir_conf_t;
+
+AUTHN_JWT_PRIVATE extern const command_rec authn_jwt_cmds[];
+AUTHN_JWT_PRIVATE void *authn_jwt_create_dir_conf(apr_pool_t *p, char *dir);
+AUTHN_JWT_PRIVATE void *authn_jwt_merge_dir_conf(apr_pool_t *p, void *basev,
+                                                 void *addv);
+
+/* ---- per request (mod_authn_jwt.c) ---- */
+
+/*
+ * Kept in request_config of the request that checked the token.  Lookups
+ * walk r, then its main request (subrequests) and each one's prev
+ * (internal redirects), so authorization, jwt_claim() and subrequests see
+ * the token that authenticated the request.
+ */
+typedef struct {
+    jwt_t *jwt;                 /* accepted token; NULL when rejected     */
+    const char *user;           /* the user claim that became r->user     */
+    jwt_status_t status;        /* the decision                           */
+    const char *via;            /* header, cookie, query or basic         */
+} authn_jwt_req_t;
+
+/* The record that decided this request, or NULL. */
+AUTHN_JWT_PRIVATE authn_jwt_req_t *authn_jwt_req_find(const request_rec *r);
+
+/* The verified claims when THIS module authenticated r->user, else NULL. */
+AUTHN_JWT_PRIVATE const jwt_t *authn_jwt_authenticated(const request_rec *r);
+
+/*
+ * Check TOKEN[0..LEN) against CONF for R: parse, verify, validate with the
+ * request time as the clock, then the user claim (a non-empty string with no
+ * control characters) and, when BASIC_USER is non-empty, that it equals the
+ * user claim.  On JWT_OK sets r->user and the JWT_* environment; on failure
+ * sets JWT_ERROR.  Either way records the decision and logs one INFO line.
+ * VIA names the token source for the log.
+ */
+AUTHN_JWT_PRIVATE jwt_status_t authn_jwt_check_token(request_rec *r,
+    const authn_jwt_dir_conf_t *conf, const char *token, size_t len,
+    const char *basic_user, const char *via);
+
+/* Set JWT_ERROR (environment and notes) to the status' short name. */
+AUTHN_JWT_PRIVATE void authn_jwt_set_error(request_rec *r, jwt_status_t st);
+
+/*
+ * The WWW-Authenticate value of RFC 6750 section 3 for status ST: realm
+ * from AuthName, error and error_description from the status table, SCOPE
+ * (may be NULL) for insufficient_scope, resource_metadata (RFC 9728
+ * section 5.1) when configured.  Every quoted value is escaped.
+ */
+AUTHN_JWT_PRIVATE const char *authn_jwt_challenge(request_rec *r,
+    const authn_jwt_dir_conf_t *conf, jwt_status_t st, const char *scope);
+
+/* The response header that carries the challenge for R (proxy or not). */
+AUTHN_JWT_PRIVATE const char *authn_jwt_challenge_header(const request_rec *r);
+
+/* A short, escaped, truncated copy of S for a log line ("-" for NULL). */
+AUTHN_JWT_PRIVATE const char *authn_jwt_log_item(apr_pool_t *p,
+                                                 const char *s);
+
+/* S as an RFC 9110 quoted-string (for challenge parameters). */
+AUTHN_JWT_PRIVATE const char *authn_jwt_quoted(apr_pool_t *p,
+                                               const char *s);
+
+/* The request's UNIQUE_ID (mod_unique_id), or NULL. */
+AUTHN_JWT_PRIVATE const char *authn_jwt_unique_id(const request_rec *r);
+
+/* ---- authorization and the Basic provider (mod_authn_jwt_authz.c) ---- */
+
+AUTHN_JWT_PRIVATE void authn_jwt_register_authz(apr_pool_t *p);
+
+/* ---- jwt-issuer, AuthType ApiKey, jwt-jwks, jwt-resource-metadata
+ * (mod_authn_jwt_handlers.c) ---- */
+
+AUTHN_JWT_PRIVATE void authn_jwt_register_handlers(apr_pool_t *p);
+
+/* 1 when S is an RFC 6749 section 3.3 scope-token (NQCHAR+). */
+AUTHN_JWT_PRIVATE int authn_jwt_is_scope_token(const char *s, size_t len);
+
+#endif /* MOD_AUTHN_JWT_H */

@@ -1,0 +1,405 @@
+/* Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License.  You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+
+/*
+ * mod_authn_jwt_authz.c: what a verified token is used for after
+ * authentication, in mod_authz_user's shape.
+ *
+ *   Require jwt-scope S [S..]           every scope present (RFC 6749 3.3,
+ *                                       exact, case-sensitive; E4)
+ *   Require jwt-claim NAME=VALUE [..]   every pair matches (dotted paths)
+ *   jwt_claim('path')                   ap_expr string function
+ *   AuthBasicProvider jwt               the token as the Basic password
+ *
+ * Require lines are parsed and checked at start-up; the check only
+ * evaluates.  A request this module did not authenticate never satisfies a
+ * jwt-* provider: before authentication the answer is AUTHZ_DENIED_NO_USER
+ * (authentication then runs), after another module's authentication it is
+ * AUTHZ_DENIED.  A valid token refused by a jwt-scope or jwt-claim line
+ * gets the RFC 6750 section 3.1 insufficient_scope challenge (with scope=
+ * listing the scopes asked for, for jwt-scope).
+ */
+
+#include <string.h>
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_request.h"
+#include "ap_expr.h"
+#include "ap_provider.h"
+#include "mod_auth.h"
+
+#include "apr_strings.h"
+
+#include "jws.h"
+#include "jwt.h"
+#include "jwt_status.h"
+#include "mod_authn_jwt.h"
+
+APLOG_USE_MODULE(authn_jwt);
+
+/* ---- Require jwt-scope ---- */
+
+typedef struct {
+    apr_array_header_t *scopes;     /* const char *                     */
+    const char *text;               /* the scopes joined by one space   */
+} scope_req_t;
+
+/* RFC 6749 section 3.3 scope-token: %x21 / %x23-5B / %x5D-7E.  This also
+ * keeps the scope= challenge parameter free of quotes and backslashes. */
+static int is_scope_token(const char *s)
+{
+    if (*s == '\0') {
+        return 0;
+    }
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (c < 0x21 || c > 0x7e || c == '"' || c == '\\') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static const char *scope_parse(cmd_parms *cmd, const char *line,
+                               const void **parsed)
+{
+    scope_req_t *req = apr_pcalloc(cmd->pool, sizeof(*req));
+    const char *w;
+
+    req->scopes = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    while (*(w = ap_getword_conf(cmd->pool, &line)) != '\0') {
+        if (!is_scope_token(w)) {
+            return apr_psprintf(cmd->pool, "Require jwt-scope: '%s' is not a "
+                                "scope (printable ASCII without spaces, "
+                                "quotes or backslashes, RFC 6749 3.3)",
+                                ap_escape_logitem(cmd->temp_pool, w));
+        }
+        APR_ARRAY_PUSH(req->scopes, const char *) = w;
+    }
+    if (req->scopes->nelts == 0) {
+        return "Require jwt-scope needs at least one scope";
+    }
+    req->text = apr_array_pstrcat(cmd->pool, req->scopes, ' ');
+    *parsed = req;
+    return NULL;
+}
+
+/* Request not ours: before authentication ask for it, after someone else's
+ * refuse (SPEC: requests not authenticated by this module never satisfy a
+ * jwt-* provider). */
+static authz_status not_ours(request_rec *r, const char *provider)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AJLOGNO(00011)
+                  "Require %s: request not authenticated by a token%s",
+                  provider, r->user ? "" : " (yet)");
+    return r->user ? AUTHZ_DENIED : AUTHZ_DENIED_NO_USER;
+}
+
+static const char *req_user(const request_rec *r)
+{
+    return r->user ? r->user : "";
+}
+
+/*
+ * RFC 6750 section 3.1: a valid token without the privileges asked for is
+ * insufficient_scope (SCOPE lists the scopes wanted; NULL for a claim
+ * requirement).  With AuthzSendForbiddenOnFailure On mod_authz_core answers
+ * 403 without calling note_auth_failure, so the challenge is put in place
+ * now; err_headers_out also survives a local ErrorDocument.  If another
+ * Require line still grants the request, the fixups hook takes it out
+ * again.  With the default (Off) note_auth_failure rebuilds the 401
+ * challenge from the notes.
+ */
+static void insufficient(request_rec *r, const authn_jwt_dir_conf_t *conf,
+                         const char *scope)
+{
+    const char *had = apr_table_get(r->notes, AUTHN_JWT_NOTE_SCOPE);
+
+    /* In <RequireAny>, a claim line after a failed scope line keeps the
+     * more useful challenge, the one that says which scopes to ask for. */
+    if (scope == NULL && had != NULL && *had != '\0') {
+        return;
+    }
+    authn_jwt_set_error(r, JWT_ERR_INSUFFICIENT_SCOPE);
+    apr_table_setn(r->notes, AUTHN_JWT_NOTE_SCOPE, scope ? scope : "");
+    apr_table_setn(r->err_headers_out, authn_jwt_challenge_header(r),
+                   authn_jwt_challenge(r, conf, JWT_ERR_INSUFFICIENT_SCOPE,
+                                       scope));
+    apr_table_setn(r->notes, AUTHN_JWT_NOTE_SCOPE_HDR, "1");
+}
+
+static authz_status scope_check(request_rec *r, const char *line,
+                                const void *parsed)
+{
+    const scope_req_t *req = parsed;
+    const authn_jwt_dir_conf_t *conf;
+    const jwt_t *jwt = authn_jwt_authenticated(r);
+    apr_array_header_t *have;
+
+    (void)line;
+    if (jwt == NULL) {
+        return not_ours(r, "jwt-scope");
+    }
+    conf = ap_get_module_config(r->per_dir_config, &authn_jwt_module);
+    have = jwt_scopes(r->pool, jwt->claims, conf->scope_claim);
+    if (have != NULL && jwt_scopes_include(have, req->scopes)) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AJLOGNO(00013)
+                      "Require jwt-scope %s: granted",
+                      ap_escape_logitem(r->pool, req->text));
+        return AUTHZ_GRANTED;
+    }
+
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AJLOGNO(00009)
+                  "token rejected: reason=%s user=\"%s\" required=\"%s\" "
+                  "jti=%s unique_id=%s",
+                  jwt_status_name(JWT_ERR_INSUFFICIENT_SCOPE),
+                  authn_jwt_log_item(r->pool, req_user(r)),
+                  authn_jwt_log_item(r->pool, req->text),
+                  authn_jwt_log_item(r->pool, jwt->jti),
+                  authn_jwt_log_item(r->pool,
+                                     apr_table_get(r->subprocess_env,
+                                                   "UNIQUE_ID")));
+    insufficient(r, conf, req->text);
+    return AUTHZ_DENIED;
+}
+
+/* The request went through after all (<RequireAny>): no challenge and no
+ * JWT_ERROR on a response that is not an error. */
+static int authn_jwt_fixups(request_rec *r)
+{
+    if (apr_table_get(r->notes, AUTHN_JWT_NOTE_SCOPE_HDR) != NULL) {
+        apr_table_unset(r->err_headers_out, authn_jwt_challenge_header(r));
+        apr_table_unset(r->notes, AUTHN_JWT_NOTE_SCOPE_HDR);
+        apr_table_unset(r->notes, AUTHN_JWT_NOTE_SCOPE);
+        apr_table_unset(r->notes, AUTHN_JWT_ENV_ERROR);
+        apr_table_unset(r->subprocess_env, AUTHN_JWT_ENV_ERROR);
+    }
+    return DECLINED;
+}
+
+/* ---- Require jwt-claim ---- */
+
+typedef struct {
+    const char *name;               /* dotted path                      */
+    const char *value;              /* exact bytes                      */
+} claim_pair_t;
+
+static const char *claim_parse(cmd_parms *cmd, const char *line,
+                               const void **parsed)
+{
+    apr_array_header_t *pairs = apr_array_make(cmd->pool, 2,
+                                               sizeof(claim_pair_t));
+    const char *w;
+
+    while (*(w = ap_getword_conf(cmd->pool, &line)) != '\0') {
+        const char *eq = strchr(w, '=');
+        claim_pair_t *pair;
+        const char *c;
+        int depth = 1;
+
+        if (eq == NULL || eq == w) {
+            return apr_psprintf(cmd->pool, "Require jwt-claim: '%s' is not "
+                                "NAME=VALUE (NAME may be a dotted path, e.g. "
+                                "realm_access.roles=admin)",
+                                ap_escape_logitem(cmd->temp_pool, w));
+        }
+        pair = &APR_ARRAY_PUSH(pairs, claim_pair_t);
+        pair->name = apr_pstrmemdup(cmd->pool, w, (apr_size_t)(eq - w));
+        pair->value = eq + 1;
+        for (c = pair->name; *c; c++) {
+            depth += *c == '.';
+        }
+        if (depth > JWT_MAX_CLAIM_DEPTH) {
+            return apr_psprintf(cmd->pool, "Require jwt-claim: the path "
+                                "'%s' is deeper than %d levels",
+                                ap_escape_logitem(cmd->temp_pool,
+                                                  pair->name),
+                                JWT_MAX_CLAIM_DEPTH);
+        }
+    }
+    if (pairs->nelts == 0) {
+        return "Require jwt-claim needs at least one NAME=VALUE";
+    }
+    *parsed = pairs;
+    return NULL;
+}
+
+static authz_status claim_check(request_rec *r, const char *line,
+                                const void *parsed)
+{
+    const apr_array_header_t *pairs = parsed;
+    const jwt_t *jwt = authn_jwt_authenticated(r);
+    int i;
+
+    (void)line;
+    if (jwt == NULL) {
+        return not_ours(r, "jwt-claim");
+    }
+    for (i = 0; i < pairs->nelts; i++) {
+        const claim_pair_t *pair = &APR_ARRAY_IDX(pairs, i, claim_pair_t);
+        const json_t *v = jwt_claim_get(jwt->claims, pair->name);
+
+        if (v == NULL || !jwt_claim_matches(v, pair->value)) {
+            insufficient(r, ap_get_module_config(r->per_dir_config,
+                                                 &authn_jwt_module), NULL);
+            /* The claim's name only: its value may be personal data. */
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AJLOGNO(00010)
+                          "Require jwt-claim: claim \"%s\" does not match "
+                          "for user \"%s\": jti=%s unique_id=%s",
+                          authn_jwt_log_item(r->pool, pair->name),
+                          authn_jwt_log_item(r->pool, req_user(r)),
+                          authn_jwt_log_item(r->pool, jwt->jti),
+                          authn_jwt_log_item(r->pool,
+                                             apr_table_get(r->subprocess_env,
+                                                           "UNIQUE_ID")));
+            return AUTHZ_DENIED;
+        }
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AJLOGNO(00014)
+                  "Require jwt-claim: granted");
+    return AUTHZ_GRANTED;
+}
+
+/* ---- jwt_claim() for ap_expr ---- */
+
+static const char *jwt_claim_func(ap_expr_eval_ctx_t *ctx, const void *data,
+                                  const char *arg)
+{
+    const jwt_t *jwt;
+    const json_t *v;
+    const char *text;
+
+    (void)data;
+    if (ctx->r == NULL || arg == NULL || *arg == '\0') {
+        return "";
+    }
+    jwt = authn_jwt_authenticated(ctx->r);
+    if (jwt == NULL) {
+        return "";
+    }
+    v = jwt_claim_get(jwt->claims, arg);
+    if (v == NULL) {
+        return "";
+    }
+    text = jwt_claim_text(ctx->p, v);
+    return text ? text : "";
+}
+
+/*
+ * mod_authz_core decides whether a "Require expr" needs an authenticated
+ * user by watching its parse for the REMOTE_USER variable; it records that
+ * in a record it keeps in the parse's temporary pool under this key (httpd
+ * 2.4 modules/aaa/mod_authz_core.c).  jwt_claim() needs an authenticated
+ * user just as much: without this, "Require expr jwt_claim('x') == 'y'"
+ * would be evaluated before authentication, be false and answer 403
+ * without ever looking at the token.  The record's expr member is only
+ * set once its parse has finished, so a NULL expr means we are inside
+ * that Require expr right now, and a leftover record of an earlier Require
+ * line is never touched.  Writing "%{REMOTE_USER}" into the expression
+ * has the same effect where this record does not exist.
+ */
+#define AUTHZ_CORE_EXPR_NOTE "Require_expr_info"
+
+typedef struct {
+    ap_expr_info_t *expr;
+    int want_user;
+} authz_core_expr_info_t;
+
+static void require_expr_wants_user(apr_pool_t *ptemp)
+{
+    void *data = NULL;
+
+    if (ptemp == NULL
+        || apr_pool_userdata_get(&data, AUTHZ_CORE_EXPR_NOTE, ptemp)
+           != APR_SUCCESS || data == NULL) {
+        return;
+    }
+    if (((authz_core_expr_info_t *)data)->expr == NULL) {
+        ((authz_core_expr_info_t *)data)->want_user = 1;
+    }
+}
+
+static int authn_jwt_expr_lookup(ap_expr_lookup_parms *parms)
+{
+    if (parms->type != AP_EXPR_FUNC_STRING
+        || strcasecmp(parms->name, "jwt_claim") != 0) {
+        return DECLINED;
+    }
+    *parms->func = (const void *)jwt_claim_func;
+    *parms->data = NULL;
+    require_expr_wants_user(parms->ptemp);
+    return OK;
+}
+
+/* ---- AuthBasicProvider jwt ---- */
+
+/*
+ * For clients that speak only Basic (git, WebDAV, curl -u): the password is
+ * the token, checked exactly as a Bearer token with this directory's
+ * directives.  The user name must be empty or equal the user claim.  A
+ * password that is not shaped like a compact JWS/JWE (2 or 4 dots) is not
+ * ours: AUTH_USER_NOT_FOUND lets "AuthBasicProvider jwt file" try the next
+ * provider.
+ */
+static authn_status basic_check_password(request_rec *r, const char *user,
+                                         const char *password)
+{
+    const authn_jwt_dir_conf_t *conf =
+        ap_get_module_config(r->per_dir_config, &authn_jwt_module);
+    size_t len = password ? strlen(password) : 0;
+    int dots = len ? jose_count_dots(password, len) : 0;
+    jwt_status_t st;
+
+    if (dots != 2 && dots != 4) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AJLOGNO(00012)
+                      "Basic password is not a token; next provider");
+        return AUTH_USER_NOT_FOUND;
+    }
+    st = authn_jwt_check_token(r, conf, password, len, user, "basic");
+    return st == JWT_OK ? AUTH_GRANTED : AUTH_DENIED;
+}
+
+static const authn_provider authn_jwt_basic_provider = {
+    basic_check_password,
+    NULL        /* no realm hash: a token is not a Digest password */
+};
+
+static const authz_provider authz_jwt_scope_provider = {
+    scope_check,
+    scope_parse
+};
+
+static const authz_provider authz_jwt_claim_provider = {
+    claim_check,
+    claim_parse
+};
+
+void authn_jwt_register_authz(apr_pool_t *p)
+{
+    ap_register_auth_provider(p, AUTHN_PROVIDER_GROUP, "jwt",
+                              AUTHN_PROVIDER_VERSION,
+                              &authn_jwt_basic_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "jwt-scope",
+                              AUTHZ_PROVIDER_VERSION,
+                              &authz_jwt_scope_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "jwt-claim",
+                              AUTHZ_PROVIDER_VERSION,
+                              &authz_jwt_claim_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_expr_lookup(authn_jwt_expr_lookup, NULL, NULL, APR_HOOK_MIDDLE);
+    /* First, so later fixups (mod_env, mod_headers) see the cleaned
+     * environment. */
+    ap_hook_fixups(authn_jwt_fixups, NULL, NULL, APR_HOOK_REALLY_FIRST);
+}
