@@ -1,0 +1,844 @@
+/* Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License.  You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+
+/*
+ * check_core.c: unit tests of the small shared pieces of the core.
+ *
+ * - jose_b64.c: strict base64url (RFC 7515 section 2 and appendix C;
+ *   SECURITY.md F1): one alphabet, no padding, no whitespace, no length
+ *   that is 1 modulo 4, zero unused bits, every byte value tried in every
+ *   position; results compared with the independent codec of testutil.c.
+ * - jose_alg.c: the algorithm table (RFC 7518 sections 3-5, RFC 8037):
+ *   names compared byte for byte (RFC 7515 4.1.1), "none" in no spelling,
+ *   every SPEC algorithm present with the right key type and lengths.
+ * - jwt_status.c: every status has a unique short name, a fixed
+ *   description, an RFC 6750 section 3.1 error code and an HTTP status.
+ * - jose_util.c: strict JSON (SECURITY.md D2, D4, E5, F5): duplicate
+ *   members at any depth, non-objects, trailing garbage, NUL refused.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/obj_mac.h>
+#include "testutil.h"
+#include "jose_b64.h"
+#include "jose_util.h"
+
+static const char b64url_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* jose_b64url_decode on an exact-length malloc copy (ASan sees overreads). */
+static jwt_status_t dec(const char *in, size_t len, unsigned char **out,
+                        size_t *outlen)
+{
+    char *buf = malloc(len > 0 ? len : 1);
+    jwt_status_t st;
+
+    ck_assert_ptr_nonnull(buf);
+    memcpy(buf, in, len);
+    *out = NULL;
+    *outlen = (size_t)-1;
+    st = jose_b64url_decode(out, outlen, tu_pool, buf, len);
+    free(buf);
+    return st;
+}
+
+static jwt_status_t decs(const char *in)
+{
+    unsigned char *out;
+    size_t n;
+
+    return dec(in, strlen(in), &out, &n);
+}
+
+/* --------------------------------------------------------- base64url -- */
+
+START_TEST(b64_known_values)
+{
+    /* RFC 7515 appendix C */
+    static const unsigned char c[] = { 3, 236, 255, 224, 193 };
+    unsigned char *out;
+    size_t n;
+
+    ck_assert_str_eq(jose_b64url_encode(tu_pool, c, sizeof(c)), "A-z_4ME");
+    ck_assert_status(dec("A-z_4ME", 7, &out, &n), JWT_OK);
+    ck_assert_uint_eq(n, sizeof(c));
+    ck_assert_mem_eq(out, c, sizeof(c));
+
+    ck_assert_status(dec("", 0, &out, &n), JWT_OK);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_nonnull(out);
+    ck_assert_str_eq(jose_b64url_encode(tu_pool, (const unsigned char *)"",
+                                        0), "");
+
+    ck_assert_status(dec("Zg", 2, &out, &n), JWT_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq((char *)out, "f");
+    ck_assert_status(dec("Zm8", 3, &out, &n), JWT_OK);
+    ck_assert_str_eq((char *)out, "fo");
+    ck_assert_status(dec("Zm9v", 4, &out, &n), JWT_OK);
+    ck_assert_str_eq((char *)out, "foo");
+    ck_assert_uint_eq(n, 3);
+    /* "-_8" is the URL alphabet for 0xfb 0xff */
+    ck_assert_status(dec("-_8", 3, &out, &n), JWT_OK);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(out[0], 0xfb);
+    ck_assert_uint_eq(out[1], 0xff);
+}
+END_TEST
+
+START_TEST(b64_decode_reads_only_len)
+{
+    unsigned char *out;
+    size_t n;
+
+    /* the input is not NUL-terminated at LEN: only 4 bytes are read */
+    ck_assert_status(dec("Zm9vYmFy", 4, &out, &n), JWT_OK);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_mem_eq(out, "foo", 3);
+    ck_assert_uint_eq(out[3], 0);   /* NUL-terminated for convenience */
+}
+END_TEST
+
+START_TEST(b64_round_trip)
+{
+    unsigned char buf[300];
+    unsigned int seed = 12345;
+    size_t len, i;
+
+    for (len = 0; len <= sizeof(buf); len++) {
+        unsigned char *out;
+        size_t n;
+        char *enc;
+
+        for (i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            buf[i] = (unsigned char)(seed >> 16);
+        }
+        enc = jose_b64url_encode(tu_pool, buf, len);
+        ck_assert_ptr_nonnull(enc);
+        /* the one canonical encoding: same as the independent encoder */
+        ck_assert_str_eq(enc, tu_b64(tu_pool, buf, len));
+        ck_assert_ptr_null(strchr(enc, '='));
+        ck_assert_uint_eq(strspn(enc, b64url_alphabet), strlen(enc));
+        ck_assert_uint_eq(JOSE_B64URL_DECODED_LEN(strlen(enc)), len);
+        ck_assert_status(dec(enc, strlen(enc), &out, &n), JWT_OK);
+        ck_assert_uint_eq(n, len);
+        if (len > 0) {
+            ck_assert_mem_eq(out, buf, len);
+        }
+    }
+}
+END_TEST
+
+START_TEST(b64_padding_refused)
+{
+    static const char *const bad[] = {
+        "Zg==", "Zg=", "Zm8=", "Zm9v=", "Zm9v====", "=", "==", "====",
+        "Z=g", "Zm=9v", NULL
+    };
+    int i;
+
+    for (i = 0; bad[i] != NULL; i++) {
+        ck_assert_msg(decs(bad[i]) == JWT_ERR_BASE64, "accepted \"%s\"",
+                      bad[i]);
+    }
+}
+END_TEST
+
+START_TEST(b64_standard_alphabet_refused)
+{
+    static const char *const bad[] = {
+        "+_8", "-/8", "+/8", "A+AA", "AA/A", "Zm9v+w", "Zm9v/w", NULL
+    };
+    int i;
+
+    for (i = 0; bad[i] != NULL; i++) {
+        ck_assert_msg(decs(bad[i]) == JWT_ERR_BASE64, "accepted \"%s\"",
+                      bad[i]);
+    }
+}
+END_TEST
+
+START_TEST(b64_whitespace_refused)
+{
+    static const char *const bad[] = {
+        "Zm9v\n", " Zm9v", "Zm9v ", "Zm 9v", "Zm9v\t", "Zm9v\r\n",
+        "Zm\n9v", "\nZm9v", NULL
+    };
+    int i;
+
+    for (i = 0; bad[i] != NULL; i++) {
+        ck_assert_msg(decs(bad[i]) == JWT_ERR_BASE64,
+                      "accepted whitespace case %d", i);
+    }
+}
+END_TEST
+
+START_TEST(b64_length_1_mod_4_refused)
+{
+    static const char *const bad[] = {
+        "Z", "A", "Zm9vZ", "Zm9vZm9vA", "AAAAAAAAAAAAA", NULL
+    };
+    int i;
+
+    for (i = 0; bad[i] != NULL; i++) {
+        ck_assert_msg(decs(bad[i]) == JWT_ERR_BASE64, "accepted \"%s\"",
+                      bad[i]);
+    }
+}
+END_TEST
+
+/* RFC 7515 appendix C: the unused low bits of the last character must be
+ * zero, else several strings decode to the same bytes (SECURITY.md F1,
+ * Wycheproof ModifiedUnusedBitsInPayload). */
+START_TEST(b64_unused_bits_must_be_zero)
+{
+    int i, accepted2 = 0, accepted3 = 0;
+
+    for (i = 0; i < 64; i++) {
+        char two[3] = { 'Z', b64url_alphabet[i], 0 };
+        char three[4] = { 'Z', 'm', b64url_alphabet[i], 0 };
+        jwt_status_t s2 = decs(two), s3 = decs(three);
+
+        /* 2 chars = 12 bits, 4 unused; 3 chars = 18 bits, 2 unused */
+        if ((i & 15) == 0) {
+            ck_assert_msg(s2 == JWT_OK, "refused \"%s\"", two);
+            accepted2++;
+        }
+        else {
+            ck_assert_msg(s2 == JWT_ERR_BASE64, "accepted \"%s\"", two);
+        }
+        if ((i & 3) == 0) {
+            ck_assert_msg(s3 == JWT_OK, "refused \"%s\"", three);
+            accepted3++;
+        }
+        else {
+            ck_assert_msg(s3 == JWT_ERR_BASE64, "accepted \"%s\"", three);
+        }
+    }
+    ck_assert_int_eq(accepted2, 4);
+    ck_assert_int_eq(accepted3, 16);
+    ck_assert_status(decs("AB"), JWT_ERR_BASE64);
+    ck_assert_status(decs("AA"), JWT_OK);
+}
+END_TEST
+
+/* Every byte value in every position of a 4- and an 8-character input:
+ * accepted exactly when it is in the URL-safe alphabet, and then decoded
+ * to the same bytes as the independent decoder. */
+START_TEST(b64_every_char_class)
+{
+    int c, pos, len;
+
+    for (len = 4; len <= 8; len += 4) {
+        for (pos = 0; pos < len; pos++) {
+            for (c = 0; c < 256; c++) {
+                char in[8];
+                unsigned char *out, *want;
+                size_t n, wn;
+                jwt_status_t st;
+
+                memset(in, 'A', sizeof(in));
+                in[pos] = (char)c;
+                st = dec(in, (size_t)len, &out, &n);
+                want = tu_unb64(tu_pool, in, (size_t)len, &wn);
+                if (c != 0 && strchr(b64url_alphabet, c) != NULL) {
+                    ck_assert_msg(st == JWT_OK,
+                                  "refused byte 0x%02x at %d", c, pos);
+                    ck_assert_ptr_nonnull(want);
+                    ck_assert_uint_eq(n, wn);
+                    ck_assert_mem_eq(out, want, n);
+                }
+                else {
+                    ck_assert_msg(st == JWT_ERR_BASE64,
+                                  "accepted byte 0x%02x at %d: %s", c, pos,
+                                  jwt_status_name(st));
+                }
+            }
+        }
+    }
+}
+END_TEST
+
+START_TEST(b64_large)
+{
+    size_t len = 100000, n;
+    unsigned char *buf = apr_palloc(tu_pool, len), *out;
+    char *enc;
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        buf[i] = (unsigned char)(i * 7 + 3);
+    }
+    enc = jose_b64url_encode(tu_pool, buf, len);
+    ck_assert_str_eq(enc, tu_b64(tu_pool, buf, len));
+    ck_assert_status(dec(enc, strlen(enc), &out, &n), JWT_OK);
+    ck_assert_uint_eq(n, len);
+    ck_assert_mem_eq(out, buf, len);
+    /* one bad character at the very end spoils the whole input */
+    enc[strlen(enc) - 1] = '=';
+    ck_assert_status(dec(enc, strlen(enc), &out, &n), JWT_ERR_BASE64);
+}
+END_TEST
+
+/* ------------------------------------------------------------ alg table - */
+
+typedef struct {
+    const char *name;
+    jose_alg_t id;
+    jose_use_t use;
+    jose_kty_t kty;
+    size_t sig_len;
+} alg_row_t;
+
+static const alg_row_t spec_algs[] = {
+    { "HS256", JOSE_ALG_HS256, JOSE_USE_SIG, JOSE_KTY_OCT, 32 },
+    { "HS384", JOSE_ALG_HS384, JOSE_USE_SIG, JOSE_KTY_OCT, 48 },
+    { "HS512", JOSE_ALG_HS512, JOSE_USE_SIG, JOSE_KTY_OCT, 64 },
+    { "RS256", JOSE_ALG_RS256, JOSE_USE_SIG, JOSE_KTY_RSA, 0 },
+    { "RS384", JOSE_ALG_RS384, JOSE_USE_SIG, JOSE_KTY_RSA, 0 },
+    { "RS512", JOSE_ALG_RS512, JOSE_USE_SIG, JOSE_KTY_RSA, 0 },
+    { "PS256", JOSE_ALG_PS256, JOSE_USE_SIG, JOSE_KTY_RSA, 0 },
+    { "PS384", JOSE_ALG_PS384, JOSE_USE_SIG, JOSE_KTY_RSA, 0 },
+    { "PS512", JOSE_ALG_PS512, JOSE_USE_SIG, JOSE_KTY_RSA, 0 },
+    { "ES256", JOSE_ALG_ES256, JOSE_USE_SIG, JOSE_KTY_EC, 64 },
+    { "ES384", JOSE_ALG_ES384, JOSE_USE_SIG, JOSE_KTY_EC, 96 },
+    { "ES512", JOSE_ALG_ES512, JOSE_USE_SIG, JOSE_KTY_EC, 132 },
+    { "ES256K", JOSE_ALG_ES256K, JOSE_USE_SIG, JOSE_KTY_EC, 64 },
+    { "EdDSA", JOSE_ALG_EDDSA, JOSE_USE_SIG, JOSE_KTY_OKP, 0 },
+    { "RSA1_5", JOSE_ALG_RSA1_5, JOSE_USE_ENC, JOSE_KTY_RSA, 0 },
+    { "RSA-OAEP", JOSE_ALG_RSA_OAEP, JOSE_USE_ENC, JOSE_KTY_RSA, 0 },
+    { "RSA-OAEP-256", JOSE_ALG_RSA_OAEP_256, JOSE_USE_ENC, JOSE_KTY_RSA, 0 },
+    { "A128KW", JOSE_ALG_A128KW, JOSE_USE_ENC, JOSE_KTY_OCT, 0 },
+    { "A192KW", JOSE_ALG_A192KW, JOSE_USE_ENC, JOSE_KTY_OCT, 0 },
+    { "A256KW", JOSE_ALG_A256KW, JOSE_USE_ENC, JOSE_KTY_OCT, 0 },
+    { "dir", JOSE_ALG_DIR, JOSE_USE_ENC, JOSE_KTY_OCT, 0 },
+    { "ECDH-ES", JOSE_ALG_ECDH_ES, JOSE_USE_ENC, JOSE_KTY_EC, 0 },
+    { "ECDH-ES+A128KW", JOSE_ALG_ECDH_ES_A128KW, JOSE_USE_ENC,
+      JOSE_KTY_EC, 0 },
+    { "ECDH-ES+A192KW", JOSE_ALG_ECDH_ES_A192KW, JOSE_USE_ENC,
+      JOSE_KTY_EC, 0 },
+    { "ECDH-ES+A256KW", JOSE_ALG_ECDH_ES_A256KW, JOSE_USE_ENC,
+      JOSE_KTY_EC, 0 },
+    { "A128GCMKW", JOSE_ALG_A128GCMKW, JOSE_USE_ENC, JOSE_KTY_OCT, 0 },
+    { "A192GCMKW", JOSE_ALG_A192GCMKW, JOSE_USE_ENC, JOSE_KTY_OCT, 0 },
+    { "A256GCMKW", JOSE_ALG_A256GCMKW, JOSE_USE_ENC, JOSE_KTY_OCT, 0 },
+    { "PBES2-HS256+A128KW", JOSE_ALG_PBES2_HS256_A128KW, JOSE_USE_ENC,
+      JOSE_KTY_OCT, 0 },
+    { "PBES2-HS384+A192KW", JOSE_ALG_PBES2_HS384_A192KW, JOSE_USE_ENC,
+      JOSE_KTY_OCT, 0 },
+    { "PBES2-HS512+A256KW", JOSE_ALG_PBES2_HS512_A256KW, JOSE_USE_ENC,
+      JOSE_KTY_OCT, 0 },
+};
+
+#define NELTS(a) (sizeof(a) / sizeof((a)[0]))
+
+START_TEST(alg_every_spec_alg_found)
+{
+    size_t i;
+
+    /* every row of the table is named here: nothing extra, nothing less */
+    ck_assert_uint_eq(NELTS(spec_algs), JOSE_ALG_COUNT - 1);
+    for (i = 0; i < NELTS(spec_algs); i++) {
+        const alg_row_t *r = &spec_algs[i];
+        const jose_alg_info_t *a = jose_alg_lookup(r->name, strlen(r->name));
+
+        ck_assert_msg(a != NULL, "%s not found", r->name);
+        ck_assert_int_eq(a->id, r->id);
+        ck_assert_str_eq(a->name, r->name);
+        ck_assert_int_eq(a->use, r->use);
+        ck_assert_int_eq(a->kty, r->kty);
+        ck_assert_msg(a->sig_len == r->sig_len, "%s: sig_len %zu", r->name,
+                      a->sig_len);
+        ck_assert_ptr_eq(jose_alg_get(r->id), a);
+        /* RFC 8725 / SECURITY.md C4, C6: off unless named */
+        ck_assert_int_eq(a->explicit_only,
+                         r->id == JOSE_ALG_RSA1_5
+                         || r->id == JOSE_ALG_PBES2_HS256_A128KW
+                         || r->id == JOSE_ALG_PBES2_HS384_A192KW
+                         || r->id == JOSE_ALG_PBES2_HS512_A256KW);
+    }
+}
+END_TEST
+
+START_TEST(alg_details)
+{
+    /* RFC 7518 3.2: HMAC keys at least the hash size */
+    ck_assert_uint_eq(tu_alg("HS256")->key_len, 32);
+    ck_assert_uint_eq(tu_alg("HS384")->key_len, 48);
+    ck_assert_uint_eq(tu_alg("HS512")->key_len, 64);
+    ck_assert_str_eq(tu_alg("HS256")->digest, "SHA256");
+    ck_assert_str_eq(tu_alg("PS384")->digest, "SHA384");
+    ck_assert_str_eq(tu_alg("ES512")->digest, "SHA512");
+    ck_assert_str_eq(tu_alg("ES256K")->digest, "SHA256");
+    /* RFC 7518 3.4: each ES alg has exactly one curve */
+    ck_assert_int_eq(tu_alg("ES256")->curve_nid, NID_X9_62_prime256v1);
+    ck_assert_int_eq(tu_alg("ES384")->curve_nid, NID_secp384r1);
+    ck_assert_int_eq(tu_alg("ES512")->curve_nid, NID_secp521r1);
+    ck_assert_int_eq(tu_alg("ES256K")->curve_nid, NID_secp256k1);
+    /* AES key wrap: exact key sizes */
+    ck_assert_uint_eq(tu_alg("A128KW")->key_len, 16);
+    ck_assert_uint_eq(tu_alg("A192GCMKW")->key_len, 24);
+    ck_assert_uint_eq(tu_alg("A256KW")->key_len, 32);
+}
+END_TEST
+
+START_TEST(alg_lookalikes_not_found)
+{
+    static const char *const bad[] = {
+        "none", "None", "NONE", "nOnE", "none ", "hs256", "Hs256", "HS256 ",
+        " HS256", "HS256\n", "HS25", "HS2566", "HS", "", "RS", "rs256",
+        "es256", "ES256k", "ES521", "ES224", "EDDSA", "eddsa", "Ed25519",
+        "RSA-OAEP ", "rsa-oaep", "DIR", "Dir", "A128kw", "PS256K", "HS1",
+        NULL
+    };
+    int i;
+
+    for (i = 0; bad[i] != NULL; i++) {
+        ck_assert_msg(jose_alg_lookup(bad[i], strlen(bad[i])) == NULL,
+                      "\"%s\" was found", bad[i]);
+    }
+    /* the length is the length: no prefix, no NUL tricks */
+    ck_assert_ptr_null(jose_alg_lookup("HS256", 4));
+    ck_assert_ptr_null(jose_alg_lookup("HS256\0", 6));
+    ck_assert_ptr_null(jose_alg_lookup("HS256", 0));
+    ck_assert_ptr_nonnull(jose_alg_lookup("HS256XYZ", 5));
+    ck_assert_int_eq(jose_alg_lookup("HS256XYZ", 5)->id, JOSE_ALG_HS256);
+    ck_assert_int_eq(jose_alg_lookup("ES256K", 5)->id, JOSE_ALG_ES256);
+}
+END_TEST
+
+START_TEST(alg_get_out_of_range)
+{
+    int i;
+
+    ck_assert_ptr_null(jose_alg_get(JOSE_ALG_UNKNOWN));
+    ck_assert_ptr_null(jose_alg_get(JOSE_ALG_COUNT));
+    ck_assert_ptr_null(jose_alg_get((jose_alg_t)(JOSE_ALG_COUNT + 100)));
+    ck_assert_ptr_null(jose_alg_get((jose_alg_t)-1));
+    for (i = 1; i < JOSE_ALG_COUNT; i++) {
+        const jose_alg_info_t *a = jose_alg_get((jose_alg_t)i);
+
+        ck_assert_ptr_nonnull(a);
+        ck_assert_int_eq(a->id, i);
+        ck_assert_ptr_nonnull(a->name);
+        ck_assert_ptr_eq(jose_alg_lookup(a->name, strlen(a->name)), a);
+    }
+    ck_assert_ptr_null(jose_enc_get(JOSE_ENC_UNKNOWN));
+    ck_assert_ptr_null(jose_enc_get(JOSE_ENC_COUNT));
+    ck_assert_ptr_null(jose_enc_get((jose_enc_t)-1));
+}
+END_TEST
+
+START_TEST(enc_table)
+{
+    static const struct {
+        const char *name;
+        jose_enc_t id;
+        size_t cek, iv, tag;
+    } e[] = {
+        /* RFC 7518 5.2.3-5.2.5 and 5.3 */
+        { "A128CBC-HS256", JOSE_ENC_A128CBC_HS256, 32, 16, 16 },
+        { "A192CBC-HS384", JOSE_ENC_A192CBC_HS384, 48, 16, 24 },
+        { "A256CBC-HS512", JOSE_ENC_A256CBC_HS512, 64, 16, 32 },
+        { "A128GCM", JOSE_ENC_A128GCM, 16, 12, 16 },
+        { "A192GCM", JOSE_ENC_A192GCM, 24, 12, 16 },
+        { "A256GCM", JOSE_ENC_A256GCM, 32, 12, 16 },
+    };
+    static const char *const bad[] = {
+        "a128gcm", "A128GCM ", "A128CBC-HS256 ", "A128CBC", "A128CBC+HS256",
+        "", "none", "A512GCM", NULL
+    };
+    size_t i;
+
+    ck_assert_uint_eq(NELTS(e), JOSE_ENC_COUNT - 1);
+    for (i = 0; i < NELTS(e); i++) {
+        const jose_enc_info_t *x = jose_enc_lookup(e[i].name,
+                                                   strlen(e[i].name));
+
+        ck_assert_msg(x != NULL, "%s not found", e[i].name);
+        ck_assert_int_eq(x->id, e[i].id);
+        ck_assert_uint_eq(x->cek_len, e[i].cek);
+        ck_assert_uint_eq(x->iv_len, e[i].iv);
+        ck_assert_uint_eq(x->tag_len, e[i].tag);
+        ck_assert_ptr_eq(jose_enc_get(e[i].id), x);
+    }
+    for (i = 0; bad[i] != NULL; i++) {
+        ck_assert_msg(jose_enc_lookup(bad[i], strlen(bad[i])) == NULL,
+                      "\"%s\" was found", bad[i]);
+    }
+}
+END_TEST
+
+#define B(a) JOSE_ALG_BIT(JOSE_ALG_##a)
+
+START_TEST(algs_for_key)
+{
+    const jose_alg_set_t rsa_sig = B(RS256) | B(RS384) | B(RS512)
+                                   | B(PS256) | B(PS384) | B(PS512);
+    const jose_alg_set_t ecdh = B(ECDH_ES) | B(ECDH_ES_A128KW)
+                                | B(ECDH_ES_A192KW) | B(ECDH_ES_A256KW);
+
+    /* signatures: an RSA or EC key is never an HMAC secret (A2) and each
+     * curve has exactly one ES alg */
+    ck_assert_uint_eq(jose_algs_for_key(JOSE_KTY_RSA, 0, JOSE_USE_SIG),
+                      rsa_sig);
+    ck_assert_uint_eq(jose_algs_for_key(JOSE_KTY_EC, NID_X9_62_prime256v1,
+                                        JOSE_USE_SIG), B(ES256));
+    ck_assert_uint_eq(jose_algs_for_key(JOSE_KTY_EC, NID_secp384r1,
+                                        JOSE_USE_SIG), B(ES384));
+    ck_assert_uint_eq(jose_algs_for_key(JOSE_KTY_EC, NID_secp521r1,
+                                        JOSE_USE_SIG), B(ES512));
+    ck_assert_uint_eq(jose_algs_for_key(JOSE_KTY_EC, NID_secp256k1,
+                                        JOSE_USE_SIG), B(ES256K));
+    ck_assert_uint_eq(jose_algs_for_key(JOSE_KTY_EC, NID_secp224r1,
+                                        JOSE_USE_SIG), 0);
+    ck_assert_uint_eq(jose_algs_for_key(JOSE_KTY_OKP, NID_ED25519,
+                                        JOSE_USE_SIG), B(EDDSA));
+    ck_assert_uint_eq(jose_algs_for_key(JOSE_KTY_OKP, NID_ED448,
+                                        JOSE_USE_SIG), B(EDDSA));
+    ck_assert_uint_eq(jose_algs_for_key(JOSE_KTY_OKP, NID_X25519,
+                                        JOSE_USE_SIG), 0);
+    ck_assert_uint_eq(jose_algs_for_key(JOSE_KTY_OCT, 0, JOSE_USE_SIG),
+                      B(HS256) | B(HS384) | B(HS512));
+    ck_assert_uint_eq(jose_algs_for_key(JOSE_KTY_NONE, 0, JOSE_USE_SIG), 0);
+
+    /* key management: RSA1_5 and PBES2 never by default (C4, C6) */
+    ck_assert_uint_eq(jose_algs_for_key(JOSE_KTY_RSA, 0, JOSE_USE_ENC),
+                      B(RSA_OAEP) | B(RSA_OAEP_256));
+    ck_assert_uint_eq(jose_algs_for_key(JOSE_KTY_OCT, 0, JOSE_USE_ENC),
+                      B(A128KW) | B(A192KW) | B(A256KW) | B(DIR)
+                      | B(A128GCMKW) | B(A192GCMKW) | B(A256GCMKW));
+    ck_assert_uint_eq(jose_algs_for_key(JOSE_KTY_EC, NID_X9_62_prime256v1,
+                                        JOSE_USE_ENC), ecdh);
+    ck_assert_uint_eq(jose_algs_for_key(JOSE_KTY_EC, NID_secp521r1,
+                                        JOSE_USE_ENC), ecdh);
+    ck_assert_uint_eq(jose_algs_for_key(JOSE_KTY_EC, NID_secp256k1,
+                                        JOSE_USE_ENC), 0);
+    ck_assert_uint_eq(jose_algs_for_key(JOSE_KTY_OKP, NID_X25519,
+                                        JOSE_USE_ENC), ecdh);
+    ck_assert_uint_eq(jose_algs_for_key(JOSE_KTY_OKP, NID_ED25519,
+                                        JOSE_USE_ENC), 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------ statuses - */
+
+START_TEST(status_table_complete)
+{
+    int i, j;
+
+    for (i = 0; i < JWT_STATUS_COUNT; i++) {
+        const jwt_status_info_t *s = jwt_status_info((jwt_status_t)i);
+        size_t k;
+
+        ck_assert_ptr_nonnull(s);
+        ck_assert_msg(s->name != NULL && s->name[0] != '\0',
+                      "status %d: no name", i);
+        ck_assert_msg(s->description != NULL && s->description[0] != '\0',
+                      "status %d (%s): no description", i, s->name);
+        /* a stable short name: log field, metrics label, JWT_ERROR */
+        for (k = 0; s->name[k] != '\0'; k++) {
+            ck_assert_msg((s->name[k] >= 'a' && s->name[k] <= 'z')
+                          || (s->name[k] >= '0' && s->name[k] <= '9')
+                          || s->name[k] == '_',
+                          "status %d: name \"%s\" is not [a-z0-9_]+", i,
+                          s->name);
+        }
+        /* RFC 6750 3.1: one of the three codes, or none at all */
+        if (s->error != NULL) {
+            ck_assert_msg(strcmp(s->error, "invalid_request") == 0
+                          || strcmp(s->error, "invalid_token") == 0
+                          || strcmp(s->error, "insufficient_scope") == 0,
+                          "status %s: error \"%s\"", s->name, s->error);
+        }
+        else {
+            ck_assert_msg(i == JWT_OK || i == JWT_ERR_NO_TOKEN,
+                          "status %s has no RFC 6750 error code", s->name);
+        }
+        if (i == JWT_OK) {
+            continue;
+        }
+        ck_assert_msg(s->http_status == 400 || s->http_status == 401
+                      || s->http_status == 403,
+                      "status %s: HTTP %d", s->name, s->http_status);
+        /* the error code and the HTTP status agree (RFC 6750 3.1) */
+        if (s->error != NULL && strcmp(s->error, "invalid_request") == 0) {
+            ck_assert_int_eq(s->http_status, 400);
+        }
+        if (s->error != NULL && strcmp(s->error, "invalid_token") == 0) {
+            ck_assert_int_eq(s->http_status, 401);
+        }
+        if (s->error != NULL
+            && strcmp(s->error, "insufficient_scope") == 0) {
+            ck_assert_int_eq(s->http_status, 403);
+        }
+        for (j = 0; j < i; j++) {
+            ck_assert_msg(strcmp(s->name,
+                                 jwt_status_name((jwt_status_t)j)) != 0,
+                          "statuses %d and %d share the name \"%s\"", j, i,
+                          s->name);
+        }
+        ck_assert_str_eq(jwt_status_name((jwt_status_t)i), s->name);
+        ck_assert_str_eq(jwt_status_description((jwt_status_t)i),
+                         s->description);
+    }
+}
+END_TEST
+
+START_TEST(status_specific_rows)
+{
+    ck_assert_ptr_null(jwt_status_info(JWT_ERR_NO_TOKEN)->error);
+    ck_assert_int_eq(jwt_status_info(JWT_ERR_NO_TOKEN)->http_status, 401);
+    ck_assert_str_eq(jwt_status_info(JWT_ERR_MULTIPLE_TOKENS)->error,
+                     "invalid_request");
+    ck_assert_int_eq(jwt_status_info(JWT_ERR_BAD_REQUEST)->http_status,
+                     400);
+    ck_assert_str_eq(jwt_status_info(JWT_ERR_INSUFFICIENT_SCOPE)->error,
+                     "insufficient_scope");
+    ck_assert_int_eq(jwt_status_info(JWT_ERR_INSUFFICIENT_SCOPE)
+                     ->http_status, 403);
+    ck_assert_str_eq(jwt_status_info(JWT_ERR_EXPIRED)->error,
+                     "invalid_token");
+    ck_assert_str_eq(jwt_status_name(JWT_ERR_EXPIRED), "expired");
+    /* internal failures are answered like a bad token, never a 500 */
+    ck_assert_int_eq(jwt_status_info(JWT_ERR_INTERNAL)->http_status, 401);
+}
+END_TEST
+
+START_TEST(status_out_of_range)
+{
+    const jwt_status_info_t *internal = jwt_status_info(JWT_ERR_INTERNAL);
+
+    ck_assert_ptr_eq(jwt_status_info(JWT_STATUS_COUNT), internal);
+    ck_assert_ptr_eq(jwt_status_info((jwt_status_t)(JWT_STATUS_COUNT + 7)),
+                     internal);
+    ck_assert_ptr_eq(jwt_status_info((jwt_status_t)-1), internal);
+    ck_assert_ptr_eq(jwt_status_info((jwt_status_t)100000), internal);
+}
+END_TEST
+
+/* ----------------------------------------------------------------- JSON - */
+
+static jwt_status_t jobj(const char *text, size_t len, json_t **out)
+{
+    char *buf = malloc(len > 0 ? len : 1);
+    jwt_status_t st;
+
+    ck_assert_ptr_nonnull(buf);
+    memcpy(buf, text, len);
+    *out = NULL;
+    st = jose_json_object(out, tu_pool, buf, len);
+    free(buf);
+    return st;
+}
+
+static jwt_status_t jobjs(const char *text)
+{
+    json_t *j;
+
+    return jobj(text, strlen(text), &j);
+}
+
+START_TEST(json_object_accepted)
+{
+    static const char ok[] = "{\"a\":1,\"b\":{\"c\":[1,2,{\"d\":\"e\"}]}}";
+    json_t *j;
+
+    ck_assert_status(jobj(ok, strlen(ok), &j), JWT_OK);
+    ck_assert_ptr_nonnull(j);
+    ck_assert(json_is_object(j));
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "a")), 1);
+    ck_assert_status(jobjs("{}"), JWT_OK);
+    /* the same member name in two different objects is no duplicate */
+    ck_assert_status(jobjs("{\"a\":{\"x\":1},\"b\":{\"x\":1}}"), JWT_OK);
+    /* whitespace inside is fine (RFC 7515 A.1 has CR LF in its header) */
+    ck_assert_status(jobjs("{\"typ\":\"JWT\",\r\n \"alg\":\"HS256\"}"),
+                     JWT_OK);
+    /* only LEN bytes are parsed */
+    ck_assert_status(jobj("{\"a\":1}GARBAGE", 7, &j), JWT_OK);
+}
+END_TEST
+
+START_TEST(json_duplicates_at_any_depth)
+{
+    static const char *const bad[] = {
+        /* SECURITY.md D2 */
+        "{\"alg\":\"HS256\",\"alg\":\"none\"}",
+        "{\"sub\":\"alice\",\"sub\":\"admin\"}",
+        "{\"exp\":1,\"exp\":9999999999}",
+        "{\"a\":{\"b\":1,\"b\":2}}",
+        "{\"a\":[{\"b\":{\"c\":1,\"c\":1}}]}",
+        "{\"a\":[1,2,[3,{\"x\":null,\"x\":null}]]}",
+        "{\"a\":1,\"b\":2,\"a\":1}",
+        "{\"\":1,\"\":2}",
+        /* the same name spelled with an escape is the same name */
+        "{\"alg\":1,\"\\u0061lg\":2}",
+        NULL
+    };
+    int i;
+
+    for (i = 0; bad[i] != NULL; i++) {
+        ck_assert_msg(jobjs(bad[i]) == JWT_ERR_JSON, "accepted %s", bad[i]);
+    }
+}
+END_TEST
+
+START_TEST(json_non_objects)
+{
+    static const char *const bad[] = {
+        /* SECURITY.md D4, F5: header and payload must be objects */
+        "[]", "[{\"a\":1}]", "\"x\"", "1", "1.5", "null", "true", "false",
+        "", " ", "{", "}", "{\"a\"}", "{\"a\":}", "{a:1}", "{'a':1}",
+        "{\"a\":1,}", "{\"a\":1}}", "{\"a\":1} x", "{\"a\":1}{}",
+        "{\"a\":1}[]", "{\"a\":1}\"", "/*c*/{}", "{} //c", "{\"a\":NaN}",
+        "{\"a\":Infinity}", "{\"a\":01}", "{\"a\":1e400}",
+        "{\"a\":9223372036854775808}",
+        NULL
+    };
+    int i;
+
+    for (i = 0; bad[i] != NULL; i++) {
+        ck_assert_msg(jobjs(bad[i]) == JWT_ERR_JSON, "accepted \"%s\"",
+                      bad[i]);
+    }
+}
+END_TEST
+
+START_TEST(json_nul_and_bad_utf8)
+{
+    json_t *j;
+
+    /* SECURITY.md E3, E5: no NUL in strings, never JSON_ALLOW_NUL */
+    ck_assert_status(jobjs("{\"iss\":\"https://idp\\u0000evil\"}"),
+                     JWT_ERR_JSON);
+    ck_assert_status(jobjs("{\"a\\u0000b\":1}"), JWT_ERR_JSON);
+    ck_assert_status(jobj("{\"a\":\"x\0y\"}", 11, &j), JWT_ERR_JSON);
+    ck_assert_status(jobj("{\"a\":1}\0", 8, &j), JWT_ERR_JSON);
+    ck_assert_status(jobj("\0{\"a\":1}", 8, &j), JWT_ERR_JSON);
+    ck_assert_status(jobjs("{\"a\":\"\xff\xfe\"}"), JWT_ERR_JSON);
+    ck_assert_status(jobjs("{\"a\":\"\xc0\xaf\"}"), JWT_ERR_JSON);
+    ck_assert_status(jobjs("{\"a\":\"\\ud800\"}"), JWT_ERR_JSON);
+    ck_assert_status(jobjs("\xef\xbb\xbf{\"a\":1}"), JWT_ERR_JSON);
+    ck_assert_status(jobjs("{\"a\":\"tab\there\"}"), JWT_ERR_JSON);
+    /* valid UTF-8 is fine */
+    ck_assert_status(jobjs("{\"a\":\"It\xe2\x80\x99s\"}"), JWT_OK);
+}
+END_TEST
+
+START_TEST(json_deep_nesting)
+{
+    size_t depth = 3000, i, n = 0;
+    char *buf = apr_palloc(tu_pool, depth * 2 + 16);
+    json_t *j;
+
+    buf[n++] = '{';
+    memcpy(buf + n, "\"a\":", 4);
+    n += 4;
+    for (i = 0; i < depth; i++) {
+        buf[n++] = '[';
+    }
+    for (i = 0; i < depth; i++) {
+        buf[n++] = ']';
+    }
+    buf[n++] = '}';
+    /* SECURITY.md F5: refused (jansson's depth cap), never a crash */
+    ck_assert_status(jobj(buf, n, &j), JWT_ERR_JSON);
+}
+END_TEST
+
+START_TEST(json_helpers)
+{
+    static const char text[] = "{\"s\":\"abc\",\"n\":5,\"e\":\"\"}";
+    json_t *j;
+    const char *s;
+    size_t n = 99;
+    char *d;
+
+    ck_assert_status(jobj(text, strlen(text), &j), JWT_OK);
+    s = jose_json_str(j, "s", &n);
+    ck_assert_str_eq(s, "abc");
+    ck_assert_uint_eq(n, 3);
+    ck_assert_ptr_null(jose_json_str(j, "n", &n));
+    ck_assert_ptr_null(jose_json_str(j, "missing", &n));
+    s = jose_json_str(j, "e", &n);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_uint_eq(n, 0);
+
+    d = jose_json_dump(tu_pool, j, &n);
+    ck_assert_str_eq(d, "{\"s\":\"abc\",\"n\":5,\"e\":\"\"}");
+    ck_assert_uint_eq(n, strlen(d));
+
+    ck_assert_int_eq(jose_ct_equal("abc", 3, "abc", 3), 1);
+    ck_assert_int_eq(jose_ct_equal("abc", 3, "abd", 3), 0);
+    ck_assert_int_eq(jose_ct_equal("abc", 3, "ab", 2), 0);
+    ck_assert_int_eq(jose_ct_equal("ab", 2, "abc", 3), 0);
+    ck_assert_int_eq(jose_ct_equal("a\0c", 3, "a\0d", 3), 0);
+    ck_assert_int_eq(jose_ct_equal("", 0, "x", 1), 0);
+}
+END_TEST
+
+static Suite *core_suite(void)
+{
+    Suite *s = suite_create("core");
+    TCase *tc;
+
+    tc = tcase_create("base64url");
+    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, b64_known_values);
+    tcase_add_test(tc, b64_decode_reads_only_len);
+    tcase_add_test(tc, b64_round_trip);
+    tcase_add_test(tc, b64_padding_refused);
+    tcase_add_test(tc, b64_standard_alphabet_refused);
+    tcase_add_test(tc, b64_whitespace_refused);
+    tcase_add_test(tc, b64_length_1_mod_4_refused);
+    tcase_add_test(tc, b64_unused_bits_must_be_zero);
+    tcase_add_test(tc, b64_every_char_class);
+    tcase_add_test(tc, b64_large);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("alg");
+    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, alg_every_spec_alg_found);
+    tcase_add_test(tc, alg_details);
+    tcase_add_test(tc, alg_lookalikes_not_found);
+    tcase_add_test(tc, alg_get_out_of_range);
+    tcase_add_test(tc, enc_table);
+    tcase_add_test(tc, algs_for_key);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("status");
+    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, status_table_complete);
+    tcase_add_test(tc, status_specific_rows);
+    tcase_add_test(tc, status_out_of_range);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("json");
+    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, json_object_accepted);
+    tcase_add_test(tc, json_duplicates_at_any_depth);
+    tcase_add_test(tc, json_non_objects);
+    tcase_add_test(tc, json_nul_and_bad_utf8);
+    tcase_add_test(tc, json_deep_nesting);
+    tcase_add_test(tc, json_helpers);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    tu_init();
+    return tu_run(core_suite());
+}

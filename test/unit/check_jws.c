@@ -1,0 +1,1548 @@
+/* Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License.  You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+
+/*
+ * check_jws.c: unit tests of compact JWS (RFC 7515 section 7.1) at the
+ * signature layer: jws_parse, jws_verify, jose_sig_verify, jws_sign.
+ * Claims and time are jwt.c's business and are ignored here (the RFC
+ * tokens expired in 2011).
+ *
+ * - RFC 7515 A.1-A.4, RFC 7520 4.1-4.4, RFC 8037 A.4 are accepted; A.5
+ *   (alg none) is not; every accepted token is re-checked with every bit of
+ *   its signature flipped and every truncation (STYLE.md 15).
+ * - Every algorithm signs and verifies with the fixture keys, with a
+ *   negative test per key/alg pair (wrong key, other key types).
+ * - The attacks of SECURITY.md A1-A5, B1-B3, D1, D2, D4, F3: alg none and
+ *   look-alikes, RS/HS confusion with the public key bytes as the secret,
+ *   ES256 on RSA and on P-384 keys, kid and iss as filters only, embedded
+ *   jwk/jku/x5u/x5c ignored, crit/b64/zip/enc, ECDSA r = s = 0 and DER,
+ *   over-long and short signatures.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+#include <apr_strings.h>
+#include <openssl/bn.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include "testutil.h"
+
+static const char PAYLOAD[] =
+    "{\"iss\":\"https://issuer.example\",\"sub\":\"alice\","
+    "\"exp\":4102444800}";
+
+#define B(a) JOSE_ALG_BIT(JOSE_ALG_##a)
+
+/* Parse and verify TOKEN (pool copy), return the jws and the key used. */
+static jwt_status_t parse_verify(jws_t **jws, const jwk_t **used,
+                                 const char *token, const jwk_set_t *keys,
+                                 const char *iss)
+{
+    jwt_status_t st;
+
+    *used = NULL;
+    st = jws_parse(jws, tu_pool, apr_pstrdup(tu_pool, token),
+                   strlen(token));
+    if (st != JWT_OK) {
+        return st;
+    }
+    return jws_verify(used, *jws, keys, iss);
+}
+
+/* ------------------------------------------------------- RFC vectors -- */
+
+static void accept_vector(const char *label, const char *token,
+                          const jwk_set_t *keys, const char *payload,
+                          const char *alg)
+{
+    jws_t *jws;
+    const jwk_t *used;
+
+    ck_assert_msg(parse_verify(&jws, &used, token, keys, NULL) == JWT_OK,
+                  "%s: not accepted", label);
+    ck_assert_str_eq(jws->alg_name, alg);
+    ck_assert_str_eq(jws->alg->name, alg);
+    ck_assert_ptr_eq(used, APR_ARRAY_IDX(keys->keys, 0, const jwk_t *));
+    if (payload != NULL) {
+        ck_assert_uint_eq(jws->payload_len, strlen(payload));
+        ck_assert_mem_eq(jws->payload, payload, jws->payload_len);
+        ck_assert_uint_eq(jws->payload[jws->payload_len], 0);
+    }
+    /* the signing input is the received bytes, not a re-encoding */
+    ck_assert_uint_eq(jws->signing_input_len,
+                      (size_t)(strrchr(token, '.') - token));
+    ck_assert_mem_eq(jws->signing_input, token, jws->signing_input_len);
+    tu_check_mutations(token, keys, NULL, label);
+}
+
+static jwk_set_t *latchset_key(const char *name)
+{
+    jwk_load_opts_t o = tu_opts(JOSE_USE_SIG, 0, 0, NULL, NULL);
+    jwk_set_t *set;
+    const char *err;
+    json_t *j = tu_vector(tu_pool, apr_pstrcat(tu_pool, "rfc/latchset-jose/",
+                                               name, NULL));
+
+    ck_assert_msg(tu_try_jwk_json(&set, tu_pool, j, &o, &err) == 0,
+                  "%s refused: %s", name, err ? err : "");
+    return set;
+}
+
+static void rfc7515(const char *n, const char *alg)
+{
+    const char *tok = tu_read_line(tu_pool, tu_vector_path(tu_pool,
+                      apr_pstrcat(tu_pool, "rfc/latchset-jose/rfc7515_", n,
+                                  ".jwsc", NULL)));
+    jwk_set_t *keys = latchset_key(apr_pstrcat(tu_pool, "rfc7515_", n,
+                                               ".jwk", NULL));
+
+    accept_vector(apr_pstrcat(tu_pool, "RFC 7515 ", n, NULL), tok, keys,
+                  tu_segment(tu_pool, tok, 1), alg);
+}
+
+START_TEST(rfc7515_a1_hs256) { rfc7515("A.1", "HS256"); } END_TEST
+START_TEST(rfc7515_a2_rs256) { rfc7515("A.2", "RS256"); } END_TEST
+START_TEST(rfc7515_a3_es256) { rfc7515("A.3", "ES256"); } END_TEST
+START_TEST(rfc7515_a4_es512) { rfc7515("A.4", "ES512"); } END_TEST
+
+START_TEST(rfc7515_a1_payload)
+{
+    const char *tok = tu_read_line(tu_pool, tu_vector_path(tu_pool,
+                                   "rfc/latchset-jose/rfc7515_A.1.jwsc"));
+    jws_t *jws;
+    const jwk_t *used;
+
+    ck_assert_status(parse_verify(&jws, &used, tok,
+                                  latchset_key("rfc7515_A.1.jwk"), NULL),
+                     JWT_OK);
+    ck_assert_str_eq((char *)jws->payload,
+                     "{\"iss\":\"joe\",\r\n \"exp\":1300819380,\r\n "
+                     "\"http://example.com/is_root\":true}");
+    ck_assert_str_eq(jws->typ, "JWT");
+    ck_assert_ptr_null(jws->kid);
+    ck_assert_ptr_null(jws->cty);
+    ck_assert_uint_eq(jws->sig_len, 32);
+}
+END_TEST
+
+/* RFC 7515 A.5: the unsecured JWS.  alg none is never accepted (A1). */
+START_TEST(rfc7515_a5_none_rejected)
+{
+    const char *tok = tu_read_line(tu_pool, tu_vector_path(tu_pool,
+                                   "rfc/latchset-jose/rfc7515_A.5.jwsc"));
+    static const char *const keys[] = {
+        "rfc7515_A.1.jwk", "rfc7515_A.2.jwk", "rfc7515_A.3.jwk",
+        "rfc7515_A.4.jwk", NULL
+    };
+    int i;
+
+    for (i = 0; keys[i] != NULL; i++) {
+        ck_assert_status(tu_jws(tok, latchset_key(keys[i])), JWT_ERR_ALG);
+    }
+}
+END_TEST
+
+/* RFC 7515 A.6/A.7: JSON serializations; compact only (C11). */
+START_TEST(rfc7515_json_serialization_rejected)
+{
+    static const char *const files[] = {
+        "rfc/latchset-jose/rfc7515_A.6.jwsg",
+        "rfc/latchset-jose/rfc7515_A.7.jwsf", NULL
+    };
+    int i;
+
+    for (i = 0; files[i] != NULL; i++) {
+        const char *t = tu_read_line(tu_pool,
+                                     tu_vector_path(tu_pool, files[i]));
+
+        ck_assert_status(tu_jws(t, latchset_key("rfc7515_A.3.jwk")),
+                         JWT_ERR_MALFORMED);
+    }
+}
+END_TEST
+
+static void rfc7520(const char *file, const char *alg)
+{
+    json_t *v = tu_vector(tu_pool, apr_pstrcat(tu_pool, "rfc7520/jws/",
+                                               file, NULL));
+    json_t *in = json_object_get(v, "input");
+    jwk_load_opts_t o = tu_opts(JOSE_USE_SIG, 0, 0, NULL, NULL);
+    const jwk_t *k = tu_jwk_json(tu_pool, json_object_get(in, "key"), &o);
+    const char *tok = json_string_value(json_object_get(
+                          json_object_get(v, "output"), "compact"));
+
+    ck_assert_ptr_nonnull(tok);
+    accept_vector(file, tok, tu_set(tu_pool, k, NULL),
+                  json_string_value(json_object_get(in, "payload")), alg);
+}
+
+START_TEST(rfc7520_4_1_rs256)
+{
+    rfc7520("4_1.rsa_v15_signature.json", "RS256");
+}
+END_TEST
+
+START_TEST(rfc7520_4_2_ps384)
+{
+    rfc7520("4_2.rsa-pss_signature.json", "PS384");
+}
+END_TEST
+
+START_TEST(rfc7520_4_3_es512)
+{
+    rfc7520("4_3.ecdsa_signature.json", "ES512");
+}
+END_TEST
+
+START_TEST(rfc7520_4_4_hs256)
+{
+    rfc7520("4_4.hmac-sha2_integrity_protection.json", "HS256");
+}
+END_TEST
+
+START_TEST(rfc8037_a4_eddsa)
+{
+    json_t *v = tu_vector(tu_pool, "rfc/rfc8037_appendix_A.json");
+    jwk_load_opts_t o = tu_opts(JOSE_USE_SIG, 0, 0, NULL, NULL);
+    const jwk_t *k = tu_jwk_json(tu_pool,
+                                 json_object_get(v, "A.2_ed25519_public_jwk"),
+                                 &o);
+
+    accept_vector("RFC 8037 A.4",
+                  json_string_value(json_object_get(v, "A.4_compact")),
+                  tu_set(tu_pool, k, NULL),
+                  json_string_value(json_object_get(v, "A.4_payload")),
+                  "EdDSA");
+}
+END_TEST
+
+/* The same example in the cookbook's own file, with its private JWK. */
+START_TEST(rfc7520_curve25519_eddsa)
+{
+    json_t *v = tu_vector(tu_pool, "rfc7520/curve25519/jws.json");
+    json_t *in = json_object_get(v, "input");
+    const jwk_t *k = tu_jwk_json(tu_pool, json_object_get(in, "key"), NULL);
+
+    accept_vector("rfc7520/curve25519/jws.json",
+                  json_string_value(json_object_get(json_object_get(
+                      v, "output"), "compact")),
+                  tu_set(tu_pool, k, NULL),
+                  json_string_value(json_object_get(in, "payload")),
+                  "EdDSA");
+}
+END_TEST
+
+/* The deterministic examples re-created byte for byte (SECURITY.md H):
+ * jws_sign writes {"alg":..,"kid":..} in that order, as RFC 7520 does. */
+static void reproduce_7520(const char *file)
+{
+    json_t *v = tu_vector(tu_pool, apr_pstrcat(tu_pool, "rfc7520/jws/",
+                                               file, NULL));
+    json_t *in = json_object_get(v, "input");
+    json_t *key = json_object_get(in, "key");
+    jwk_load_opts_t o = tu_opts(JOSE_USE_SIG, 1, 0, NULL, NULL);
+    const jwk_t *k = tu_jwk_json(tu_pool, key, &o);
+    const char *want = json_string_value(json_object_get(
+                           json_object_get(v, "output"), "compact"));
+    char *got = tu_sign(tu_pool, k,
+                        json_string_value(json_object_get(in, "alg")),
+                        json_string_value(json_object_get(key, "kid")),
+                        NULL,
+                        json_string_value(json_object_get(in, "payload")));
+
+    ck_assert_str_eq(got, want);
+}
+
+START_TEST(rfc7520_reproduce_hs256)
+{
+    reproduce_7520("4_4.hmac-sha2_integrity_protection.json");
+}
+END_TEST
+
+START_TEST(rfc7520_reproduce_rs256)
+{
+    reproduce_7520("4_1.rsa_v15_signature.json");
+}
+END_TEST
+
+START_TEST(rfc8037_reproduce_ed25519)
+{
+    json_t *v = tu_vector(tu_pool, "rfc/rfc8037_appendix_A.json");
+    jwk_load_opts_t o = tu_opts(JOSE_USE_SIG, 1, 0, NULL, NULL);
+    const jwk_t *k = tu_jwk_json(tu_pool,
+                                 json_object_get(v, "A.1_ed25519_private_jwk"),
+                                 &o);
+    const char *want = json_string_value(json_object_get(v, "A.4_compact"));
+    const char *in = apr_pstrndup(tu_pool, want,
+                                  (apr_size_t)(strrchr(want, '.') - want));
+    unsigned char *sig;
+    size_t siglen, wlen;
+    unsigned char *wsig = tu_sig_of(tu_pool, want, &wlen);
+
+    ck_assert_status(jose_sig_sign(&sig, &siglen, tu_pool, k, tu_alg("EdDSA"),
+                                   (const unsigned char *)in, strlen(in)),
+                     JWT_OK);
+    ck_assert_uint_eq(siglen, wlen);
+    ck_assert_mem_eq(sig, wsig, siglen);
+}
+END_TEST
+
+/* RFC 7797 b64=false with crit: not implemented, so refused (D1). */
+START_TEST(rfc7797_b64_false_rejected)
+{
+    json_t *v = tu_vector(tu_pool,
+                          "rfc7520/rfc7797/hmac-sha2_b64_false.json");
+    jwk_load_opts_t o = tu_opts(JOSE_USE_SIG, 0, 0, NULL, NULL);
+    const jwk_t *k = tu_jwk_json(tu_pool, json_object_get(
+                                     json_object_get(v, "input"), "key"),
+                                 &o);
+    const char *tok = json_string_value(json_object_get(
+                          json_object_get(v, "output"), "compact"));
+    jwk_set_t *set = tu_set(tu_pool, k, NULL);
+    char *t;
+
+    ck_assert_status_in(tu_jws(tok, set), 3, JWT_ERR_CRIT, JWT_ERR_BASE64,
+                        JWT_ERR_MALFORMED);
+    /* the same header with a base64url payload and a correct MAC over the
+     * signing input: only crit/b64 can reject it */
+    t = tu_token(tu_pool, "{\"alg\":\"HS256\",\"b64\":false,"
+                 "\"crit\":[\"b64\"]}", "$.02", k, "HS256");
+    ck_assert_status(tu_jws(t, set), JWT_ERR_CRIT);
+}
+END_TEST
+
+/* Tokens signed by jwcrypto (another implementation) with the fixtures. */
+START_TEST(jwcrypto_tokens_accepted)
+{
+    json_t *v = tu_json_file(tu_pool, tu_key_path(tu_pool,
+                                                  "jwcrypto-tokens.json"));
+    json_t *toks = json_object_get(v, "tokens");
+    const char *payload = json_string_value(json_object_get(v, "payload"));
+    size_t i;
+
+    ck_assert_uint_eq(json_array_size(toks), 15);
+    for (i = 0; i < json_array_size(toks); i++) {
+        json_t *e = json_array_get(toks, i);
+        const char *alg = json_string_value(json_object_get(e, "alg"));
+        const char *with = json_string_value(json_object_get(e,
+                                                             "verify_with"));
+        const char *tok = json_string_value(json_object_get(e, "token"));
+        jwk_set_t *set = tu_set(tu_pool, tu_verify_key(tu_pool, with, 0),
+                                NULL);
+        jws_t *jws;
+        const jwk_t *used;
+
+        ck_assert_msg(parse_verify(&jws, &used, tok, set, NULL) == JWT_OK,
+                      "jwcrypto %s token (%s) not accepted", alg, with);
+        ck_assert_str_eq(jws->alg_name, alg);
+        ck_assert_str_eq((char *)jws->payload, payload);
+        ck_assert_str_eq(jws->typ, "JWT");
+        tu_check_mutations(tok, set, NULL,
+                           apr_pstrcat(tu_pool, "jwcrypto ", alg, " ",
+                                       with, NULL));
+    }
+}
+END_TEST
+
+/* --------------------------------------------------------- round trip -- */
+
+typedef struct {
+    const char *alg;
+    const char *priv;       /* signing key                              */
+    const char *pub;        /* its public half (or the same secret)     */
+    const char *other;      /* another key of the same type             */
+    size_t sig_len;         /* 0: the RSA modulus length                */
+} rt_row_t;
+
+static const rt_row_t rt[] = {
+    { "HS256", "secret:hs256.secret", "secret:hs256.secret",
+      "secret:hs256-other.secret", 32 },
+    { "HS384", "secret:hs384.secret", "secret:hs384.secret",
+      "secret:hs384-other.secret", 48 },
+    { "HS512", "secret:hs512.secret", "secret:hs512.secret",
+      "secret:hs512-other.secret", 64 },
+    { "RS256", "rsa2048.key.pem", "rsa2048.pub.pem", "rsa2048-other.pub.pem",
+      256 },
+    { "RS384", "rsa2048.key.pem", "rsa2048.pub.pem", "rsa2048-other.pub.pem",
+      256 },
+    { "RS512", "rsa3072.key.pem", "rsa3072.pub.pem", "rsa2048.pub.pem",
+      384 },
+    { "PS256", "rsa2048.key.pem", "rsa2048.pub.pem", "rsa2048-other.pub.pem",
+      256 },
+    { "PS384", "rsa3072.key.pem", "rsa3072.pub.pem", "rsa2048-other.pub.pem",
+      384 },
+    { "PS512", "rsa2048.key.pem", "rsa2048.pub.pem", "rsa2048-other.pub.pem",
+      256 },
+    { "ES256", "ec-p256.key.pem", "ec-p256.pub.pem", "ec-p256-other.pub.pem",
+      64 },
+    { "ES384", "ec-p384.key.pem", "ec-p384.pub.pem", "ec-p384-other.pub.pem",
+      96 },
+    { "ES512", "ec-p521.key.pem", "ec-p521.pub.pem", "ec-p521-other.pub.pem",
+      132 },
+    { "ES256K", "ec-secp256k1.key.pem", "ec-secp256k1.pub.pem",
+      "ec-secp256k1-other.pub.pem", 64 },
+    { "EdDSA", "ed25519.key.pem", "ed25519.pub.pem", "ed25519-other.pub.pem",
+      64 },
+    { "EdDSA", "ed448.key.pem", "ed448.pub.pem", "ed448-other.pub.pem",
+      114 },
+    { "EdDSA", "ed25519.key.pem", "ed25519.pub.pem", "ed448.pub.pem", 64 },
+};
+
+#define NROWS (sizeof(rt) / sizeof(rt[0]))
+
+/* Public keys of every type: the "other key types" negative. */
+static const char *const all_pubs[] = {
+    "secret:hs256.secret", "secret:hs512.secret", "rsa2048.pub.pem",
+    "rsa3072.pub.pem", "ec-p256.pub.pem", "ec-p384.pub.pem",
+    "ec-p521.pub.pem", "ec-secp256k1.pub.pem", "ed25519.pub.pem",
+    "ed448.pub.pem", NULL
+};
+
+static jose_kty_t kty_of(const char *name)
+{
+    if (strncmp(name, "secret:", 7) == 0) {
+        return JOSE_KTY_OCT;
+    }
+    if (strncmp(name, "rsa", 3) == 0) {
+        return JOSE_KTY_RSA;
+    }
+    if (strncmp(name, "ec-", 3) == 0) {
+        return JOSE_KTY_EC;
+    }
+    return JOSE_KTY_OKP;
+}
+
+START_TEST(roundtrip_each_alg)
+{
+    const rt_row_t *r = &rt[_i];
+    const jose_alg_info_t *a = tu_alg(r->alg);
+    const jwk_t *sk = tu_sign_key(tu_pool, r->priv, JOSE_ALG_BIT(a->id));
+    const jwk_t *pk = tu_verify_key(tu_pool, r->pub, 0);
+    const jwk_t *ok = tu_verify_key(tu_pool, r->other, 0);
+    jwk_set_t *good = tu_set(tu_pool, pk, NULL);
+    char *tok = tu_sign(tu_pool, sk, r->alg, NULL, "{\"typ\":\"JWT\"}",
+                        PAYLOAD);
+    char *label = apr_psprintf(tu_pool, "%s %s", r->alg, r->priv);
+    jwk_set_t *others = jwk_set_make(tu_pool);
+    jws_t *jws;
+    const jwk_t *used;
+    int i;
+
+    /* positive: the public half verifies, with the right lengths */
+    ck_assert_msg(parse_verify(&jws, &used, tok, good, NULL) == JWT_OK,
+                  "%s: own token refused", label);
+    ck_assert_ptr_eq(used, pk);
+    ck_assert_str_eq(jws->alg_name, r->alg);
+    ck_assert_uint_eq(jws->sig_len, r->sig_len);
+    ck_assert_str_eq((char *)jws->payload, PAYLOAD);
+    ck_assert_str_eq(jws->typ, "JWT");
+    ck_assert_status(jose_sig_verify(pk, a, (const unsigned char *)
+                                     jws->signing_input,
+                                     jws->signing_input_len, jws->sig,
+                                     jws->sig_len), JWT_OK);
+    /* the signing key verifies its own tokens too */
+    ck_assert_status(tu_jws(tok, tu_set(tu_pool, sk, NULL)), JWT_OK);
+    tu_check_mutations(tok, good, NULL, label);
+
+    /* negative: another key of the same type fits, the signature not */
+    ck_assert_msg(tu_jws(tok, tu_set(tu_pool, ok, NULL))
+                  == JWT_ERR_SIGNATURE, "%s: accepted by %s", label,
+                  r->other);
+
+    /* negative: keys of every other type do not even fit (A2) */
+    for (i = 0; all_pubs[i] != NULL; i++) {
+        if (kty_of(all_pubs[i]) != a->kty) {
+            const jwk_t *x = tu_verify_key(tu_pool, all_pubs[i], 0);
+
+            APR_ARRAY_PUSH(others->keys, jwk_t *) = (jwk_t *)x;
+            ck_assert_msg(jose_sig_verify(x, a, (const unsigned char *)
+                                          jws->signing_input,
+                                          jws->signing_input_len, jws->sig,
+                                          jws->sig_len) == JWT_ERR_ALG,
+                          "%s: jose_sig_verify with %s is not an alg "
+                          "error", label, all_pubs[i]);
+        }
+    }
+    ck_assert_msg(tu_jws(tok, others) == JWT_ERR_NO_KEY,
+                  "%s: keys of other types: not no_key", label);
+    /* and the right key among all the others is found */
+    APR_ARRAY_PUSH(others->keys, jwk_t *) = (jwk_t *)pk;
+    ck_assert_status(tu_jws(tok, others), JWT_OK);
+}
+END_TEST
+
+/* The algorithm must be one the key allows (AuthJWTVerifyKey alg=). */
+START_TEST(alg_not_allowed_for_key)
+{
+    const jwk_t *rsa = tu_sign_key(tu_pool, "rsa2048.key.pem", 0);
+    const jwk_t *ps = tu_verify_key(tu_pool, "rsa2048.pub.pem", B(PS256));
+    const jwk_t *rs = tu_verify_key(tu_pool, "rsa2048.pub.pem",
+                                    B(RS256) | B(RS512));
+    const jwk_t *h512 = tu_verify_key(tu_pool, "secret:hs512.secret",
+                                      B(HS512));
+    const jwk_t *h = tu_sign_key(tu_pool, "secret:hs512.secret", 0);
+    char *t;
+
+    t = tu_sign(tu_pool, rsa, "RS256", NULL, NULL, PAYLOAD);
+    ck_assert_status(tu_jws(t, tu_set(tu_pool, ps, NULL)), JWT_ERR_NO_KEY);
+    ck_assert_status(tu_jws(t, tu_set(tu_pool, rs, NULL)), JWT_OK);
+    t = tu_sign(tu_pool, rsa, "RS384", NULL, NULL, PAYLOAD);
+    ck_assert_status(tu_jws(t, tu_set(tu_pool, rs, NULL)), JWT_ERR_NO_KEY);
+    t = tu_sign(tu_pool, rsa, "PS256", NULL, NULL, PAYLOAD);
+    ck_assert_status(tu_jws(t, tu_set(tu_pool, ps, NULL)), JWT_OK);
+    ck_assert_status(tu_jws(t, tu_set(tu_pool, rs, NULL)), JWT_ERR_NO_KEY);
+    /* PS256 and RS256 are different algorithms on one key (Wycheproof
+     * UsingRS256): the signature of one never verifies as the other */
+    t = tu_token(tu_pool, "{\"alg\":\"PS256\"}", PAYLOAD, rsa, "RS256");
+    ck_assert_status(tu_jws(t, tu_set(tu_pool, ps, NULL)),
+                     JWT_ERR_SIGNATURE);
+    /* a 64-byte secret limited to HS512 does not verify HS256 */
+    t = tu_sign(tu_pool, h, "HS256", NULL, NULL, PAYLOAD);
+    ck_assert_status(tu_jws(t, tu_set(tu_pool, h512, NULL)),
+                     JWT_ERR_NO_KEY);
+    ck_assert_status(jose_sig_verify(h512, tu_alg("HS256"),
+                                     (const unsigned char *)"x", 1,
+                                     (const unsigned char *)"x", 1),
+                     JWT_ERR_ALG);
+}
+END_TEST
+
+START_TEST(certificate_as_key)
+{
+    const jwk_t *rsa = tu_sign_key(tu_pool, "rsa2048.key.pem", 0);
+    const jwk_t *ec = tu_sign_key(tu_pool, "ec-p256.key.pem", 0);
+    jwk_set_t *rc = tu_set(tu_pool, tu_verify_key(tu_pool, "rsa2048.cert.pem",
+                                                  0), NULL);
+    jwk_set_t *ecc = tu_set(tu_pool, tu_verify_key(tu_pool,
+                                                   "ec-p256.cert.pem", 0),
+                            NULL);
+
+    ck_assert_status(tu_jws(tu_sign(tu_pool, rsa, "PS384", NULL, NULL,
+                                    PAYLOAD), rc), JWT_OK);
+    ck_assert_status(tu_jws(tu_sign(tu_pool, ec, "ES256", NULL, NULL,
+                                    PAYLOAD), ecc), JWT_OK);
+    ck_assert_status(tu_jws(tu_sign(tu_pool, ec, "ES256", NULL, NULL,
+                                    PAYLOAD), rc), JWT_ERR_NO_KEY);
+}
+END_TEST
+
+START_TEST(sign_refusals)
+{
+    const jwk_t *pub = tu_verify_key(tu_pool, "rsa2048.pub.pem", 0);
+    const jwk_t *rsa = tu_sign_key(tu_pool, "rsa2048.key.pem", B(RS256));
+    const jwk_t *ec = tu_sign_key(tu_pool, "ec-p384.key.pem", 0);
+    char *out = (char *)"x";
+    jwt_status_t st;
+
+    /* no private half: no signature */
+    st = jws_sign(&out, tu_pool, pub, tu_alg("RS256"), NULL, NULL,
+                  (const unsigned char *)"x", 1);
+    ck_assert_status_in(st, 2, JWT_ERR_NO_KEY, JWT_ERR_ALG);
+    ck_assert_ptr_null(out);
+    /* only the algorithms the key allows */
+    out = (char *)"x";
+    ck_assert_status(jws_sign(&out, tu_pool, rsa, tu_alg("PS256"), NULL,
+                              NULL, (const unsigned char *)"x", 1),
+                     JWT_ERR_ALG);
+    ck_assert_ptr_null(out);
+    ck_assert_status(jws_sign(&out, tu_pool, ec, tu_alg("ES256"), NULL,
+                              NULL, (const unsigned char *)"x", 1),
+                     JWT_ERR_ALG);
+    ck_assert_status(jws_sign(&out, tu_pool, ec, tu_alg("HS384"), NULL,
+                              NULL, (const unsigned char *)"x", 1),
+                     JWT_ERR_ALG);
+    ck_assert_status(jws_sign(&out, tu_pool, rsa, tu_alg("RSA-OAEP"), NULL,
+                              NULL, (const unsigned char *)"x", 1),
+                     JWT_ERR_ALG);
+}
+END_TEST
+
+/* SECURITY.md H / jsrsasign #627: R and S are left-padded to their full
+ * size, so every ES signature has the table length; 1 in 256 ES256
+ * signatures has a short R or S, so sign enough of them to meet some. */
+START_TEST(ecdsa_signatures_full_length)
+{
+    static const char *const keys[] = {
+        "ec-p256.key.pem", "ES256", "ec-secp256k1.key.pem", "ES256K",
+        "ec-p521.key.pem", "ES512", NULL
+    };
+    int i, j;
+
+    for (i = 0; keys[i] != NULL; i += 2) {
+        const jwk_t *k = tu_sign_key(tu_pool, keys[i], 0);
+        const jose_alg_info_t *a = tu_alg(keys[i + 1]);
+        int rounds = a->sig_len == 64 ? 1500 : 200, short_half = 0;
+
+        for (j = 0; j < rounds; j++) {
+            char in[32];
+            unsigned char *sig;
+            size_t n;
+
+            snprintf(in, sizeof(in), "input %d", j);
+            ck_assert_status(jose_sig_sign(&sig, &n, tu_pool, k, a,
+                                           (const unsigned char *)in,
+                                           strlen(in)), JWT_OK);
+            ck_assert_uint_eq(n, a->sig_len);
+            short_half += sig[0] == 0 || sig[n / 2] == 0;
+            ck_assert_status(jose_sig_verify(k, a, (const unsigned char *)in,
+                                             strlen(in), sig, n), JWT_OK);
+        }
+        ck_assert_msg(short_half > 0, "%s: no signature with a leading "
+                      "zero byte in %d rounds", keys[i + 1], rounds);
+    }
+}
+END_TEST
+
+START_TEST(sign_header_shape)
+{
+    const jwk_t *ec = tu_sign_key(tu_pool, "ec-p256.key.pem", 0);
+    jwk_load_opts_t o = tu_opts(JOSE_USE_SIG, 1, 0, "my-kid", NULL);
+    const jwk_t *eck = tu_load_key(tu_pool, "ec-p256.key.pem", &o);
+    json_t *h;
+    char *t;
+
+    /* no kid anywhere: the RFC 7638 thumbprint (SPEC: default kid) */
+    t = tu_sign(tu_pool, ec, "ES256", NULL, "{\"typ\":\"JWT\"}", PAYLOAD);
+    h = tu_json(tu_pool, tu_segment(tu_pool, t, 0));
+    ck_assert_str_eq(json_string_value(json_object_get(h, "alg")), "ES256");
+    ck_assert_str_eq(json_string_value(json_object_get(h, "kid")),
+                     jwk_thumbprint(tu_pool, ec));
+    ck_assert_str_eq(json_string_value(json_object_get(h, "typ")), "JWT");
+    ck_assert_uint_eq(json_object_size(h), 3);
+    /* the key's kid */
+    t = tu_sign(tu_pool, eck, "ES256", NULL, NULL, PAYLOAD);
+    h = tu_json(tu_pool, tu_segment(tu_pool, t, 0));
+    ck_assert_str_eq(json_string_value(json_object_get(h, "kid")), "my-kid");
+    ck_assert_uint_eq(json_object_size(h), 2);
+    /* the caller's kid wins; extras cannot change alg or kid */
+    t = tu_sign(tu_pool, eck, "ES256", "given",
+                "{\"alg\":\"none\",\"kid\":\"evil\",\"cty\":\"JWT\"}",
+                PAYLOAD);
+    h = tu_json(tu_pool, tu_segment(tu_pool, t, 0));
+    ck_assert_str_eq(json_string_value(json_object_get(h, "alg")), "ES256");
+    ck_assert_str_eq(json_string_value(json_object_get(h, "kid")), "given");
+    ck_assert_str_eq(json_string_value(json_object_get(h, "cty")), "JWT");
+    ck_assert_str_eq(tu_segment(tu_pool, t, 1), PAYLOAD);
+    ck_assert_status(tu_jws(t, tu_set(tu_pool, ec, NULL)), JWT_OK);
+}
+END_TEST
+
+/* ------------------------------------------------------ key confusion -- */
+
+static const jwk_t *hmac_from(const void *bytes, size_t len,
+                              jose_alg_set_t algs)
+{
+    jwk_load_opts_t o = tu_opts(JOSE_USE_SIG, 1, algs, NULL, NULL);
+    jwk_t *k = NULL;
+    const char *err = NULL;
+
+    ck_assert_msg(jwk_from_secret(&k, tu_pool, bytes, len, &o, "test",
+                                  &err) == 0, "secret refused: %s",
+                  err ? err : "");
+    return k;
+}
+
+/* HMAC-SHA-x of IN under KEY (any length, also empty), by OpenSSL. */
+static unsigned char *raw_hmac(const char *md, const void *key, size_t klen,
+                               const char *in, size_t *outlen)
+{
+    unsigned char *out = apr_palloc(tu_pool, EVP_MAX_MD_SIZE);
+    static const unsigned char zero;
+
+    ck_assert_ptr_nonnull(EVP_Q_mac(NULL, "HMAC", NULL, md, NULL,
+                                    klen ? key : &zero, klen,
+                                    (const unsigned char *)in, strlen(in),
+                                    out, EVP_MAX_MD_SIZE, outlen));
+    return out;
+}
+
+/* The public key in every encoding an attacker might guess, used as an
+ * HMAC secret: never accepted (SECURITY.md A2, CVE-2016-10555 class). */
+static void confusion(const char *pubname, const char *jwkname)
+{
+    const jwk_t *pub = tu_verify_key(tu_pool, pubname, 0);
+    jwk_set_t *set = tu_set(tu_pool, pub, NULL);
+    size_t pemlen, jwklen = 0, n;
+    char *pem = tu_read_file(tu_pool, tu_key_path(tu_pool, pubname),
+                             &pemlen);
+    char *jwkt = jwkname ? tu_read_file(tu_pool, tu_key_path(tu_pool,
+                                                             jwkname),
+                                        &jwklen)
+                         : NULL;
+    unsigned char *der = NULL;
+    int derlen = i2d_PUBKEY(pub->pkey, &der);
+    const void *enc[5];
+    size_t enclen[5];
+    static const char *const hs[] = { "HS256", "HS384", "HS512" };
+    static const char *const md[] = { "SHA256", "SHA384", "SHA512" };
+    int e, h;
+
+    ck_assert_int_gt(derlen, 0);
+    enc[0] = pem;               /* the PEM file as it is        */
+    enclen[0] = pemlen;
+    enc[1] = pem;               /* without its trailing newline */
+    enclen[1] = pemlen - 1;
+    enc[2] = der;               /* DER SubjectPublicKeyInfo     */
+    enclen[2] = (size_t)derlen;
+    enc[3] = jwkt;              /* the JWK JSON text            */
+    enclen[3] = jwklen;
+    enc[4] = "";                /* the empty key                */
+    enclen[4] = 0;
+    for (e = 0; e < 5; e++) {
+        if (enc[e] == NULL) {
+            continue;
+        }
+        for (h = 0; h < 3; h++) {
+            char *hdr = apr_psprintf(tu_pool, "{\"alg\":\"%s\"}", hs[h]);
+            char *in = apr_pstrcat(tu_pool, tu_b64(tu_pool, hdr, strlen(hdr)),
+                                   ".", tu_b64(tu_pool, PAYLOAD,
+                                               strlen(PAYLOAD)), NULL);
+            unsigned char *mac = raw_hmac(md[h], enc[e], enclen[e], in, &n);
+            char *t = apr_pstrcat(tu_pool, in, ".", tu_b64(tu_pool, mac, n),
+                                  NULL);
+
+            ck_assert_msg(tu_jws(t, set) == JWT_ERR_NO_KEY,
+                          "%s: %s keyed with encoding %d: %s", pubname,
+                          hs[h], e, jwt_status_name(tu_jws(t, set)));
+            ck_assert_msg(jose_sig_verify(pub, tu_alg(hs[h]),
+                                          (const unsigned char *)in,
+                                          strlen(in), mac, n)
+                          == JWT_ERR_ALG, "%s: primitive took %s", pubname,
+                          hs[h]);
+        }
+    }
+    OPENSSL_free(der);
+}
+
+START_TEST(rs_to_hs_confusion)
+{
+    confusion("rsa2048.pub.pem", "rsa2048.pub.jwk");
+    confusion("rsa2048.cert.pem", "rsa2048.pub.jwk");
+}
+END_TEST
+
+START_TEST(es_to_hs_confusion)
+{
+    confusion("ec-p256.pub.pem", "ec-p256.pub.jwk");
+    confusion("ec-p384.pub.pem", NULL);
+}
+END_TEST
+
+START_TEST(eddsa_to_hs_confusion)
+{
+    confusion("ed25519.pub.pem", "ed25519.pub.jwk");
+}
+END_TEST
+
+/* With an HMAC key configured next to the RSA key, the confused token
+ * finds a candidate, and its MAC is wrong. */
+START_TEST(confusion_with_hmac_key_present)
+{
+    const jwk_t *pub = tu_verify_key(tu_pool, "rsa2048.pub.pem", 0);
+    const jwk_t *hk = tu_verify_key(tu_pool, "secret:hs256.secret", 0);
+    jwk_set_t *set = tu_set(tu_pool, pub, hk, NULL);
+    size_t pemlen;
+    char *pem = tu_read_file(tu_pool, tu_key_path(tu_pool,
+                                                  "rsa2048.pub.pem"),
+                             &pemlen);
+    const jwk_t *forged = hmac_from(pem, pemlen, B(HS256));
+    const jwk_t *rsa = tu_sign_key(tu_pool, "rsa2048.key.pem", 0);
+    const jwk_t *used;
+    jws_t *jws;
+
+    ck_assert_status(tu_jws(tu_sign(tu_pool, forged, "HS256", NULL, NULL,
+                                    PAYLOAD), set), JWT_ERR_SIGNATURE);
+    ck_assert_status(parse_verify(&jws, &used,
+                                  tu_sign(tu_pool, rsa, "RS256", NULL, NULL,
+                                          PAYLOAD), set, NULL), JWT_OK);
+    ck_assert_ptr_eq(used, pub);
+}
+END_TEST
+
+START_TEST(es256_to_rsa_and_p384)
+{
+    const jwk_t *p256 = tu_sign_key(tu_pool, "ec-p256.key.pem", 0);
+    const jwk_t *p384 = tu_verify_key(tu_pool, "ec-p384.pub.pem", 0);
+    const jwk_t *rsa = tu_verify_key(tu_pool, "rsa2048.pub.pem", 0);
+    const jwk_t *k1 = tu_verify_key(tu_pool, "ec-secp256k1.pub.pem", 0);
+    char *t = tu_sign(tu_pool, p256, "ES256", NULL, NULL, PAYLOAD);
+    unsigned char *sig;
+    size_t siglen;
+    const char *in;
+
+    ck_assert_status(tu_jws(t, tu_set(tu_pool, rsa, NULL)), JWT_ERR_NO_KEY);
+    ck_assert_status(tu_jws(t, tu_set(tu_pool, p384, NULL)), JWT_ERR_NO_KEY);
+    /* ES256K is another curve of the same size: not a P-256 key */
+    ck_assert_status(tu_jws(t, tu_set(tu_pool, k1, NULL)), JWT_ERR_NO_KEY);
+    sig = tu_sig_of(tu_pool, t, &siglen);
+    in = apr_pstrndup(tu_pool, t, (apr_size_t)(strrchr(t, '.') - t));
+    ck_assert_status(jose_sig_verify(p384, tu_alg("ES256"),
+                                     (const unsigned char *)in, strlen(in),
+                                     sig, siglen), JWT_ERR_ALG);
+    ck_assert_status(jose_sig_verify(rsa, tu_alg("ES256"),
+                                     (const unsigned char *)in, strlen(in),
+                                     sig, siglen), JWT_ERR_ALG);
+    ck_assert_status(jose_sig_verify(p384, tu_alg("ES384"),
+                                     (const unsigned char *)in, strlen(in),
+                                     sig, siglen), JWT_ERR_SIGNATURE);
+    /* a token that claims ES384 on the P-384 key, carrying a P-256 sig */
+    t = tu_token(tu_pool, "{\"alg\":\"ES384\"}", PAYLOAD, p256, "ES256");
+    ck_assert_status(tu_jws(t, tu_set(tu_pool, p384, NULL)),
+                     JWT_ERR_SIGNATURE);
+    /* and RS256 to an EC key */
+    t = tu_sign(tu_pool, tu_sign_key(tu_pool, "rsa2048.key.pem", 0),
+                "RS256", NULL, NULL, PAYLOAD);
+    ck_assert_status(tu_jws(t, tu_set(tu_pool, p384, k1, NULL)),
+                     JWT_ERR_NO_KEY);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- kid -- */
+
+START_TEST(kid_is_a_filter)
+{
+    jwk_load_opts_t o1 = tu_opts(JOSE_USE_SIG, 0, 0, "k1", NULL);
+    jwk_load_opts_t o2 = tu_opts(JOSE_USE_SIG, 0, 0, "k2", NULL);
+    const jwk_t *k1 = tu_load_key(tu_pool, "rsa2048.pub.pem", &o1);
+    const jwk_t *k2 = tu_load_key(tu_pool, "rsa2048-other.pub.pem", &o2);
+    const jwk_t *s1 = tu_sign_key(tu_pool, "rsa2048.key.pem", 0);
+    const jwk_t *s2 = tu_sign_key(tu_pool, "rsa2048-other.key.pem", 0);
+    jwk_set_t *one = tu_set(tu_pool, k1, NULL);
+    jwk_set_t *both = tu_set(tu_pool, k1, k2, NULL);
+    static const char *const wrong[] = {
+        "k2", "K1", "k1 ", " k1", "k", "k10", "", NULL
+    };
+    const jwk_t *used;
+    jws_t *jws;
+    int i;
+
+    ck_assert_str_eq(k1->kid, "k1");
+    ck_assert_status(tu_jws(tu_sign(tu_pool, s1, "RS256", "k1", NULL,
+                                    PAYLOAD), one), JWT_OK);
+    for (i = 0; wrong[i] != NULL; i++) {
+        ck_assert_msg(tu_jws(tu_sign(tu_pool, s1, "RS256", wrong[i], NULL,
+                                     PAYLOAD), one) == JWT_ERR_NO_KEY,
+                      "kid \"%s\" matched \"k1\"", wrong[i]);
+    }
+    /* kid selects the key; the other key is never tried (no fallback) */
+    ck_assert_status(parse_verify(&jws, &used,
+                                  tu_sign(tu_pool, s2, "RS256", "k2", NULL,
+                                          PAYLOAD), both, NULL), JWT_OK);
+    ck_assert_ptr_eq(used, k2);
+    ck_assert_str_eq(jws->kid, "k2");
+    ck_assert_status(parse_verify(&jws, &used,
+                                  tu_sign(tu_pool, s1, "RS256", "k1", NULL,
+                                          PAYLOAD), both, NULL), JWT_OK);
+    ck_assert_ptr_eq(used, k1);
+    ck_assert_status(tu_jws(tu_sign(tu_pool, s2, "RS256", "k1", NULL,
+                                    PAYLOAD), both), JWT_ERR_SIGNATURE);
+    /* a token without kid does not select a key that has one */
+    ck_assert_status(tu_jws(tu_token(tu_pool, "{\"alg\":\"RS256\"}", PAYLOAD,
+                                     s1, "RS256"), one), JWT_ERR_NO_KEY);
+}
+END_TEST
+
+START_TEST(key_without_kid_matches_any)
+{
+    const jwk_t *pub = tu_verify_key(tu_pool, "rsa2048.pub.pem", 0);
+    const jwk_t *s = tu_sign_key(tu_pool, "rsa2048.key.pem", 0);
+    jwk_set_t *set = tu_set(tu_pool, pub, NULL);
+
+    /* SPEC: a PEM source has no kid unless kid= gives one */
+    ck_assert_ptr_null(pub->kid);
+    ck_assert_status(tu_jws(tu_sign(tu_pool, s, "RS256", "anything", NULL,
+                                    PAYLOAD), set), JWT_OK);
+    ck_assert_status(tu_jws(tu_token(tu_pool, "{\"alg\":\"RS256\"}",
+                                     PAYLOAD, s, "RS256"), set), JWT_OK);
+    ck_assert_status(tu_jws(tu_sign(tu_pool, s, "PS256", "x", NULL,
+                                    PAYLOAD), set), JWT_OK);
+}
+END_TEST
+
+START_TEST(kid_type_and_length)
+{
+    const jwk_t *k = tu_sign_key(tu_pool, "secret:hs256.secret", 0);
+    jwk_set_t *set = tu_set(tu_pool, k, NULL);
+    static const char *const bad[] = {
+        "5", "null", "true", "{}", "[\"k1\"]", "{\"$ne\":null}", "1.5", NULL
+    };
+    char kid[400];
+    int i;
+
+    for (i = 0; bad[i] != NULL; i++) {
+        char *h = apr_psprintf(tu_pool, "{\"alg\":\"HS256\",\"kid\":%s}",
+                               bad[i]);
+
+        ck_assert_msg(tu_jws(tu_token(tu_pool, h, PAYLOAD, k, "HS256"), set)
+                      == JWT_ERR_HEADER, "kid %s accepted", bad[i]);
+    }
+    /* SECURITY.md A5: a length cap on kid */
+    memset(kid, 'a', sizeof(kid));
+    kid[JWS_MAX_KID_LEN] = '\0';
+    ck_assert_status(tu_jws(tu_sign(tu_pool, k, "HS256", kid, NULL,
+                                    PAYLOAD), set), JWT_OK);
+    kid[JWS_MAX_KID_LEN] = 'a';
+    kid[JWS_MAX_KID_LEN + 1] = '\0';
+    ck_assert_status(tu_jws(tu_sign(tu_pool, k, "HS256", kid, NULL,
+                                    PAYLOAD), set), JWT_ERR_HEADER);
+    /* a NUL inside kid never reaches the lookup (E5) */
+    ck_assert_status(tu_jws(tu_token(tu_pool, "{\"alg\":\"HS256\","
+                                     "\"kid\":\"k\\u0000x\"}", PAYLOAD, k,
+                                     "HS256"), set), JWT_ERR_JSON);
+}
+END_TEST
+
+/* jwt_tool's kid playbook: kid is never a path, SQL or command (A5). */
+START_TEST(kid_injection)
+{
+    jwk_load_opts_t o = tu_opts(JOSE_USE_SIG, 0, 0, "hs", NULL);
+    const jwk_t *k = tu_load_key(tu_pool, "secret:hs256.secret", &o);
+    jwk_set_t *set = tu_set(tu_pool, k, NULL);
+    static const char *const kids[] = {
+        "../../../../../../dev/null", "/dev/null", "/invalid_path",
+        "|sleep 10", "x' UNION SELECT '1';--", "hs/../hs", "hs\\u0000",
+        NULL
+    };
+    int i;
+
+    for (i = 0; kids[i] != NULL; i++) {
+        char *h = apr_psprintf(tu_pool, "{\"alg\":\"HS256\",\"kid\":\"%s\"}",
+                               kids[i]);
+        size_t n;
+        char *in = apr_pstrcat(tu_pool, tu_b64(tu_pool, h, strlen(h)), ".",
+                               tu_b64(tu_pool, PAYLOAD, strlen(PAYLOAD)),
+                               NULL);
+        unsigned char *mac = raw_hmac("SHA256", "", 0, in, &n);
+        char *t = apr_pstrcat(tu_pool, in, ".", tu_b64(tu_pool, mac, n),
+                              NULL);
+
+        ck_assert_status_in(tu_jws(t, set), 2, JWT_ERR_NO_KEY,
+                            JWT_ERR_JSON);
+        mac = raw_hmac("SHA256", "1", 1, in, &n);
+        t = apr_pstrcat(tu_pool, in, ".", tu_b64(tu_pool, mac, n), NULL);
+        ck_assert_status_in(tu_jws(t, set), 2, JWT_ERR_NO_KEY,
+                            JWT_ERR_JSON);
+    }
+}
+END_TEST
+
+/* ---------------------------------------------------------------- iss -- */
+
+START_TEST(iss_key_filter)
+{
+    jwk_load_opts_t oa = tu_opts(JOSE_USE_SIG, 0, 0, NULL,
+                                 "https://a.example");
+    jwk_load_opts_t ob = tu_opts(JOSE_USE_SIG, 0, 0, NULL,
+                                 "https://b.example");
+    const jwk_t *ka = tu_load_key(tu_pool, "rsa2048.pub.pem", &oa);
+    const jwk_t *kb = tu_load_key(tu_pool, "rsa2048-other.pub.pem", &ob);
+    const jwk_t *any = tu_verify_key(tu_pool, "rsa2048.pub.pem", 0);
+    const jwk_t *sa = tu_sign_key(tu_pool, "rsa2048.key.pem", 0);
+    const jwk_t *sb = tu_sign_key(tu_pool, "rsa2048-other.key.pem", 0);
+    char *ta = tu_sign(tu_pool, sa, "RS256", NULL, NULL, PAYLOAD);
+    char *tb = tu_sign(tu_pool, sb, "RS256", NULL, NULL, PAYLOAD);
+    jwk_set_t *one = tu_set(tu_pool, ka, NULL);
+    jwk_set_t *both = tu_set(tu_pool, ka, kb, NULL);
+    static const char *const wrong[] = {
+        "https://b.example", "https://a.example/", "https://a.exampl",
+        "HTTPS://A.EXAMPLE", "https://a.example.evil", "", "https", NULL
+    };
+    const jwk_t *used;
+    jws_t *jws;
+    int i;
+
+    ck_assert_str_eq(ka->iss, "https://a.example");
+    ck_assert_status(tu_jws_status(ta, strlen(ta), one, "https://a.example"),
+                     JWT_OK);
+    ck_assert_status(tu_jws_status(ta, strlen(ta), one, NULL),
+                     JWT_ERR_NO_KEY);
+    for (i = 0; wrong[i] != NULL; i++) {
+        ck_assert_msg(tu_jws_status(ta, strlen(ta), one, wrong[i])
+                      == JWT_ERR_NO_KEY, "iss \"%s\" matched", wrong[i]);
+    }
+    ck_assert_status(parse_verify(&jws, &used, tb, both,
+                                  "https://b.example"), JWT_OK);
+    ck_assert_ptr_eq(used, kb);
+    ck_assert_status(tu_jws_status(tb, strlen(tb), both,
+                                   "https://a.example"), JWT_ERR_SIGNATURE);
+    /* a key without iss= verifies tokens of any issuer */
+    ck_assert_status(tu_jws_status(ta, strlen(ta), tu_set(tu_pool, any, NULL),
+                                   "https://whoever.example"), JWT_OK);
+    ck_assert_status(tu_jws_status(ta, strlen(ta), tu_set(tu_pool, any, NULL),
+                                   NULL), JWT_OK);
+}
+END_TEST
+
+/* ------------------------------------------------------------ headers -- */
+
+static const jwk_t *hkey(void)
+{
+    return tu_sign_key(tu_pool, "secret:hs256.secret", 0);
+}
+
+/* A header text with a correct HS256 MAC: only the header can reject. */
+static jwt_status_t hs(const char *header)
+{
+    const jwk_t *k = hkey();
+
+    return tu_jws(tu_token(tu_pool, header, PAYLOAD, k, "HS256"),
+                  tu_set(tu_pool, k, NULL));
+}
+
+START_TEST(header_crit)
+{
+    static const char *const crit[] = {
+        "{\"alg\":\"HS256\",\"crit\":[\"exp\"],\"exp\":1}",
+        "{\"alg\":\"HS256\",\"crit\":[\"foo\"],\"foo\":1}",
+        "{\"alg\":\"HS256\",\"crit\":[\"foo\"]}",
+        "{\"alg\":\"HS256\",\"crit\":[]}",
+        "{\"alg\":\"HS256\",\"crit\":[\"alg\"]}",
+        "{\"alg\":\"HS256\",\"crit\":[\"b64\"],\"b64\":false}",
+        "{\"alg\":\"HS256\",\"crit\":[\"b64\"],\"b64\":true}",
+        "{\"alg\":\"HS256\",\"crit\":[\"foo\",\"foo\"],\"foo\":1}",
+        NULL
+    };
+    static const char *const bad_type[] = {
+        "{\"alg\":\"HS256\",\"crit\":\"exp\",\"exp\":1}",
+        "{\"alg\":\"HS256\",\"crit\":null}",
+        "{\"alg\":\"HS256\",\"crit\":[5]}",
+        "{\"alg\":\"HS256\",\"crit\":{}}",
+        /* RFC 7797 without crit: b64 changes what is signed (D4) */
+        "{\"alg\":\"HS256\",\"b64\":false}",
+        "{\"alg\":\"HS256\",\"b64\":true}",
+        NULL
+    };
+    int i;
+
+    ck_assert_status(hs("{\"alg\":\"HS256\"}"), JWT_OK);
+    for (i = 0; crit[i] != NULL; i++) {
+        ck_assert_msg(hs(crit[i]) == JWT_ERR_CRIT, "%s: %s", crit[i],
+                      jwt_status_name(hs(crit[i])));
+    }
+    for (i = 0; bad_type[i] != NULL; i++) {
+        ck_assert_msg(tu_status_in(hs(bad_type[i]), 2, JWT_ERR_CRIT,
+                                   JWT_ERR_HEADER), "%s: %s", bad_type[i],
+                      jwt_status_name(hs(bad_type[i])));
+    }
+}
+END_TEST
+
+START_TEST(header_zip_and_enc)
+{
+    const jwk_t *k = hkey();
+    jws_t *jws;
+    const jwk_t *used;
+    jwt_status_t st;
+
+    /* zip is JWE-only: rejected, or at least never acted on (C7) */
+    st = parse_verify(&jws, &used,
+                      tu_token(tu_pool, "{\"alg\":\"HS256\",\"zip\":\"DEF\"}",
+                               PAYLOAD, k, "HS256"),
+                      tu_set(tu_pool, k, NULL), NULL);
+    ck_assert_status_in(st, 2, JWT_ERR_HEADER, JWT_OK);
+    if (st == JWT_OK) {
+        ck_assert_str_eq((char *)jws->payload, PAYLOAD);
+    }
+    /* enc in three segments never makes it a JWE (C1) */
+    ck_assert_status_in(hs("{\"alg\":\"HS256\",\"enc\":\"A128GCM\"}"), 2,
+                        JWT_ERR_HEADER, JWT_OK);
+    ck_assert_status(hs("{\"alg\":\"RSA-OAEP\",\"enc\":\"A128GCM\"}"),
+                     JWT_ERR_ALG);
+    ck_assert_status(hs("{\"alg\":\"dir\",\"enc\":\"A128GCM\"}"),
+                     JWT_ERR_ALG);
+    ck_assert_status(hs("{\"alg\":\"A128KW\"}"), JWT_ERR_ALG);
+    ck_assert_status(hs("{\"alg\":\"PBES2-HS256+A128KW\"}"), JWT_ERR_ALG);
+}
+END_TEST
+
+START_TEST(header_member_types)
+{
+    static const char *const bad[] = {
+        "{\"alg\":\"HS256\",\"typ\":5}",
+        "{\"alg\":\"HS256\",\"typ\":null}",
+        "{\"alg\":\"HS256\",\"typ\":[\"JWT\"]}",
+        "{\"alg\":\"HS256\",\"cty\":{}}",
+        "{\"alg\":\"HS256\",\"cty\":true}",
+        "{\"alg\":\"HS256\",\"kid\":7}",
+        NULL
+    };
+    int i;
+
+    for (i = 0; bad[i] != NULL; i++) {
+        ck_assert_msg(hs(bad[i]) == JWT_ERR_HEADER, "%s: %s", bad[i],
+                      jwt_status_name(hs(bad[i])));
+    }
+    /* D2: duplicate header members */
+    ck_assert_status(hs("{\"alg\":\"HS256\",\"alg\":\"none\"}"),
+                     JWT_ERR_JSON);
+    ck_assert_status(hs("{\"alg\":\"HS256\",\"typ\":\"JWT\","
+                        "\"typ\":\"JWT\"}"), JWT_ERR_JSON);
+    ck_assert_status(hs("{\"alg\":\"HS256\",\"x\":{\"a\":1,\"a\":1}}"),
+                     JWT_ERR_JSON);
+    /* D4: the header is an object */
+    ck_assert_status(hs("[\"HS256\"]"), JWT_ERR_JSON);
+    ck_assert_status(hs("\"HS256\""), JWT_ERR_JSON);
+    ck_assert_status(hs("{\"alg\":\"HS256\"}x"), JWT_ERR_JSON);
+    ck_assert_status(hs("not json"), JWT_ERR_JSON);
+    ck_assert_status(hs("{\"alg\":\"HS256\",\"x\":\"\\u0000\"}"),
+                     JWT_ERR_JSON);
+    /* unknown members are fine */
+    ck_assert_status(hs("{\"alg\":\"HS256\",\"x-custom\":[1,{}]}"), JWT_OK);
+}
+END_TEST
+
+/* jwk, jku, x5u, x5c, x5t in the header are never a source of trust
+ * (A3, A4): a token signed by the attacker's key and carrying that key is
+ * refused; the configured key still verifies tokens that carry them. */
+START_TEST(embedded_keys_ignored)
+{
+    const jwk_t *pub = tu_verify_key(tu_pool, "rsa2048.pub.pem", 0);
+    const jwk_t *good = tu_sign_key(tu_pool, "rsa2048.key.pem", 0);
+    const jwk_t *evil = tu_sign_key(tu_pool, "rsa2048-other.key.pem", 0);
+    const jwk_t *evil_hs = hmac_from("attacker-chosen-secret-of-32-bytes",
+                                     34, B(HS256));
+    jwk_set_t *set = tu_set(tu_pool, pub, NULL);
+    json_t *ej = tu_own(tu_pool, jwk_public_json(evil));
+    json_t *gj = tu_own(tu_pool, jwk_public_json(pub));
+    char *ejt, *gjt, *h;
+    static const char *const urls =
+        "\"jku\":\"https://attacker.example/jwks.json\","
+        "\"x5u\":\"https://attacker.example/cert.pem\","
+        "\"x5c\":[\"MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\"],"
+        "\"x5t\":\"AAAA\"";
+
+    ck_assert_ptr_nonnull(ej);
+    ejt = json_dumps(ej, JSON_COMPACT);
+    gjt = json_dumps(gj, JSON_COMPACT);
+    ck_assert_ptr_nonnull(ejt);
+    ck_assert_ptr_nonnull(gjt);
+
+    /* CVE-2018-0114: the attacker's own public key in "jwk" */
+    h = apr_psprintf(tu_pool, "{\"alg\":\"RS256\",\"jwk\":%s}", ejt);
+    ck_assert_status(tu_jws(tu_token(tu_pool, h, PAYLOAD, evil, "RS256"),
+                            set), JWT_ERR_SIGNATURE);
+    /* even when it claims to be the configured key */
+    h = apr_psprintf(tu_pool, "{\"alg\":\"RS256\",\"jwk\":%s}", gjt);
+    ck_assert_status(tu_jws(tu_token(tu_pool, h, PAYLOAD, evil, "RS256"),
+                            set), JWT_ERR_SIGNATURE);
+    /* jku / x5u / x5c / x5t: never fetched, never trusted */
+    h = apr_psprintf(tu_pool, "{\"alg\":\"RS256\",%s}", urls);
+    ck_assert_status(tu_jws(tu_token(tu_pool, h, PAYLOAD, evil, "RS256"),
+                            set), JWT_ERR_SIGNATURE);
+    /* a symmetric jwk (Wycheproof doc) */
+    h = apr_psprintf(tu_pool, "{\"alg\":\"HS256\",\"jwk\":{\"kty\":\"oct\","
+                     "\"k\":\"%s\"}}",
+                     tu_b64(tu_pool, "attacker-chosen-secret-of-32-bytes",
+                            34));
+    ck_assert_status(tu_jws(tu_token(tu_pool, h, PAYLOAD, evil_hs, "HS256"),
+                            set), JWT_ERR_NO_KEY);
+    /* the members do not stop the configured key from verifying */
+    h = apr_psprintf(tu_pool, "{\"alg\":\"RS256\",\"jwk\":%s,%s}", ejt,
+                     urls);
+    ck_assert_status(tu_jws(tu_token(tu_pool, h, PAYLOAD, good, "RS256"),
+                            set), JWT_OK);
+    free(ejt);
+    free(gjt);
+}
+END_TEST
+
+/* --------------------------------------------------------- alg values -- */
+
+/* SECURITY.md A1: each spelling, with an empty signature and with the
+ * correct HS256 MAC over the new signing input. */
+START_TEST(alg_variants)
+{
+    const jwk_t *k = hkey();
+    jwk_set_t *set = tu_set(tu_pool, k, NULL);
+    static const char *const strings[] = {
+        "\"none\"", "\"None\"", "\"NONE\"", "\"nOnE\"", "\"\"",
+        "\"HS256 \"", "\" HS256\"", "\"hs256\"", "\"Hs256\"", "\"HS 256\"",
+        "\"HS256\\n\"", "\"RS256\"", "\"ES256\"", "\"EdDSA\"", "\"HS\"",
+        NULL
+    };
+    static const char *const nonstrings[] = {
+        NULL /* missing */, "null", "5", "[\"HS256\"]", "{\"HS256\":1}",
+        "true", "0", NULL
+    };
+    int i;
+
+    for (i = 0; strings[i] != NULL; i++) {
+        char *h = apr_psprintf(tu_pool, "{\"alg\":%s}", strings[i]);
+        jwt_status_t want = JWT_ERR_ALG;
+
+        /* real algorithms the HMAC key does not allow: no key fits */
+        if (strcmp(strings[i], "\"RS256\"") == 0
+            || strcmp(strings[i], "\"ES256\"") == 0
+            || strcmp(strings[i], "\"EdDSA\"") == 0) {
+            want = JWT_ERR_NO_KEY;
+        }
+        /* with an empty signature: any of the framing/alg reasons */
+        ck_assert_msg(tu_status_in(tu_jws(tu_token(tu_pool, h, PAYLOAD, NULL,
+                                                   NULL), set),
+                                   3, want, JWT_ERR_SIGNATURE,
+                                   JWT_ERR_MALFORMED),
+                      "alg %s, empty signature: %s", strings[i],
+                      jwt_status_name(tu_jws(tu_token(tu_pool, h, PAYLOAD,
+                                                      NULL, NULL), set)));
+        ck_assert_msg(tu_jws(tu_token(tu_pool, h, PAYLOAD, k, "HS256"), set)
+                      == want, "alg %s with a valid MAC: %s", strings[i],
+                      jwt_status_name(tu_jws(tu_token(tu_pool, h, PAYLOAD,
+                                                      k, "HS256"), set)));
+    }
+    for (i = 0; i < 7; i++) {
+        char *h = i == 0 ? apr_pstrdup(tu_pool, "{\"typ\":\"JWT\"}")
+                  : apr_psprintf(tu_pool, "{\"alg\":%s}", nonstrings[i]);
+
+        ck_assert_msg(tu_status_in(tu_jws(tu_token(tu_pool, h, PAYLOAD, k,
+                                                   "HS256"), set),
+                                   2, JWT_ERR_ALG, JWT_ERR_HEADER),
+                      "header %s accepted", h);
+        ck_assert_msg(tu_status_in(tu_jws(tu_token(tu_pool, h, PAYLOAD,
+                                                   NULL, NULL), set),
+                                   3, JWT_ERR_ALG, JWT_ERR_HEADER,
+                                   JWT_ERR_SIGNATURE),
+                      "header %s, empty signature", h);
+    }
+    /* the exact SECURITY.md A1 trigger strings, with the MAC kept */
+    {
+        char *t = tu_sign(tu_pool, k, "HS256", NULL, NULL, PAYLOAD);
+        const char *rest = strchr(t, '.');
+        static const char *const heads[] = {
+            "eyJhbGciOiJub25lIn0", "eyJhbGciOiJOb25lIn0",
+            "eyJhbGciOiJOT05FIn0", "eyJhbGciOiJuT25FIn0", NULL
+        };
+        const char *sigdot = strrchr(t, '.');
+
+        for (i = 0; heads[i] != NULL; i++) {
+            char *kept = apr_pstrcat(tu_pool, heads[i], rest, NULL);
+            char *empty = apr_pstrcat(tu_pool, heads[i],
+                                      apr_pstrndup(tu_pool, rest,
+                                                   (apr_size_t)(sigdot - rest
+                                                                + 1)),
+                                      NULL);
+
+            ck_assert_status(tu_jws(kept, set), JWT_ERR_ALG);
+            ck_assert_status(tu_jws(empty, set), JWT_ERR_ALG);
+        }
+    }
+}
+END_TEST
+
+/* ------------------------------------------------ signature encodings -- */
+
+static const char P256_ORDER[] =
+    "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551";
+
+START_TEST(ecdsa_zero_and_der)
+{
+    const jwk_t *sk = tu_sign_key(tu_pool, "ec-p256.key.pem", 0);
+    jwk_set_t *set = tu_set(tu_pool, tu_verify_key(tu_pool,
+                                                   "ec-p256.pub.pem", 0),
+                            NULL);
+    char *t = tu_sign(tu_pool, sk, "ES256", NULL, NULL, PAYLOAD);
+    unsigned char zero[64], *sig, *der = NULL, hi[64];
+    size_t siglen;
+    ECDSA_SIG *es = ECDSA_SIG_new();
+    BIGNUM *r, *s, *n = NULL, *hs = BN_new();
+    int derlen;
+
+    memset(zero, 0, sizeof(zero));
+    /* CVE-2022-21449: r = s = 0, raw and DER (B2) */
+    ck_assert_status(tu_jws(tu_with_sig(tu_pool, t, zero, 64), set),
+                     JWT_ERR_SIGNATURE);
+    ck_assert_status(tu_jws(tu_with_sig(tu_pool, t, (const unsigned char *)
+                                        "\x30\x06\x02\x01\x00\x02\x01\x00",
+                                        8), set), JWT_ERR_SIGNATURE);
+    /* r = 0 with the real s, and the real r with s = 0 */
+    sig = tu_sig_of(tu_pool, t, &siglen);
+    ck_assert_uint_eq(siglen, 64);
+    memcpy(hi, sig, 64);
+    memset(hi, 0, 32);
+    ck_assert_status(tu_jws(tu_with_sig(tu_pool, t, hi, 64), set),
+                     JWT_ERR_SIGNATURE);
+    memcpy(hi, sig, 64);
+    memset(hi + 32, 0, 32);
+    ck_assert_status(tu_jws(tu_with_sig(tu_pool, t, hi, 64), set),
+                     JWT_ERR_SIGNATURE);
+
+    /* the valid signature in DER form is refused (B3) */
+    r = BN_bin2bn(sig, 32, NULL);
+    s = BN_bin2bn(sig + 32, 32, NULL);
+    ck_assert_int_eq(ECDSA_SIG_set0(es, r, s), 1);
+    derlen = i2d_ECDSA_SIG(es, &der);
+    ck_assert_int_gt(derlen, 0);
+    ck_assert_status(tu_jws(tu_with_sig(tu_pool, t, der, (size_t)derlen),
+                            set), JWT_ERR_SIGNATURE);
+    /* a DER that happens to be 64 bytes long is still not R || S */
+    if (derlen < 64) {
+        unsigned char pad[64];
+
+        memset(pad, 0, sizeof(pad));
+        memcpy(pad, der, (size_t)derlen);
+        ck_assert_status(tu_jws(tu_with_sig(tu_pool, t, pad, 64), set),
+                         JWT_ERR_SIGNATURE);
+    }
+    OPENSSL_free(der);
+
+    /* high S (n - s) is a valid ECDSA signature: accepted (B3) */
+    ck_assert_int_gt(BN_hex2bn(&n, P256_ORDER), 0);
+    ck_assert_int_eq(BN_sub(hs, n, s), 1);
+    memcpy(hi, sig, 32);
+    ck_assert_int_eq(BN_bn2binpad(hs, hi + 32, 32), 32);
+    ck_assert_status(tu_jws(tu_with_sig(tu_pool, t, hi, 64), set), JWT_OK);
+    /* s + n does not fit in 32 bytes; r || s with s = n is refused */
+    ck_assert_int_eq(BN_bn2binpad(n, hi + 32, 32), 32);
+    ck_assert_status(tu_jws(tu_with_sig(tu_pool, t, hi, 64), set),
+                     JWT_ERR_SIGNATURE);
+    BN_free(n);
+    BN_free(hs);
+    ECDSA_SIG_free(es);
+}
+END_TEST
+
+/* B1/B3: exact lengths; the HAProxy over-long ES signature. */
+START_TEST(signature_lengths)
+{
+    size_t i;
+
+    for (i = 0; i < NROWS; i++) {
+        const rt_row_t *r = &rt[i];
+        const jwk_t *sk = tu_sign_key(tu_pool, r->priv, 0);
+        jwk_set_t *set = tu_set(tu_pool, tu_verify_key(tu_pool, r->pub, 0),
+                                NULL);
+        char *t = tu_sign(tu_pool, sk, r->alg, NULL, NULL, PAYLOAD);
+        size_t n, big = 20000;
+        unsigned char *sig = tu_sig_of(tu_pool, t, &n);
+        unsigned char *longer = apr_pcalloc(tu_pool, big);
+        const char *lbl = r->priv;
+
+        ck_assert_status(tu_jws(t, set), JWT_OK);
+        /* one zero byte appended / prepended */
+        memcpy(longer, sig, n);
+        ck_assert_msg(tu_jws(tu_with_sig(tu_pool, t, longer, n + 1), set)
+                      == JWT_ERR_SIGNATURE, "%s: appended zero", lbl);
+        memset(longer, 0, big);
+        memcpy(longer + 1, sig, n);
+        ck_assert_msg(tu_jws(tu_with_sig(tu_pool, t, longer, n + 1), set)
+                      == JWT_ERR_SIGNATURE, "%s: prepended zero", lbl);
+        /* truncated to any shorter length, e.g. an HMAC prefix */
+        ck_assert_msg(tu_jws(tu_with_sig(tu_pool, t, sig, n - 1), set)
+                      == JWT_ERR_SIGNATURE, "%s: one byte short", lbl);
+        ck_assert_msg(tu_jws(tu_with_sig(tu_pool, t, sig, n / 2), set)
+                      == JWT_ERR_SIGNATURE, "%s: half", lbl);
+        ck_assert_msg(tu_jws(tu_with_sig(tu_pool, t, sig, 1), set)
+                      == JWT_ERR_SIGNATURE, "%s: one byte", lbl);
+        /* huge: 20000 bytes starting with the real signature */
+        memset(longer, 0x41, big);
+        memcpy(longer, sig, n);
+        ck_assert_msg(tu_jws(tu_with_sig(tu_pool, t, longer, big), set)
+                      == JWT_ERR_SIGNATURE, "%s: 20000 bytes", lbl);
+        /* the signature twice */
+        memcpy(longer, sig, n);
+        memcpy(longer + n, sig, n);
+        ck_assert_msg(tu_jws(tu_with_sig(tu_pool, t, longer, 2 * n), set)
+                      == JWT_ERR_SIGNATURE, "%s: doubled", lbl);
+        /* empty */
+        ck_assert_msg(tu_status_in(tu_jws(tu_with_sig(tu_pool, t, sig, 0),
+                                          set), 2, JWT_ERR_SIGNATURE,
+                                   JWT_ERR_MALFORMED),
+                      "%s: empty signature", lbl);
+    }
+}
+END_TEST
+
+/* ----------------------------------------------------------- framing -- */
+
+START_TEST(count_dots)
+{
+    size_t n = 100000;
+    char *dots = apr_palloc(tu_pool, n);
+
+    memset(dots, '.', n);
+    ck_assert_int_eq(jose_count_dots("", 0), 0);
+    ck_assert_int_eq(jose_count_dots("abc", 3), 0);
+    ck_assert_int_eq(jose_count_dots("a.b.c", 5), 2);
+    ck_assert_int_eq(jose_count_dots("a.b.c", 3), 1);
+    ck_assert_int_eq(jose_count_dots("a.b\0.c", 6), 2);
+    ck_assert_int_eq(jose_count_dots("....", 4), 4);
+    ck_assert_int_eq(jose_count_dots(dots, n), (int)n);
+}
+END_TEST
+
+START_TEST(framing)
+{
+    const jwk_t *k = hkey();
+    jwk_set_t *set = tu_set(tu_pool, k, NULL);
+    char *t = tu_sign(tu_pool, k, "HS256", NULL, NULL, PAYLOAD);
+    const char *d1 = strchr(t, '.'), *d2 = strrchr(t, '.');
+    char *h = apr_pstrndup(tu_pool, t, (apr_size_t)(d1 - t));
+    char *pl = apr_pstrndup(tu_pool, d1 + 1, (apr_size_t)(d2 - d1 - 1));
+    char *s = apr_pstrdup(tu_pool, d2 + 1);
+    static const char *const shapes[] = {
+        "", ".", "..", "...", "....", "a", "a.b", "a.b.c.d", "a.b.c.d.e.f",
+        NULL
+    };
+    size_t big = 100000;
+    char *dots = apr_palloc(tu_pool, big);
+    int i;
+
+    ck_assert_status(tu_jws(t, set), JWT_OK);
+    for (i = 0; shapes[i] != NULL; i++) {
+        ck_assert_msg(tu_jws(shapes[i], set) == JWT_ERR_MALFORMED,
+                      "\"%s\": %s", shapes[i],
+                      jwt_status_name(tu_jws(shapes[i], set)));
+    }
+    /* F3: missing and extra segments of a real token */
+    ck_assert_status(tu_jws(apr_pstrcat(tu_pool, h, ".", pl, NULL), set),
+                     JWT_ERR_MALFORMED);
+    ck_assert_status(tu_jws(apr_pstrcat(tu_pool, pl, ".", s, NULL), set),
+                     JWT_ERR_MALFORMED);
+    ck_assert_status(tu_jws(apr_pstrcat(tu_pool, ".", pl, ".", s, NULL),
+                            set), JWT_ERR_MALFORMED);
+    ck_assert_status(tu_jws(apr_pstrcat(tu_pool, t, ".", NULL), set),
+                     JWT_ERR_MALFORMED);
+    ck_assert_status(tu_jws(apr_pstrcat(tu_pool, t, ".", s, NULL), set),
+                     JWT_ERR_MALFORMED);
+    ck_assert_status(tu_jws(apr_pstrcat(tu_pool, h, "..", s, NULL), set),
+                     JWT_ERR_SIGNATURE);
+    memset(dots, '.', big);
+    ck_assert_status(tu_jws_status(dots, big, set, NULL), JWT_ERR_MALFORMED);
+    /* F1/F2: padding, other alphabets, whitespace in each segment */
+    ck_assert_status_in(tu_jws(apr_pstrcat(tu_pool, h, "=.", pl, ".", s,
+                                           NULL), set), 2, JWT_ERR_BASE64,
+                        JWT_ERR_MALFORMED);
+    ck_assert_status_in(tu_jws(apr_pstrcat(tu_pool, h, ".", pl, "=.", s,
+                                           NULL), set), 2, JWT_ERR_BASE64,
+                        JWT_ERR_MALFORMED);
+    ck_assert_status_in(tu_jws(apr_pstrcat(tu_pool, t, "=", NULL), set), 2,
+                        JWT_ERR_BASE64, JWT_ERR_MALFORMED);
+    ck_assert_status_in(tu_jws(apr_pstrcat(tu_pool, " ", t, NULL), set), 2,
+                        JWT_ERR_BASE64, JWT_ERR_MALFORMED);
+    ck_assert_status_in(tu_jws(apr_pstrcat(tu_pool, t, "\n", NULL), set), 2,
+                        JWT_ERR_BASE64, JWT_ERR_MALFORMED);
+    ck_assert_status_in(tu_jws(apr_pstrcat(tu_pool, h, ".", pl, ". ", s,
+                                           NULL), set), 2, JWT_ERR_BASE64,
+                        JWT_ERR_MALFORMED);
+    /* a NUL inside the length given is not the end of the token */
+    {
+        char *withnul = apr_pstrcat(tu_pool, t, "AA", NULL);
+        size_t n = strlen(withnul);
+
+        withnul[n - 2] = '\0';
+        ck_assert_status_in(tu_jws_status(withnul, n, set, NULL), 2,
+                            JWT_ERR_BASE64, JWT_ERR_MALFORMED);
+    }
+    /* an empty payload is a valid JWS (RFC 7515 appendix F) */
+    ck_assert_status(tu_jws(tu_token(tu_pool, "{\"alg\":\"HS256\"}", "", k,
+                                     "HS256"), set), JWT_OK);
+    /* the MAC is over the received bytes: a changed header/payload fails */
+    ck_assert_status(tu_jws(tu_token(tu_pool, "{\"alg\":\"HS256\" }",
+                                     PAYLOAD, k, "HS256"), set), JWT_OK);
+    {
+        char *a = tu_token(tu_pool, "{\"alg\":\"HS256\"}", PAYLOAD, k,
+                           "HS256");
+        char *b = tu_token(tu_pool, "{\"alg\":\"HS256\" }", PAYLOAD, k,
+                           "HS256");
+        char *mix = apr_pstrcat(tu_pool,
+                                apr_pstrndup(tu_pool, b,
+                                             (apr_size_t)(strrchr(b, '.')
+                                                          - b)),
+                                strrchr(a, '.'), NULL);
+
+        ck_assert_status(tu_jws(mix, set), JWT_ERR_SIGNATURE);
+    }
+}
+END_TEST
+
+static Suite *jws_suite(void)
+{
+    Suite *s = suite_create("jws");
+    TCase *tc;
+
+    tc = tcase_create("rfc");
+    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, rfc7515_a1_hs256);
+    tcase_add_test(tc, rfc7515_a2_rs256);
+    tcase_add_test(tc, rfc7515_a3_es256);
+    tcase_add_test(tc, rfc7515_a4_es512);
+    tcase_add_test(tc, rfc7515_a1_payload);
+    tcase_add_test(tc, rfc7515_a5_none_rejected);
+    tcase_add_test(tc, rfc7515_json_serialization_rejected);
+    tcase_add_test(tc, rfc7520_4_1_rs256);
+    tcase_add_test(tc, rfc7520_4_2_ps384);
+    tcase_add_test(tc, rfc7520_4_3_es512);
+    tcase_add_test(tc, rfc7520_4_4_hs256);
+    tcase_add_test(tc, rfc8037_a4_eddsa);
+    tcase_add_test(tc, rfc7520_curve25519_eddsa);
+    tcase_add_test(tc, rfc7520_reproduce_hs256);
+    tcase_add_test(tc, rfc7520_reproduce_rs256);
+    tcase_add_test(tc, rfc8037_reproduce_ed25519);
+    tcase_add_test(tc, rfc7797_b64_false_rejected);
+    tcase_add_test(tc, jwcrypto_tokens_accepted);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("roundtrip");
+    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
+    tcase_set_timeout(tc, 600);
+    tcase_add_loop_test(tc, roundtrip_each_alg, 0, (int)NROWS);
+    tcase_add_test(tc, alg_not_allowed_for_key);
+    tcase_add_test(tc, certificate_as_key);
+    tcase_add_test(tc, sign_refusals);
+    tcase_add_test(tc, sign_header_shape);
+    tcase_add_test(tc, ecdsa_signatures_full_length);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("confusion");
+    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, rs_to_hs_confusion);
+    tcase_add_test(tc, es_to_hs_confusion);
+    tcase_add_test(tc, eddsa_to_hs_confusion);
+    tcase_add_test(tc, confusion_with_hmac_key_present);
+    tcase_add_test(tc, es256_to_rsa_and_p384);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("selection");
+    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, kid_is_a_filter);
+    tcase_add_test(tc, key_without_kid_matches_any);
+    tcase_add_test(tc, kid_type_and_length);
+    tcase_add_test(tc, kid_injection);
+    tcase_add_test(tc, iss_key_filter);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("header");
+    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, header_crit);
+    tcase_add_test(tc, header_zip_and_enc);
+    tcase_add_test(tc, header_member_types);
+    tcase_add_test(tc, embedded_keys_ignored);
+    tcase_add_test(tc, alg_variants);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("signature");
+    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, ecdsa_zero_and_der);
+    tcase_add_test(tc, signature_lengths);
+    tcase_add_test(tc, count_dots);
+    tcase_add_test(tc, framing);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    tu_init();
+    return tu_run(jws_suite());
+}
