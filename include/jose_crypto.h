@@ -132,6 +132,20 @@ jwt_status_t jose_rsa_decrypt(unsigned char **out, size_t *outlen,
                               const jose_alg_info_t *alg,
                               const unsigned char *in, size_t inlen) JWT_WUR;
 
+/* RSAES-PKCS1-v1_5 decryption of a key of exactly KEYLEN bytes without a
+ * padding oracle (SECURITY.md C4; OpenSSL 3.0 has no implicit rejection):
+ * raw RSA, then the encoding 00 02 PS 00 K with |K| = KEYLEN checked in
+ * time independent of its content.  KEY receives K when the encoding is
+ * well formed and RND (KEYLEN random bytes drawn by the caller before the
+ * call) otherwise, selected in constant time.  Returns JWT_OK in both
+ * cases: the caller learns nothing, the tag check fails later.
+ * JWT_ERR_DECRYPT only for what is public: no RSA key, IN not of the
+ * modulus length, KEYLEN over k - 11. */
+jwt_status_t jose_rsa1_5_unwrap(unsigned char *key, size_t keylen,
+                                const unsigned char *rnd, apr_pool_t *p,
+                                EVP_PKEY *pkey, const unsigned char *in,
+                                size_t inlen) JWT_WUR;
+
 /* ---- ECDH-ES (RFC 7518 4.6, RFC 8037 3.2) ----
  * Curves by NID: NID_X9_62_prime256v1, NID_secp384r1, NID_secp521r1,
  * NID_X25519, NID_X448.  The JWK "crv" name, NULL for any other NID. */

@@ -15,9 +15,17 @@
  * configured set only (kid is a lookup key), checks every length before any
  * EVP call (IV, tag, CEK against enc), unwraps the CEK with a uniform failure
  * (a random CEK of the right length on any unwrap error, SECURITY.md C4/C5),
- * checks the ECDH-ES epk on the recipient's curve, refuses zip, and only
- * then decrypts and authenticates.  Every failure is JWT_ERR_DECRYPT.
- * It does NOT verify an inner JWS or look at claims.
+ * checks the ECDH-ES epk on the recipient's curve, refuses zip and crit,
+ * and only then decrypts and authenticates.  Every failure is
+ * JWT_ERR_DECRYPT.  It does NOT verify an inner JWS or look at claims, and
+ * it does not decide whether a JWE without an inner JWS is acceptable
+ * (SECURITY.md C1: that is jwt.c's policy).
+ *
+ * Key selection: keys with use JOSE_USE_ENC whose algs hold the header's
+ * alg (RSA1_5 and PBES2-* only when named in alg=, explicit_only), of the
+ * type the alg needs, with the private half; a key with a kid decrypts only
+ * tokens whose kid is exactly that kid, a key without kid any token (the
+ * rule of jws_verify).  Candidates are tried in configuration order.
  */
 
 #ifndef JWE_H
@@ -41,12 +49,13 @@
 #define JWE_MAX_KID_LEN 256
 
 typedef struct {
-    json_t *header;                 /* protected header                   */
+    json_t *header;                 /* protected header (owned by P)      */
     const jose_alg_info_t *alg;
     const jose_enc_info_t *enc;
     const char *kid;
     const char *cty;
-    unsigned char *plaintext;       /* wiped when the pool is cleared     */
+    unsigned char *plaintext;       /* NUL-terminated (not counted);
+                                     * wiped when the pool is cleared     */
     size_t plaintext_len;
     const jwk_t *key;               /* the key that decrypted             */
 } jwe_t;
@@ -55,7 +64,13 @@ jwt_status_t jwe_decrypt(jwe_t **out, apr_pool_t *p, const char *token,
                          size_t len, const jwk_set_t *keys) JWT_WUR;
 
 /* Encrypt PLAINTEXT to KEY (public key or secret) with ALG/ENC; CTY may be
- * NULL ("JWT" for nested tokens).  Fresh random CEK and IV each call. */
+ * NULL ("JWT" for nested tokens), KID NULL means the key's kid (none when
+ * the key has none).  Fresh random CEK and IV each call, a fresh epk on the
+ * recipient's curve for ECDH-ES*, a random 16-byte p2s and p2c
+ * JWE_ENCRYPT_P2C for PBES2-*; never zip.  JWT_ERR_ALG when KEY may not be
+ * used with ALG/ENC (use, algs, type, dir key length) and always for
+ * RSA1_5 (SECURITY.md H); JWT_ERR_HEADER for a kid over JWE_MAX_KID_LEN;
+ * JWT_ERR_INTERNAL when OpenSSL fails. */
 jwt_status_t jwe_encrypt(char **out, apr_pool_t *p, const jwk_t *key,
                          const jose_alg_info_t *alg,
                          const jose_enc_info_t *enc, const char *kid,

@@ -51,23 +51,51 @@ static int fits_u32(size_t n)
     return ((n >> 16) >> 16) == 0;
 }
 
-/* ---- AES Key Wrap ---- */
+/* ---- the AES ciphers, fetched once ----
+ * EVP_aes_*() would make every EVP_CipherInit_ex search the provider store
+ * under a lock (implicit fetch, see jose_util.h); these are fetched once
+ * under CRYPTO_THREAD_run_once and are read-only afterwards. */
 
-static const EVP_CIPHER *aes_wrap_cipher(size_t keylen)
+enum { AES_WRAP, AES_GCM, AES_CBC, AES_MODES };
+
+static const char *const aes_names[AES_MODES][3] = {
+    { "AES-128-WRAP", "AES-192-WRAP", "AES-256-WRAP" },
+    { "AES-128-GCM", "AES-192-GCM", "AES-256-GCM" },
+    { "AES-128-CBC", "AES-192-CBC", "AES-256-CBC" },
+};
+static EVP_CIPHER *aes_fetched[AES_MODES][3];
+static CRYPTO_ONCE aes_once = CRYPTO_ONCE_STATIC_INIT;
+
+static void aes_fetch_all(void)
 {
-    switch (keylen) {
-    case 16: return EVP_aes_128_wrap();
-    case 24: return EVP_aes_192_wrap();
-    case 32: return EVP_aes_256_wrap();
+    int m, k;
+
+    for (m = 0; m < AES_MODES; m++) {
+        for (k = 0; k < 3; k++) {
+            aes_fetched[m][k] = EVP_CIPHER_fetch(NULL, aes_names[m][k],
+                                                 NULL);
+        }
     }
-    return NULL;
+    ERR_clear_error();
 }
+
+/* The AES cipher of MODE for a 16, 24 or 32-byte key; NULL otherwise. */
+static const EVP_CIPHER *aes_cipher(int mode, size_t keylen)
+{
+    if ((keylen != 16 && keylen != 24 && keylen != 32)
+        || !CRYPTO_THREAD_run_once(&aes_once, aes_fetch_all)) {
+        return NULL;
+    }
+    return aes_fetched[mode][(keylen - 16) / 8];
+}
+
+/* ---- AES Key Wrap ---- */
 
 static jwt_status_t aes_kw(int wrap, unsigned char *out, size_t *outlen,
                            const unsigned char *kek, size_t keklen,
                            const unsigned char *in, size_t inlen)
 {
-    const EVP_CIPHER *cipher = aes_wrap_cipher(keklen);
+    const EVP_CIPHER *cipher = aes_cipher(AES_WRAP, keklen);
     size_t want = wrap ? inlen + JOSE_KW_OVERHEAD : inlen - JOSE_KW_OVERHEAD;
     EVP_CIPHER_CTX *ctx = NULL;
     jwt_status_t rv = JWT_ERR_DECRYPT;
@@ -122,16 +150,6 @@ jwt_status_t jose_aes_kw_unwrap(unsigned char *out, size_t *outlen,
 
 /* ---- AES-GCM ---- */
 
-static const EVP_CIPHER *aes_gcm_cipher(size_t keylen)
-{
-    switch (keylen) {
-    case 16: return EVP_aes_128_gcm();
-    case 24: return EVP_aes_192_gcm();
-    case 32: return EVP_aes_256_gcm();
-    }
-    return NULL;
-}
-
 static jwt_status_t aes_gcm(int enc, unsigned char *out, unsigned char *tag,
                             const unsigned char *key, size_t keylen,
                             const unsigned char *iv, size_t ivlen,
@@ -139,7 +157,7 @@ static jwt_status_t aes_gcm(int enc, unsigned char *out, unsigned char *tag,
                             const unsigned char *in, size_t inlen,
                             size_t taglen)
 {
-    const EVP_CIPHER *cipher = aes_gcm_cipher(keylen);
+    const EVP_CIPHER *cipher = aes_cipher(AES_GCM, keylen);
     EVP_CIPHER_CTX *ctx = NULL;
     jwt_status_t rv = JWT_ERR_DECRYPT;
     int n = 0, m = 0;
@@ -215,16 +233,6 @@ jwt_status_t jose_aes_gcm_decrypt(unsigned char *out,
 
 /* ---- AES_CBC_HMAC_SHA2 ---- */
 
-static const EVP_CIPHER *aes_cbc_cipher(size_t keylen)
-{
-    switch (keylen) {
-    case 16: return EVP_aes_128_cbc();
-    case 24: return EVP_aes_192_cbc();
-    case 32: return EVP_aes_256_cbc();
-    }
-    return NULL;
-}
-
 /* RFC 7518 5.2.2.1 step 4: HMAC over AAD || IV || C || AL, where AL is the
  * bit length of AAD as a 64-bit big-endian number.  It is computed in
  * uint64_t: a 32-bit length lets a long AAD wrap around (CVE-2016-9123,
@@ -282,7 +290,7 @@ static int cbc_hmac_params_ok(const jose_enc_info_t *enc,
 {
     return enc != NULL && enc->digest != NULL && key != NULL && iv != NULL
            && keylen == enc->cek_len && ivlen == JOSE_CBC_IV_LEN
-           && aes_cbc_cipher(keylen / 2) != NULL
+           && aes_cipher(AES_CBC, keylen / 2) != NULL
            && enc->tag_len == keylen / 2;
 }
 
@@ -310,7 +318,7 @@ jwt_status_t jose_aes_cbc_hmac_encrypt(unsigned char *out, size_t *outlen,
     /* RFC 7518 5.2.2.1: MAC_KEY is the first half, ENC_KEY the second */
     ctx = EVP_CIPHER_CTX_new();
     if (ctx == NULL
-        || EVP_EncryptInit_ex(ctx, aes_cbc_cipher(half), NULL, key + half,
+        || EVP_EncryptInit_ex(ctx, aes_cipher(AES_CBC, half), NULL, key + half,
                               iv) != 1
         || (inlen != 0
             && EVP_EncryptUpdate(ctx, out, &n, in, (int)inlen) != 1)
@@ -372,7 +380,7 @@ jwt_status_t jose_aes_cbc_hmac_decrypt(unsigned char *out, size_t *outlen,
     rv = JWT_ERR_DECRYPT;
     ctx = EVP_CIPHER_CTX_new();
     if (ctx == NULL
-        || EVP_DecryptInit_ex(ctx, aes_cbc_cipher(half), NULL, key + half,
+        || EVP_DecryptInit_ex(ctx, aes_cipher(AES_CBC, half), NULL, key + half,
                               iv) != 1) {
         rv = JWT_ERR_INTERNAL;
         goto cleanup;
@@ -542,6 +550,63 @@ jwt_status_t jose_rsa_decrypt(unsigned char **out, size_t *outlen,
                               const unsigned char *in, size_t inlen)
 {
     return rsa_crypt(0, out, outlen, p, pkey, alg, in, inlen);
+}
+
+/* All ones when X is zero, 0 otherwise, without a branch. */
+static unsigned char ct_is_zero(unsigned char x)
+{
+    return (unsigned char)(((unsigned int)x - 1) >> 8);
+}
+
+jwt_status_t jose_rsa1_5_unwrap(unsigned char *key, size_t keylen,
+                                const unsigned char *rnd, apr_pool_t *p,
+                                EVP_PKEY *pkey, const unsigned char *in,
+                                size_t inlen)
+{
+    EVP_PKEY_CTX *ctx = NULL;
+    unsigned char *em, good, z;
+    size_t k, n, i, sep;
+    int size;
+
+    if (key == NULL || rnd == NULL || pkey == NULL || in == NULL
+        || !EVP_PKEY_is_a(pkey, "RSA")
+        || (size = EVP_PKEY_get_size(pkey)) <= 0) {
+        return JWT_ERR_DECRYPT;
+    }
+    k = (size_t)size;
+    /* RFC 8017 7.2.2 step 1: lengths are public */
+    if (inlen != k || keylen == 0 || keylen > k - 11) {
+        return JWT_ERR_DECRYPT;
+    }
+    em = apr_pcalloc(p, k);
+    jose_wipe_on_cleanup(p, em, k);
+    n = k;
+    /* RSADP only (blinded, constant time); the padding is checked below,
+     * so no OpenSSL error path depends on it.  A failure here depends on
+     * public data only (c >= n); it leaves EM zero, which is refused. */
+    ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+    if (ctx == NULL || EVP_PKEY_decrypt_init(ctx) != 1
+        || EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) != 1
+        || EVP_PKEY_decrypt(ctx, em, &n, in, inlen) != 1 || n != k) {
+        OPENSSL_cleanse(em, k);
+    }
+    EVP_PKEY_CTX_free(ctx);
+    ERR_clear_error();
+    /* RFC 8017 7.2.2 step 3: EM = 0x00 || 0x02 || PS || 0x00 || K with PS
+     * nonzero; with |K| fixed, every position is known in advance and
+     * every byte is looked at, whatever its value */
+    sep = k - keylen - 1;
+    good = ct_is_zero(em[0]) & ct_is_zero((unsigned char)(em[1] ^ 0x02));
+    for (i = 2; i < sep; i++) {
+        good &= (unsigned char)~ct_is_zero(em[i]);
+    }
+    good &= ct_is_zero(em[sep]);
+    for (i = 0; i < keylen; i++) {
+        z = em[sep + 1 + i];
+        key[i] = (unsigned char)((z & good) | (rnd[i] & ~good));
+    }
+    OPENSSL_cleanse(em, k);
+    return JWT_OK;
 }
 
 /* ---- ECDH-ES ---- */

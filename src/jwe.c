@@ -379,11 +379,24 @@ static jwt_status_t get_cek(unsigned char *cek, apr_pool_t *p,
     if (RAND_bytes(rnd, (int)cl) != 1) {
         return JWT_ERR_INTERNAL;
     }
+    if (alg->id == JOSE_ALG_RSA1_5) {
+        /* C4: the padding check and the select are constant time */
+        rv = jose_rsa1_5_unwrap(cek, cl, rnd, p, key->pkey, jp->ek,
+                                jp->eklen);
+        if (rv != JWT_OK) {
+            /* the ciphertext length is public: still fail at the tag */
+            memcpy(cek, rnd, cl);
+            rv = JWT_OK;
+        }
+        goto cleanup;
+    }
     if (is_rsa(alg->id)) {
         st = jose_rsa_decrypt(&rsa, &gotlen, p, key->pkey, alg, jp->ek,
                               jp->eklen);
-        /* the buffer holds the whole modulus length (>= 64 bytes) */
-        if (st == JWT_OK && rsa != NULL) {
+        /* the buffer holds the modulus length (public), read CL bytes of
+         * it whatever the decrypted length was */
+        if (st == JWT_OK && rsa != NULL
+            && (size_t)EVP_PKEY_get_size(key->pkey) >= cl) {
             src = rsa;
         }
     }
@@ -471,6 +484,13 @@ jwt_status_t jwe_decrypt(jwe_t **out, apr_pool_t *p, const char *token,
         }
         OPENSSL_cleanse(cek, sizeof(cek));
         if (st != JWT_OK) {
+            /* A hostile token gets at most one expensive operation (one
+             * RSA or ECDH private-key operation, one PBKDF2): only the
+             * first fitting key is tried for those; a kid picks it. */
+            if (is_rsa(jp.alg->id) || is_ecdh(jp.alg->id)
+                || is_pbes2(jp.alg->id)) {
+                break;
+            }
             continue;
         }
         pt[ptlen] = '\0';

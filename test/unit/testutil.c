@@ -82,8 +82,9 @@ int tu_status_in(jwt_status_t st, int n, ...)
 static const char *find_dir(const char *env, const char *const *guesses,
                             const char *probe)
 {
-    char buf[4096], cwd[4096];
+    char buf[4096], cwd[4096], *out;
     const char *v = getenv(env);
+    size_t n;
     int i;
 
     if (v == NULL || *v == '\0') {
@@ -99,8 +100,11 @@ static const char *find_dir(const char *env, const char *const *guesses,
     if (v[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL) {
         return strdup(v);
     }
-    snprintf(buf, sizeof(buf), "%s/%s", cwd, v);
-    return strdup(buf);
+    n = strlen(cwd) + strlen(v) + 2;
+    out = malloc(n);
+    ck_assert_ptr_nonnull(out);
+    snprintf(out, n, "%s/%s", cwd, v);
+    return out;
 }
 
 const char *tu_vectors_dir(void)
