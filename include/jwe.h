@@ -23,9 +23,12 @@
  *
  * Key selection: keys with use JOSE_USE_ENC whose algs hold the header's
  * alg (RSA1_5 and PBES2-* only when named in alg=, explicit_only), of the
- * type the alg needs, with the private half; a key with a kid decrypts only
- * tokens whose kid is exactly that kid, a key without kid any token (the
- * rule of jws_verify).  Candidates are tried in configuration order.
+ * type the alg needs, with the private half; a token with a kid is
+ * decrypted only by the key with exactly that kid or by keys without one,
+ * a token without a kid by any of them (the rule of jws_verify).
+ * Candidates are tried in configuration order, but for RSA, ECDH-ES and
+ * PBES2 only the first: a hostile token costs at most one expensive
+ * operation, so several such keys need kids to be told apart.
  */
 
 #ifndef JWE_H

@@ -75,9 +75,10 @@ jwt_status_t jws_parse(jws_t **out, apr_pool_t *p, const char *token,
 /* ISS is the token's iss claim (NULL when absent): keys loaded with iss=
  * only verify tokens of that issuer.  On success *USED is the key.
  * Candidates: keys with use sig that allow jws->alg, of the algorithm's key
- * type (and EC curve; EdDSA: Ed25519/Ed448), whose kid (if the key has one)
- * equals the token's kid exactly, and whose iss (if any) equals ISS
- * exactly.  A key without a kid is a candidate for every token.  They are
+ * type (and EC curve; EdDSA: Ed25519/Ed448), whose kid equals the token's
+ * kid exactly when both have one, and whose iss (if any) equals ISS
+ * exactly.  A key without a kid is a candidate for every token, and a
+ * token without a kid tries every fitting key.  They are
  * tried in set order; the first that verifies wins.  No candidate:
  * JWT_ERR_NO_KEY; candidates but no valid signature: JWT_ERR_SIGNATURE. */
 jwt_status_t jws_verify(const jwk_t **used, const jws_t *jws,

@@ -321,11 +321,12 @@ static int key_fits(const jwk_t *key, const jose_alg_info_t *alg,
  * only tokens naming it; a key without one may decrypt any (as jws.c). */
 static int kid_fits(const jwk_t *key, const char *kid, size_t kidlen)
 {
-    if (key->kid == NULL) {
+    /* as for signatures (jws_verify): a kid in the token narrows the
+     * choice to the key with that kid and to keys without one */
+    if (key->kid == NULL || kid == NULL) {
         return 1;
     }
-    return kid != NULL && strlen(key->kid) == kidlen
-           && memcmp(key->kid, kid, kidlen) == 0;
+    return strlen(key->kid) == kidlen && memcmp(key->kid, kid, kidlen) == 0;
 }
 
 /* Z from the epk and the recipient's private key, then the Concat KDF:

@@ -537,10 +537,12 @@ jwt_status_t jws_verify(const jwk_t **used, const jws_t *jws,
         if (!key_fits(key, jws->alg)) {
             continue;
         }
-        /* kid is a lookup key and nothing else: a key with a kid verifies
-         * only tokens naming it; a key without one may verify any */
-        if (key->kid != NULL
-            && (jws->kid == NULL || !same_str(key->kid, jws->kid))) {
+        /* kid is a lookup key and nothing else: a token naming a kid is
+         * verified only by the key with that kid or by keys without one;
+         * a token without a kid may be verified by any fitting key (the
+         * set is the administrator's, never the token's) */
+        if (key->kid != NULL && jws->kid != NULL
+            && !same_str(key->kid, jws->kid)) {
             continue;
         }
         /* AuthJWTVerifyKey iss=: several issuers on one location */

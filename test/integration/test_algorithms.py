@@ -201,11 +201,17 @@ def test_kid_option(srv, ring):
         reason="no_key")
 
 
-def test_kid_absent_does_not_match_a_key_with_kid(srv, ring):
-    # the module's documented rule (src/jws.c): a key with a kid verifies
-    # only tokens naming it; SPEC is silent, so this pins the behaviour
+def test_kid_absent_tries_the_keys(srv, ring):
+    # the module's documented rule (src/jws.c): a token without kid may be
+    # verified by any configured key that fits its alg; a token naming a
+    # kid only by that key (or keys without a kid)
+    assert_ok(srv.get("/kid/ok", pyjwt_token("HS256", ring["hs256"],
+                                             claims())))
     assert_invalid_token(srv.get("/kid/ok", pyjwt_token(
-        "HS256", ring["hs256"], claims())), reason="no_key")
+        "HS256", ring["hs256"], claims(), {"kid": "other"})),
+        reason="no_key")
+    assert_invalid_token(srv.get("/kid/ok", pyjwt_token(
+        "HS256", ring["hs384"], claims())), reason="signature")
 
 
 # ---- a JWK's own alg narrows it
@@ -233,9 +239,12 @@ def test_jwks_kid_selects(srv, ring, alg, kid):
 
 
 def test_jwks_without_kid(srv, ring):
-    # every key of the set has a kid: a token without kid names none
+    # every key of the set has a kid; a token without kid is tried against
+    # the keys that fit its alg, and only a right signature passes
+    assert_ok(srv.get("/jwks/ok", pyjwt_token("ES256", ring["p256"],
+                                              claims())))
     assert_invalid_token(srv.get("/jwks/ok", pyjwt_token(
-        "ES256", ring["p256"], claims())), reason="no_key")
+        "ES256", ring["p256b"], claims())), reason="signature")
 
 
 def test_jwks_kid_of_other_key_type(srv, ring):

@@ -843,9 +843,17 @@ START_TEST(kid_is_a_filter)
     ck_assert_ptr_eq(used, k1);
     ck_assert_status(tu_jws(tu_sign(tu_pool, s2, "RS256", "k1", NULL,
                                     PAYLOAD), both), JWT_ERR_SIGNATURE);
-    /* a token without kid does not select a key that has one */
+    /* a token without kid is tried against every fitting key, kid or not:
+     * only the right signature passes */
     ck_assert_status(tu_jws(tu_token(tu_pool, "{\"alg\":\"RS256\"}", PAYLOAD,
-                                     s1, "RS256"), one), JWT_ERR_NO_KEY);
+                                     s1, "RS256"), one), JWT_OK);
+    ck_assert_status(parse_verify(&jws, &used,
+                                  tu_token(tu_pool, "{\"alg\":\"RS256\"}",
+                                           PAYLOAD, s2, "RS256"), both, NULL),
+                     JWT_OK);
+    ck_assert_ptr_eq(used, k2);
+    ck_assert_status(tu_jws(tu_token(tu_pool, "{\"alg\":\"RS256\"}", PAYLOAD,
+                                     s2, "RS256"), one), JWT_ERR_SIGNATURE);
 }
 END_TEST
 
