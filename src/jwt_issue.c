@@ -15,6 +15,7 @@
  */
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
 
@@ -40,6 +41,17 @@ static int is_registered(const char *name)
         }
     }
     return 0;
+}
+
+/* Set a string claim when VALUE is given: 0, or -1 when VALUE is not
+ * UTF-8 (jansson refuses it). */
+static int set_str(json_t *claims, const char *name, const char *value)
+{
+    if (value == NULL) {
+        return 0;
+    }
+    return json_object_set_new(claims, name, json_string(value)) != 0
+           ? -1 : 0;
 }
 
 const jose_alg_info_t *jwt_issue_default_enc_alg(const jwk_t *key)
@@ -88,47 +100,48 @@ jwt_status_t jwt_issue(char **token, json_t **claims_out, apr_pool_t *p,
     if (claims == NULL) {
         return JWT_ERR_INTERNAL;
     }
-    if (ip->iss != NULL) {
-        json_object_set_new(claims, "iss", json_string(ip->iss));
-    }
-    if (ip->sub != NULL) {
-        json_object_set_new(claims, "sub", json_string(ip->sub));
+    /* json_string() refuses invalid UTF-8: a claim that cannot be made is
+     * an error, never a claim that silently disappears */
+    if (set_str(claims, "iss", ip->iss) || set_str(claims, "sub", ip->sub)) {
+        return JWT_ERR_CLAIM_TYPE;
     }
     if (ip->aud != NULL && ip->aud->nelts == 1) {
-        json_object_set_new(claims, "aud",
-                            json_string(APR_ARRAY_IDX(ip->aud, 0,
-                                                      const char *)));
+        if (set_str(claims, "aud", APR_ARRAY_IDX(ip->aud, 0, const char *))) {
+            return JWT_ERR_CLAIM_TYPE;
+        }
     }
     else if (ip->aud != NULL && ip->aud->nelts > 1) {
         json_t *a = json_array();
         int i;
 
-        for (i = 0; i < ip->aud->nelts; i++) {
-            json_array_append_new(a, json_string(APR_ARRAY_IDX(ip->aud, i,
-                                                               const char *)));
+        if (json_object_set_new(claims, "aud", a) != 0) {
+            return JWT_ERR_INTERNAL;
         }
-        json_object_set_new(claims, "aud", a);
-    }
-    json_object_set_new(claims, "iat", json_integer(now));
-    json_object_set_new(claims, "exp", json_integer(now + ip->lifetime));
-    if (ip->jti != NULL) {
-        json_object_set_new(claims, "jti", json_string(ip->jti));
-    }
-    if (ip->scope != NULL && ip->scope[0] != '\0') {
-        json_object_set_new(claims, "scope", json_string(ip->scope));
-    }
-    if (ip->extra != NULL) {
-        json_object_foreach(ip->extra, key, value) {
-            if (!is_registered(key)) {
-                json_object_set(claims, key, value);
+        for (i = 0; i < ip->aud->nelts; i++) {
+            if (json_array_append_new(a, json_string(APR_ARRAY_IDX(
+                    ip->aud, i, const char *))) != 0) {
+                return JWT_ERR_CLAIM_TYPE;
             }
         }
     }
-    /* json_string() refuses invalid UTF-8: a claim that did not make it in
-     * must not silently disappear. */
-    if ((ip->iss && !json_object_get(claims, "iss"))
-        || (ip->sub && !json_object_get(claims, "sub"))) {
+    if (json_object_set_new(claims, "iat", json_integer(now)) != 0
+        || json_object_set_new(claims, "exp",
+                               json_integer(now + ip->lifetime)) != 0) {
+        return JWT_ERR_INTERNAL;
+    }
+    if (set_str(claims, "jti", ip->jti)
+        || set_str(claims, "scope",
+                   ip->scope != NULL && ip->scope[0] != '\0'
+                   ? ip->scope : NULL)) {
         return JWT_ERR_CLAIM_TYPE;
+    }
+    if (ip->extra != NULL) {
+        json_object_foreach(ip->extra, key, value) {
+            if (!is_registered(key)
+                && json_object_set(claims, key, value) != 0) {
+                return JWT_ERR_INTERNAL;
+            }
+        }
     }
 
     payload = jose_json_dump(p, claims, &plen);
@@ -229,26 +242,28 @@ int jwt_claim_name_sensitive(const char *name)
         "privatekey", "cardnumber", "creditcard", "credential",
         "socialsecurity", "clientsecret", NULL
     };
-    char norm[128];
+    char *norm = malloc(strlen(name) + 1);
     size_t n = 0;
-    int i;
+    int i, hit = 0;
 
-    for (; *name != '\0' && n < sizeof(norm) - 1; name++) {
+    /* the whole name, however long: a prefix of padding must not hide
+     * "password" at its end */
+    if (norm == NULL) {
+        return 1;
+    }
+    for (; *name != '\0'; name++) {
         if (*name == '-' || *name == '_' || *name == '.') {
             continue;
         }
         norm[n++] = (char)tolower((unsigned char)*name);
     }
     norm[n] = '\0';
-    for (i = 0; exact[i] != NULL; i++) {
-        if (strcmp(norm, exact[i]) == 0) {
-            return 1;
-        }
+    for (i = 0; !hit && exact[i] != NULL; i++) {
+        hit = strcmp(norm, exact[i]) == 0;
     }
-    for (i = 0; within[i] != NULL; i++) {
-        if (strstr(norm, within[i]) != NULL) {
-            return 1;
-        }
+    for (i = 0; !hit && within[i] != NULL; i++) {
+        hit = strstr(norm, within[i]) != NULL;
     }
-    return 0;
+    free(norm);
+    return hit;
 }

@@ -224,6 +224,33 @@ static int64_t parse_seconds(const char *what, const char *s)
     return (int64_t)v;
 }
 
+/* Options may come before or after the operands (interleave), as the
+ * man page shows them; a lone "-" (standard input) is an operand that
+ * apr_getopt would take for a bad option, so it is set aside first and
+ * reported through *DASH. */
+static apr_getopt_t *opts_start(apr_pool_t *p, int argc,
+                                const char *const *argv, int *dash)
+{
+    const char **copy = apr_palloc(p, sizeof(char *) * (size_t)(argc + 1));
+    apr_getopt_t *os;
+    int i, n = 0;
+
+    if (dash != NULL) {
+        *dash = 0;
+    }
+    for (i = 0; i < argc; i++) {
+        if (i > 0 && dash != NULL && strcmp(argv[i], "-") == 0) {
+            *dash = 1;
+            continue;
+        }
+        copy[n++] = argv[i];
+    }
+    copy[n] = NULL;
+    apr_getopt_init(&os, p, n, copy);
+    os->interleave = 1;
+    return os;
+}
+
 /* ------------------------------------------------------------------ */
 /* keygen                                                              */
 
@@ -333,7 +360,7 @@ static int cmd_keygen(apr_pool_t *p, int argc, const char *const *argv)
     apr_status_t rv;
     FILE *f;
 
-    apr_getopt_init(&os, p, argc, argv);
+    os = opts_start(p, argc, argv, NULL);
     while ((rv = apr_getopt_long(os, opts, &ch, &arg)) == APR_SUCCESS) {
         switch (ch) {
         case 'j': as_jwk = 1; break;
@@ -343,11 +370,11 @@ static int cmd_keygen(apr_pool_t *p, int argc, const char *const *argv)
         case 'h': fputs(keygen_help, stdout); return 0;
         }
     }
-    if (rv != APR_EOF || os->ind != argc - 1) {
+    if (rv != APR_EOF || os->ind != os->argc - 1) {
         fputs(keygen_help, stderr);
         return EXIT_USAGE;
     }
-    type = argv[os->ind];
+    type = os->argv[os->ind];
 
     if (strncmp(type, "oct", 3) == 0 || strncmp(type, "hmac", 4) == 0) {
         const char *colon = strchr(type, ':');
@@ -500,7 +527,7 @@ static int cmd_sign(apr_pool_t *p, int argc, const char *const *argv)
     if (ip.extra == NULL) {
         die("out of memory");
     }
-    apr_getopt_init(&os, p, argc, argv);
+    os = opts_start(p, argc, argv, NULL);
     while ((rv = apr_getopt_long(os, opts, &ch, &arg)) == APR_SUCCESS) {
         switch (ch) {
         case 'k': keyfile = arg; break;
@@ -521,11 +548,17 @@ static int cmd_sign(apr_pool_t *p, int argc, const char *const *argv)
             }
             if (eq[-1] == ':' && eq - 1 > arg) {
                 name = apr_pstrmemdup(p, arg, (apr_size_t)(eq - 1 - arg));
-                json_object_set_new(ip.extra, name, parse_json_arg(eq + 1));
+                if (json_object_set_new(ip.extra, name,
+                                        parse_json_arg(eq + 1)) != 0) {
+                    die("--claim %s: the name is not UTF-8", name);
+                }
             }
             else {
                 name = apr_pstrmemdup(p, arg, (apr_size_t)(eq - arg));
-                json_object_set_new(ip.extra, name, json_string(eq + 1));
+                if (json_object_set_new(ip.extra, name,
+                                        json_string(eq + 1)) != 0) {
+                    die("--claim %s: the value is not UTF-8", name);
+                }
             }
             break;
         }
@@ -547,7 +580,7 @@ static int cmd_sign(apr_pool_t *p, int argc, const char *const *argv)
         case 'h': fputs(sign_help, stdout); return 0;
         }
     }
-    if (rv != APR_EOF || os->ind != argc || keyfile == NULL) {
+    if (rv != APR_EOF || os->ind != os->argc || keyfile == NULL) {
         fputs(sign_help, stderr);
         return EXIT_USAGE;
     }
@@ -617,7 +650,7 @@ static int cmd_verify(apr_pool_t *p, int argc, const char *const *argv)
         { "now", 'N', 1, "" }, { "help", 'h', 0, "" }, { NULL, 0, 0, NULL }
     };
     apr_getopt_t *os;
-    int ch, i;
+    int ch, i, dash;
     const char *arg, *algs = NULL, *token;
     apr_array_header_t *keyfiles = apr_array_make(p, 2, sizeof(char *));
     apr_array_header_t *decfiles = apr_array_make(p, 1, sizeof(char *));
@@ -630,7 +663,7 @@ static int cmd_verify(apr_pool_t *p, int argc, const char *const *argv)
     size_t len;
 
     jwt_rules_init(&rules);
-    apr_getopt_init(&os, p, argc, argv);
+    os = opts_start(p, argc, argv, &dash);
     while ((rv = apr_getopt_long(os, opts, &ch, &arg)) == APR_SUCCESS) {
         apr_array_header_t **list = NULL;
 
@@ -656,7 +689,8 @@ static int cmd_verify(apr_pool_t *p, int argc, const char *const *argv)
             APR_ARRAY_PUSH(*list, const char *) = arg;
         }
     }
-    if (rv != APR_EOF || os->ind < argc - 1 || keyfiles->nelts == 0) {
+    if (rv != APR_EOF || os->ind < os->argc - (dash ? 0 : 1)
+        || keyfiles->nelts == 0) {
         fputs(verify_help, stderr);
         return EXIT_USAGE;
     }
@@ -690,7 +724,8 @@ static int cmd_verify(apr_pool_t *p, int argc, const char *const *argv)
     rules.verify_keys = keys;
     rules.decrypt_keys = dkeys;
 
-    token = token_arg(p, os->ind < argc ? argv[os->ind] : NULL, &len);
+    token = token_arg(p, os->ind < os->argc ? os->argv[os->ind] : NULL,
+                      &len);
     st = jwt_check(&jwt, p, token, len, &rules, now);
     if (st != JWT_OK) {
         printf("rejected: %s: %s\n", jwt_status_name(st),
@@ -700,7 +735,8 @@ static int cmd_verify(apr_pool_t *p, int argc, const char *const *argv)
     print_json(stdout, jwt->claims);
     fprintf(stderr, "%s: accepted (alg %s, kid %s)\n", progname,
             jwt->alg ? jwt->alg : "-",
-            jwt->key && jwt->key->kid ? jwt->key->kid : "-");
+            jwt->kid ? jwt->kid
+            : jwt->key && jwt->key->kid ? jwt->key->kid : "-");
     return 0;
 }
 
@@ -834,7 +870,7 @@ static int cmd_apikey(apr_pool_t *p, int argc, const char *const *argv)
     apr_status_t rv;
     size_t k;
 
-    apr_getopt_init(&os, p, argc, argv);
+    os = opts_start(p, argc, argv, NULL);
     while ((rv = apr_getopt_long(os, opts, &ch, &arg)) == APR_SUCCESS) {
         switch (ch) {
         case 'i': id = arg; break;
@@ -843,7 +879,7 @@ static int cmd_apikey(apr_pool_t *p, int argc, const char *const *argv)
         case 'h': fputs(apikey_help, stdout); return 0;
         }
     }
-    if (rv != APR_EOF || os->ind != argc || bytes < 16
+    if (rv != APR_EOF || os->ind != os->argc || bytes < 16
         || bytes > (long)sizeof(rnd) || cost < 4 || cost > 17) {
         fputs(apikey_help, stderr);
         return EXIT_USAGE;
