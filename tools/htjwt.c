@@ -265,7 +265,8 @@ static const char keygen_help[] =
 "bytes are the text) unless --jwk is given.\n"
 "  --jwk         write a JWK instead of PEM\n"
 "  --public      write only the public half (PEM SPKI or public JWK)\n"
-"  --kid KID     kid of the JWK (default: RFC 7638 thumbprint)\n"
+"  --kid KID     kid of the JWK (asymmetric keys default to their RFC\n"
+"                7638 thumbprint; an oct JWK has none unless given)\n"
 "  --out FILE    write there (mode 0600) instead of standard output\n";
 
 static EVP_PKEY *generate(const char *type)
