@@ -85,8 +85,10 @@ jwt_status_t jwt_issue(char **token, json_t **claims_out, apr_pool_t *p,
     size_t plen;
     jwt_status_t st;
 
-    if (ip->sign_key == NULL || ip->lifetime <= 0
-        || now + ip->lifetime > JWT_MAX_NUMERIC_DATE) {
+    /* compared without computing now + lifetime, which could overflow */
+    if (ip->sign_key == NULL || ip->lifetime <= 0 || now < 0
+        || now > JWT_MAX_NUMERIC_DATE
+        || ip->lifetime > JWT_MAX_NUMERIC_DATE - now) {
         return JWT_ERR_INTERNAL;
     }
     if (alg == NULL) {
