@@ -9,9 +9,9 @@
 
 /*
  * mod_authn_jwt.h: private header shared by the httpd glue files
- * (mod_authn_jwt.c, mod_authn_jwt_config.c, mod_authn_jwt_authz.c and
- * mod_authn_jwt_handlers.c).  It is not installed and not part of the
- * core API in include/.
+ * (mod_authn_jwt.c, mod_authn_jwt_config.c, mod_authn_jwt_config_issue.c,
+ * mod_authn_jwt_authz.c and mod_authn_jwt_handlers.c).  It is not installed
+ * and not part of the core API in include/.
  *
  * It holds the per-directory configuration record, the per-request record
  * that carries a verified token from authentication to authorization
@@ -107,6 +107,8 @@
 #define AUTHN_JWT_APIKEY_SCHEME "ApiKey"
 #define AUTHN_JWT_APIKEY_HEADER "X-API-Key"
 #define AUTHN_JWT_DEFAULT_LIFETIME 900
+/* Longest AuthJWTMaxTTL and AuthJWTLifetime: ten years. */
+#define AUTHN_JWT_MAX_TTL       315360000
 
 extern module AP_MODULE_DECLARE_DATA authn_jwt_module;
 
@@ -206,6 +208,36 @@ AUTHN_JWT_PRIVATE extern const command_rec authn_jwt_cmds[];
 AUTHN_JWT_PRIVATE void *authn_jwt_create_dir_conf(apr_pool_t *p, char *dir);
 AUTHN_JWT_PRIVATE void *authn_jwt_merge_dir_conf(apr_pool_t *p, void *basev,
                                                  void *addv);
+
+/* Directive argument checks shared by the two configuration files; the
+ * const char * ones return the error string for httpd, or NULL. */
+AUTHN_JWT_PRIVATE const char *authn_jwt_parse_seconds(cmd_parms *cmd,
+    const char *arg, apr_int64_t min, apr_int64_t max, apr_int64_t *out);
+AUTHN_JWT_PRIVATE const char *authn_jwt_check_name(cmd_parms *cmd,
+    const char *what, const char *arg);
+AUTHN_JWT_PRIVATE const char *authn_jwt_check_kid(cmd_parms *cmd,
+                                                  const char *kid);
+AUTHN_JWT_PRIVATE int authn_jwt_is_tchar(int c);
+AUTHN_JWT_PRIVATE int authn_jwt_is_plain_quotable(const char *s);
+
+/* The directives of the issuer, AuthType ApiKey and RFC 9728
+ * (mod_authn_jwt_config_issue.c), listed in authn_jwt_cmds. */
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_sign_key(cmd_parms *cmd,
+    void *dconf, const char *args);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_encrypt_key(cmd_parms *cmd,
+    void *dconf, const char *args);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_lifetime(cmd_parms *cmd,
+    void *dconf, const char *arg);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_scope(cmd_parms *cmd,
+    void *dconf, int argc, char *const argv[]);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_claim(cmd_parms *cmd,
+    void *dconf, const char *name, const char *value);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_apikey_header(cmd_parms *cmd,
+    void *dconf, const char *arg);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_apikey_provider(cmd_parms *cmd,
+    void *dconf, const char *arg);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_resource(cmd_parms *cmd,
+    void *dconf, const char *arg);
 
 /* ---- per request (mod_authn_jwt.c) ---- */
 

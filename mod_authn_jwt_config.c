@@ -8,9 +8,12 @@
  */
 
 /*
- * mod_authn_jwt_config.c: the per-directory configuration of the validator:
- * the record's defaults, the merge, and the directive table with its
- * handlers (SPEC "Validating").
+ * mod_authn_jwt_config.c: the per-directory configuration: the record's
+ * defaults, the merge, the directives of the validator (SPEC "Validating")
+ * and the one directive table of the module.  The directives of the issuer
+ * (SetHandler jwt-issuer), of AuthType ApiKey and of the RFC 9728 metadata
+ * document are handled in mod_authn_jwt_config_issue.c; what they do at
+ * request time is in mod_authn_jwt_handlers.c.
  *
  * Every handler validates its arguments completely and returns the error
  * string, which httpd prefixes with the file and line and which stops
@@ -21,12 +24,6 @@
  * httpd reads the file for every request, so a key named there is loaded
  * for every request into the request pool: it works, and the docs say to
  * prefer the server configuration.
- *
- * The directives of the issuer (SetHandler jwt-issuer), of AuthType ApiKey
- * and of the RFC 9728 metadata document are here too; what they do at
- * request time is in mod_authn_jwt_handlers.c.  AuthJWTScope and
- * AuthJWTClaim expressions are parsed here, once; a claim named like a
- * secret or like a registered claim is a start-up error (SPEC "Issuing").
  */
 
 #include <string.h>
@@ -39,15 +36,10 @@
 #include "apr_strings.h"
 #include "apr_lib.h"
 
-#include "ap_expr.h"
-#include "ap_provider.h"
-#include "mod_auth.h"
-
 #include "jose_alg.h"
 #include "jwk.h"
 #include "jws.h"
 #include "jwt.h"
-#include "jwt_issue.h"
 #include "mod_authn_jwt.h"
 
 APLOG_USE_MODULE(authn_jwt);
@@ -60,13 +52,11 @@ APLOG_USE_MODULE(authn_jwt);
 
 /* Bounds of the numeric directives. */
 #define MAX_LEEWAY              86400           /* one day              */
-#define MAX_TTL                 315360000       /* ten years            */
 #define MIN_TOKEN_SIZE          64
 #define MAX_TOKEN_SIZE          1048576         /* 1 MiB                */
 #define MAX_TOKEN_SOURCES       8
-#define MAX_CLAIM_NAME          128
 
-/* ---- small validators ---- */
+/* ---- small validators (shared with mod_authn_jwt_config_issue.c) ---- */
 
 /* No control characters: such a value could never match a token claim and
  * would reach logs and headers (SECURITY.md E3). */
@@ -81,14 +71,14 @@ static int has_ctl(const char *s)
 }
 
 /* RFC 9110 section 5.6.2 token characters: cookie names. */
-static int is_tchar(int c)
+int authn_jwt_is_tchar(int c)
 {
     return apr_isalnum(c) || (c != 0 && strchr("!#$%&'*+-.^_`|~", c));
 }
 
 /* A value that may appear inside a quoted-string of a challenge without
  * escaping: printable ASCII, no '"' or '\' (RFC 9728 URL). */
-static int is_plain_quotable(const char *s)
+int authn_jwt_is_plain_quotable(const char *s)
 {
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
@@ -101,9 +91,9 @@ static int is_plain_quotable(const char *s)
 }
 
 /* Whole-string decimal, no sign, no spaces, no trailing junk, in range. */
-static const char *parse_seconds(cmd_parms *cmd, const char *arg,
-                                 apr_int64_t min, apr_int64_t max,
-                                 apr_int64_t *out)
+const char *authn_jwt_parse_seconds(cmd_parms *cmd, const char *arg,
+                                    apr_int64_t min, apr_int64_t max,
+                                    apr_int64_t *out)
 {
     const char *c;
     apr_int64_t v = 0;
@@ -132,8 +122,8 @@ bad:
 }
 
 /* A claim or header value named in the configuration. */
-static const char *check_name(cmd_parms *cmd, const char *what,
-                              const char *arg)
+const char *authn_jwt_check_name(cmd_parms *cmd, const char *what,
+                                 const char *arg)
 {
     if (*arg == '\0') {
         return apr_psprintf(cmd->pool, "%s: an empty %s is not allowed",
@@ -142,6 +132,22 @@ static const char *check_name(cmd_parms *cmd, const char *what,
     if (has_ctl(arg)) {
         return apr_psprintf(cmd->pool, "%s: the %s must not contain "
                             "control characters", cmd->cmd->name, what);
+    }
+    return NULL;
+}
+
+/* A kid= option: a name no longer than a token's kid may be
+ * (SECURITY.md A5: a kid selects exactly one key). */
+const char *authn_jwt_check_kid(cmd_parms *cmd, const char *kid)
+{
+    const char *err = authn_jwt_check_name(cmd, "kid", kid);
+
+    if (err != NULL) {
+        return err;
+    }
+    if (strlen(kid) > JWS_MAX_KID_LEN) {
+        return apr_psprintf(cmd->pool, "%s: kid= is longer than %d bytes",
+                            cmd->cmd->name, JWS_MAX_KID_LEN);
     }
     return NULL;
 }
@@ -341,19 +347,14 @@ static const char *set_key(cmd_parms *cmd, authn_jwt_dir_conf_t *conf,
         }
         else if (strncmp(w, "kid=", 4) == 0 && opts.kid == NULL) {
             opts.kid = apr_pstrdup(cmd->pool, w + 4);
-            if ((err = check_name(cmd, "kid", opts.kid)) != NULL) {
+            if ((err = authn_jwt_check_kid(cmd, opts.kid)) != NULL) {
                 return err;
-            }
-            if (strlen(opts.kid) > JWS_MAX_KID_LEN) {
-                return apr_psprintf(cmd->pool, "%s: kid= is longer than %d "
-                                    "bytes", cmd->cmd->name,
-                                    JWS_MAX_KID_LEN);
             }
         }
         else if (use == JOSE_USE_SIG && strncmp(w, "iss=", 4) == 0
                  && opts.iss == NULL) {
             opts.iss = apr_pstrdup(cmd->pool, w + 4);
-            if ((err = check_name(cmd, "iss", opts.iss)) != NULL) {
+            if ((err = authn_jwt_check_name(cmd, "iss", opts.iss)) != NULL) {
                 return err;
             }
         }
@@ -447,7 +448,7 @@ static const char *append_names(cmd_parms *cmd, apr_array_header_t **list,
         *list = apr_array_make(cmd->pool, argc, sizeof(const char *));
     }
     for (i = 0; i < argc; i++) {
-        const char *err = check_name(cmd, what, argv[i]);
+        const char *err = authn_jwt_check_name(cmd, what, argv[i]);
 
         if (err) {
             return err;
@@ -510,7 +511,7 @@ static const char *set_leeway(cmd_parms *cmd, void *dconf, const char *arg)
 {
     authn_jwt_dir_conf_t *conf = dconf;
     apr_int64_t v;
-    const char *err = parse_seconds(cmd, arg, 0, MAX_LEEWAY, &v);
+    const char *err = authn_jwt_parse_seconds(cmd, arg, 0, MAX_LEEWAY, &v);
 
     if (err) {
         return err;
@@ -527,7 +528,7 @@ static const char *set_max_ttl(cmd_parms *cmd, void *dconf, const char *arg)
     const char *err = NULL;
 
     if (strcasecmp(arg, "off") != 0) {
-        err = parse_seconds(cmd, arg, 0, MAX_TTL, &v);
+        err = authn_jwt_parse_seconds(cmd, arg, 0, AUTHN_JWT_MAX_TTL, &v);
     }
     if (err) {
         return apr_pstrcat(cmd->pool, err, " (or Off)", NULL);
@@ -541,8 +542,8 @@ static const char *set_max_size(cmd_parms *cmd, void *dconf, const char *arg)
 {
     authn_jwt_dir_conf_t *conf = dconf;
     apr_int64_t v;
-    const char *err = parse_seconds(cmd, arg, MIN_TOKEN_SIZE, MAX_TOKEN_SIZE,
-                                    &v);
+    const char *err = authn_jwt_parse_seconds(cmd, arg, MIN_TOKEN_SIZE,
+                                              MAX_TOKEN_SIZE, &v);
 
     if (err) {
         return err;
@@ -556,7 +557,7 @@ static const char *set_user_claim(cmd_parms *cmd, void *dconf,
                                   const char *arg)
 {
     authn_jwt_dir_conf_t *conf = dconf;
-    const char *err = check_name(cmd, "claim name", arg);
+    const char *err = authn_jwt_check_name(cmd, "claim name", arg);
 
     if (err) {
         return err;
@@ -570,7 +571,7 @@ static const char *set_scope_claim(cmd_parms *cmd, void *dconf,
                                    const char *arg)
 {
     authn_jwt_dir_conf_t *conf = dconf;
-    const char *err = check_name(cmd, "claim name", arg);
+    const char *err = authn_jwt_check_name(cmd, "claim name", arg);
 
     if (err) {
         return err;
@@ -588,7 +589,7 @@ static const char *set_resource_metadata(cmd_parms *cmd, void *dconf,
     /* RFC 9728 section 3: the metadata URL is an https URL; it goes into
      * a quoted challenge parameter unescaped, so it must be plain. */
     if (ap_cstr_casecmpn(arg, "https://", 8) != 0 || arg[8] == '\0'
-        || !is_plain_quotable(arg)) {
+        || !authn_jwt_is_plain_quotable(arg)) {
         return apr_psprintf(cmd->pool, "%s: '%s' is not an https:// URL "
                             "without spaces, quotes or backslashes",
                             cmd->cmd->name,
@@ -645,8 +646,8 @@ static const char *set_token_from(cmd_parms *cmd, void *dconf, int argc,
             /* Cookie names are RFC 9110 tokens (RFC 6265 4.1.1); query
              * names are compared undecoded, so only token chars too. */
             for (c = name; *c; c++) {
-                if (!is_tchar((unsigned char)*c) || *c == '%' || *c == '&'
-                    || *c == '+') {
+                if (!authn_jwt_is_tchar((unsigned char)*c) || *c == '%'
+                    || *c == '&' || *c == '+') {
                     return apr_psprintf(cmd->pool, "%s: invalid character "
                                         "in the name of '%s'",
                                         cmd->cmd->name,
@@ -674,531 +675,6 @@ static const char *set_token_from(cmd_parms *cmd, void *dconf, int argc,
         src->kind = kind;
         src->name = name ? apr_pstrdup(cmd->pool, name) : NULL;
     }
-    return NULL;
-}
-
-/* ---- issuing: keys (SPEC "Issuing"; RFC 7515, RFC 7516) ---- */
-
-typedef struct {
-    const char *alg, *enc, *kid;    /* options; NULL when absent         */
-    const char *source;
-} key_args_t;
-
-/* [alg=A] [enc=E] [kid=K] SOURCE, each option at most once. */
-static const char *key_words(cmd_parms *cmd, const char *args, int with_enc,
-                             key_args_t *ka)
-{
-    apr_array_header_t *words = apr_array_make(cmd->temp_pool, 4,
-                                               sizeof(const char *));
-    const char *w, *err;
-    int i;
-
-    memset(ka, 0, sizeof(*ka));
-    while (*(w = ap_getword_conf(cmd->pool, &args)) != '\0') {
-        APR_ARRAY_PUSH(words, const char *) = w;
-    }
-    if (words->nelts == 0) {
-        return apr_psprintf(cmd->pool, "%s needs a key SOURCE: a PEM file, "
-                            "a JWK file, or secret:PATH", cmd->cmd->name);
-    }
-    for (i = 0; i < words->nelts - 1; i++) {
-        w = APR_ARRAY_IDX(words, i, const char *);
-        if (strncmp(w, "alg=", 4) == 0 && ka->alg == NULL && w[4]) {
-            ka->alg = w + 4;
-        }
-        else if (with_enc && strncmp(w, "enc=", 4) == 0 && ka->enc == NULL
-                 && w[4]) {
-            ka->enc = w + 4;
-        }
-        else if (strncmp(w, "kid=", 4) == 0 && ka->kid == NULL) {
-            ka->kid = w + 4;
-            if ((err = check_name(cmd, "kid", ka->kid)) != NULL) {
-                return err;
-            }
-            if (strlen(ka->kid) > JWS_MAX_KID_LEN) {
-                return apr_psprintf(cmd->pool, "%s: kid= is longer than %d "
-                                    "bytes", cmd->cmd->name,
-                                    JWS_MAX_KID_LEN);
-            }
-        }
-        else {
-            return apr_psprintf(cmd->pool, "%s: unknown, empty or repeated "
-                                "option '%s'; the options are %s, each at "
-                                "most once, followed by the key SOURCE",
-                                cmd->cmd->name,
-                                ap_escape_logitem(cmd->temp_pool, w),
-                                with_enc ? "alg=A, enc=E and kid=K"
-                                         : "alg=A and kid=K");
-        }
-    }
-    ka->source = APR_ARRAY_IDX(words, words->nelts - 1, const char *);
-    if (strncmp(ka->source, "alg=", 4) == 0
-        || strncmp(ka->source, "enc=", 4) == 0
-        || strncmp(ka->source, "kid=", 4) == 0) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is an option; the last "
-                            "argument must be the key SOURCE",
-                            cmd->cmd->name, ka->source);
-    }
-    if (ap_cstr_casecmpn(ka->source, "https://", 8) == 0
-        || ap_cstr_casecmpn(ka->source, "http://", 7) == 0) {
-        return apr_psprintf(cmd->pool, "%s: %s is a URL; name a local key "
-                            "file", cmd->cmd->name,
-                            ap_escape_logitem(cmd->temp_pool, ka->source));
-    }
-    return NULL;
-}
-
-/* Load SOURCE with OPTS; it must hold exactly one key (a signing key is
- * chosen by configuration, never by a token). */
-static const char *load_one_key(cmd_parms *cmd, const key_args_t *ka,
-                                const jwk_load_opts_t *opts,
-                                const jwk_t **key)
-{
-    jwk_set_t *set = jwk_set_make(cmd->pool);
-    const char *err = NULL;
-
-    if (jwk_load(set, cmd->pool, ka->source, opts, &err) != 0) {
-        return apr_psprintf(cmd->pool, "%s %s: %s", cmd->cmd->name,
-                            ap_escape_logitem(cmd->temp_pool, ka->source),
-                            err ? err : "the key could not be loaded");
-    }
-    if (set->keys->nelts != 1) {
-        return apr_psprintf(cmd->pool, "%s %s: the file holds %d keys; "
-                            "name a file with exactly one key (a PEM file "
-                            "or a single JWK)", cmd->cmd->name,
-                            ap_escape_logitem(cmd->temp_pool, ka->source),
-                            set->keys->nelts);
-    }
-    *key = APR_ARRAY_IDX(set->keys, 0, const jwk_t *);
-    return NULL;
-}
-
-/* AuthJWTSignKey [alg=A] [kid=K] SOURCE: the private key (or secret) that
- * signs issued tokens.  SECURITY.md H: the algorithm comes from the key
- * and the configuration, never "none". */
-static const char *set_sign_key(cmd_parms *cmd, void *dconf,
-                                const char *args)
-{
-    authn_jwt_dir_conf_t *conf = dconf;
-    const jose_alg_info_t *alg = NULL;
-    authn_jwt_issue_key_t *ik;
-    jwk_load_opts_t opts;
-    const jwk_t *key;
-    key_args_t ka;
-    const char *err;
-
-    if (conf->sign_key != NULL) {
-        return apr_psprintf(cmd->pool, "%s: this section already has a "
-                            "signing key (%s); tokens are signed with "
-                            "exactly one key", cmd->cmd->name,
-                            conf->sign_key->key->source);
-    }
-    if ((err = key_words(cmd, args, 0, &ka)) != NULL) {
-        return err;
-    }
-    memset(&opts, 0, sizeof(opts));
-    opts.use = JOSE_USE_SIG;
-    opts.want_private = 1;
-    opts.kid = ka.kid;
-    opts.base_dir = ap_server_root;
-    if (ka.alg != NULL) {
-        alg = jose_alg_lookup(ka.alg, strlen(ka.alg));
-        if (alg == NULL || alg->use != JOSE_USE_SIG) {
-            return apr_psprintf(cmd->pool, "%s: '%s' is not a JWS signature "
-                                "algorithm (names are case-sensitive, e.g. "
-                                "RS256, PS256, ES256, EdDSA, HS256; 'none' "
-                                "is never used)", cmd->cmd->name,
-                                ap_escape_logitem(cmd->temp_pool, ka.alg));
-        }
-        opts.algs = JOSE_ALG_BIT(alg->id);
-    }
-    if ((err = load_one_key(cmd, &ka, &opts, &key)) != NULL) {
-        return err;
-    }
-    if (alg == NULL) {
-        alg = jose_alg_get(jwk_default_sign_alg(key));
-    }
-    if (alg == NULL || !JOSE_ALG_IN(key->algs, alg->id)) {
-        return apr_psprintf(cmd->pool, "%s %s: this key cannot sign with %s; "
-                            "name the algorithm with alg=", cmd->cmd->name,
-                            ap_escape_logitem(cmd->temp_pool, ka.source),
-                            alg ? alg->name : "its default algorithm");
-    }
-    ik = apr_pcalloc(cmd->pool, sizeof(*ik));
-    ik->key = key;
-    ik->alg = alg;
-    ik->enc = NULL;
-    /* SPEC: the default kid is the key's own, else its RFC 7638
-     * thumbprint; the JWKS publishes the same value. */
-    ik->kid = key->kid != NULL ? key->kid : key->thumbprint;
-    conf->sign_key = ik;
-    conf->sign_key_set = 1;
-    return NULL;
-}
-
-/* AuthJWTEncryptKey [alg=A] [enc=E] [kid=K] SOURCE: issued tokens become
- * nested JWE (RFC 7519 section 5.2, cty "JWT") for this recipient key. */
-static const char *set_encrypt_key(cmd_parms *cmd, void *dconf,
-                                   const char *args)
-{
-    authn_jwt_dir_conf_t *conf = dconf;
-    const jose_alg_info_t *alg = NULL;
-    const jose_enc_info_t *enc;
-    authn_jwt_issue_key_t *ik;
-    jwk_load_opts_t opts;
-    const jwk_t *key;
-    key_args_t ka;
-    const char *err;
-
-    if (conf->encrypt_key != NULL) {
-        return apr_psprintf(cmd->pool, "%s: this section already has an "
-                            "encryption key (%s); tokens are encrypted to "
-                            "exactly one recipient", cmd->cmd->name,
-                            conf->encrypt_key->key->source);
-    }
-    if ((err = key_words(cmd, args, 1, &ka)) != NULL) {
-        return err;
-    }
-    memset(&opts, 0, sizeof(opts));
-    opts.use = JOSE_USE_ENC;
-    opts.want_private = 0;      /* the recipient's public key suffices */
-    opts.kid = ka.kid;
-    opts.base_dir = ap_server_root;
-    if (ka.alg != NULL) {
-        alg = jose_alg_lookup(ka.alg, strlen(ka.alg));
-        if (alg == NULL || alg->use != JOSE_USE_ENC) {
-            return apr_psprintf(cmd->pool, "%s: '%s' is not a JWE key "
-                                "management algorithm (e.g. RSA-OAEP-256, "
-                                "ECDH-ES+A256KW, A256KW, dir)",
-                                cmd->cmd->name,
-                                ap_escape_logitem(cmd->temp_pool, ka.alg));
-        }
-        /* SECURITY.md C4 and H: never mint RSA1_5. */
-        if (alg->id == JOSE_ALG_RSA1_5) {
-            return apr_psprintf(cmd->pool, "%s: RSA1_5 is never used to "
-                                "encrypt (Bleichenbacher); use RSA-OAEP-256",
-                                cmd->cmd->name);
-        }
-        opts.algs = JOSE_ALG_BIT(alg->id);
-    }
-    enc = jose_enc_get(JOSE_ENC_A256GCM);
-    if (ka.enc != NULL) {
-        enc = jose_enc_lookup(ka.enc, strlen(ka.enc));
-        if (enc == NULL) {
-            return apr_psprintf(cmd->pool, "%s: '%s' is not a JWE content "
-                                "encryption (A128GCM, A192GCM, A256GCM, "
-                                "A128CBC-HS256, A192CBC-HS384, "
-                                "A256CBC-HS512)", cmd->cmd->name,
-                                ap_escape_logitem(cmd->temp_pool, ka.enc));
-        }
-    }
-    if ((err = load_one_key(cmd, &ka, &opts, &key)) != NULL) {
-        return err;
-    }
-    if (alg == NULL) {
-        alg = jwt_issue_default_enc_alg(key);
-    }
-    if (alg == NULL || !JOSE_ALG_IN(key->algs, alg->id)) {
-        return apr_psprintf(cmd->pool, "%s %s: this key cannot be used "
-                            "with %s; name the algorithm with alg=",
-                            cmd->cmd->name,
-                            ap_escape_logitem(cmd->temp_pool, ka.source),
-                            alg ? alg->name : "its default algorithm");
-    }
-    /* RFC 7518 section 4.5: with dir the secret is the content key. */
-    if (alg->id == JOSE_ALG_DIR && key->secret_len != enc->cek_len) {
-        return apr_psprintf(cmd->pool, "%s %s: alg=dir uses the secret as "
-                            "the content key; enc=%s needs exactly %"
-                            APR_SIZE_T_FMT " bytes, the secret has %"
-                            APR_SIZE_T_FMT, cmd->cmd->name,
-                            ap_escape_logitem(cmd->temp_pool, ka.source),
-                            enc->name, enc->cek_len, key->secret_len);
-    }
-    ik = apr_pcalloc(cmd->pool, sizeof(*ik));
-    ik->key = key;
-    ik->alg = alg;
-    ik->enc = enc;
-    ik->kid = key->kid;
-    conf->encrypt_key = ik;
-    conf->encrypt_key_set = 1;
-    return NULL;
-}
-
-/* ---- issuing: claims and scopes ---- */
-
-static const char *set_lifetime(cmd_parms *cmd, void *dconf,
-                                const char *arg)
-{
-    authn_jwt_dir_conf_t *conf = dconf;
-    apr_int64_t v;
-    const char *err = parse_seconds(cmd, arg, 1, MAX_TTL, &v);
-
-    if (err) {
-        return err;
-    }
-    conf->lifetime = v;
-    conf->lifetime_set = 1;
-    return NULL;
-}
-
-/* Text that ap_expr would read as itself: no variables, no escapes. */
-static int is_literal(const char *s)
-{
-    return strchr(s, '%') == NULL && strchr(s, '\\') == NULL;
-}
-
-static const char *parse_expr(cmd_parms *cmd, const char *what,
-                              const char *text, ap_expr_info_t **expr)
-{
-    const char *err = NULL;
-
-    *expr = ap_expr_parse_cmd(cmd, text, AP_EXPR_FLAG_STRING_RESULT, &err,
-                              NULL);
-    if (err != NULL || *expr == NULL) {
-        return apr_psprintf(cmd->pool, "%s: cannot parse the %s '%s' as an "
-                            "ap_expr string: %s", cmd->cmd->name, what,
-                            ap_escape_logitem(cmd->temp_pool, text),
-                            err ? err : "unknown error");
-    }
-    return NULL;
-}
-
-static void push_expr(apr_array_header_t *list, const char *name,
-                      const char *text, ap_expr_info_t *expr)
-{
-    authn_jwt_expr_t *e = &APR_ARRAY_PUSH(list, authn_jwt_expr_t);
-
-    e->name = name;
-    e->text = text;
-    e->expr = expr;
-}
-
-/* AuthJWTScope EXPR [EXPR..]: literal arguments are split into scopes and
- * checked now (RFC 6749 section 3.3 scope-token); expressions are parsed
- * now and evaluated per request. */
-static const char *set_scope(cmd_parms *cmd, void *dconf, int argc,
-                             char *const argv[])
-{
-    authn_jwt_dir_conf_t *conf = dconf;
-    int i;
-
-    if (argc < 1) {
-        return apr_psprintf(cmd->pool, "%s needs at least one scope or "
-                            "expression", cmd->cmd->name);
-    }
-    if (conf->scopes == NULL) {
-        conf->scopes = apr_array_make(cmd->pool, argc,
-                                      sizeof(authn_jwt_expr_t));
-    }
-    for (i = 0; i < argc; i++) {
-        const char *arg = apr_pstrdup(cmd->pool, argv[i]), *c = arg;
-        ap_expr_info_t *expr;
-        const char *err;
-        int words = 0;
-
-        if (!is_literal(arg)) {
-            if ((err = parse_expr(cmd, "expression", arg, &expr)) != NULL) {
-                return err;
-            }
-            push_expr(conf->scopes, NULL, arg, expr);
-            continue;
-        }
-        while (*c) {
-            size_t n;
-
-            while (*c == ' ') {
-                c++;
-            }
-            n = strcspn(c, " ");
-            if (n == 0) {
-                break;
-            }
-            if (!authn_jwt_is_scope_token(c, n)) {
-                return apr_psprintf(cmd->pool, "%s: '%s' is not a scope "
-                                    "(printable ASCII without spaces, "
-                                    "quotes or backslashes, RFC 6749 3.3)",
-                                    cmd->cmd->name,
-                                    ap_escape_logitem(cmd->temp_pool,
-                                        apr_pstrmemdup(cmd->temp_pool, c,
-                                                       n)));
-            }
-            push_expr(conf->scopes, NULL, apr_pstrmemdup(cmd->pool, c, n),
-                      NULL);
-            words++;
-            c += n;
-        }
-        if (words == 0) {
-            return apr_psprintf(cmd->pool, "%s: an empty argument grants "
-                                "nothing; remove it", cmd->cmd->name);
-        }
-    }
-    conf->scopes_set = 1;
-    return NULL;
-}
-
-/* Claims the issuer sets itself (jwt_issue ignores them in extra), and
- * "scp", which verifiers read for scopes when "scope" is absent: an extra
- * claim could otherwise grant what AuthJWTScope does not. */
-static const char *const issuer_claims[] = {
-    "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "scp", NULL
-};
-
-/* AuthJWTClaim NAME EXPR. */
-static const char *set_claim(cmd_parms *cmd, void *dconf, const char *name,
-                             const char *value)
-{
-    authn_jwt_dir_conf_t *conf = dconf;
-    ap_expr_info_t *expr = NULL;
-    const char *err;
-    int i;
-
-    if ((err = check_name(cmd, "claim name", name)) != NULL) {
-        return err;
-    }
-    if (strlen(name) > MAX_CLAIM_NAME) {
-        return apr_psprintf(cmd->pool, "%s: the claim name is longer than "
-                            "%d bytes", cmd->cmd->name, MAX_CLAIM_NAME);
-    }
-    for (i = 0; issuer_claims[i] != NULL; i++) {
-        if (strcmp(name, issuer_claims[i]) == 0) {
-            return apr_psprintf(cmd->pool, "%s %s: '%s' is set by the "
-                                "issuer itself (iss from AuthJWTIssuer, sub "
-                                "from the authenticated user, aud from "
-                                "AuthJWTAudience, iat/exp from "
-                                "AuthJWTLifetime, jti per request, scope "
-                                "from AuthJWTScope) and cannot be set with "
-                                "%s", cmd->cmd->name, name, name,
-                                cmd->cmd->name);
-        }
-    }
-    /* SPEC "Issuing": a JWT is only base64url-encoded; anyone holding the
-     * token reads every claim, so a secret must never become one. */
-    if (jwt_claim_name_sensitive(name)) {
-        return apr_psprintf(cmd->pool, "%s %s: the claim name '%s' looks "
-                            "like it carries a secret (password, PIN, card "
-                            "number, API key, private key...); every holder "
-                            "of a token can read its claims, so such a "
-                            "claim is refused. If it holds no secret, give "
-                            "it a name that does not look like one",
-                            cmd->cmd->name,
-                            ap_escape_logitem(cmd->temp_pool, name),
-                            ap_escape_logitem(cmd->temp_pool, name));
-    }
-    if (conf->claims == NULL) {
-        conf->claims = apr_array_make(cmd->pool, 4,
-                                      sizeof(authn_jwt_expr_t));
-    }
-    for (i = 0; i < conf->claims->nelts; i++) {
-        if (strcmp(APR_ARRAY_IDX(conf->claims, i, authn_jwt_expr_t).name,
-                   name) == 0) {
-            return apr_psprintf(cmd->pool, "%s %s: this claim is already "
-                                "set in this section", cmd->cmd->name,
-                                ap_escape_logitem(cmd->temp_pool, name));
-        }
-    }
-    if (*value == '\0') {
-        return apr_psprintf(cmd->pool, "%s %s: an empty value would always "
-                            "omit the claim; remove the line",
-                            cmd->cmd->name,
-                            ap_escape_logitem(cmd->temp_pool, name));
-    }
-    if (!is_literal(value)
-        && (err = parse_expr(cmd, "value", value, &expr)) != NULL) {
-        return err;
-    }
-    push_expr(conf->claims, apr_pstrdup(cmd->pool, name),
-              apr_pstrdup(cmd->pool, value), expr);
-    conf->claims_set = 1;
-    return NULL;
-}
-
-/* ---- API keys ---- */
-
-static const char *set_apikey_header(cmd_parms *cmd, void *dconf,
-                                     const char *arg)
-{
-    authn_jwt_dir_conf_t *conf = dconf;
-    const char *c;
-
-    if (*arg == '\0' || strlen(arg) > 128) {
-        return apr_psprintf(cmd->pool, "%s: the header name must have 1 to "
-                            "128 characters", cmd->cmd->name);
-    }
-    for (c = arg; *c; c++) {
-        if (!is_tchar((unsigned char)*c)) {
-            return apr_psprintf(cmd->pool, "%s: '%s' is not a header name "
-                                "(RFC 9110 token)", cmd->cmd->name,
-                                ap_escape_logitem(cmd->temp_pool, arg));
-        }
-    }
-    /* Those carry other schemes' credentials (and the Bearer token). */
-    if (strcasecmp(arg, "Authorization") == 0
-        || strcasecmp(arg, "Proxy-Authorization") == 0
-        || strcasecmp(arg, "Cookie") == 0) {
-        return apr_psprintf(cmd->pool, "%s: %s carries other credentials; "
-                            "name a header of its own such as X-API-Key",
-                            cmd->cmd->name, arg);
-    }
-    conf->apikey_header = arg;
-    conf->apikey_header_set = 1;
-    return NULL;
-}
-
-/* Like AuthBasicProvider: each provider is found now, so a typo or a
- * module that is not loaded stops start-up. */
-static const char *set_apikey_provider(cmd_parms *cmd, void *dconf,
-                                       const char *arg)
-{
-    authn_jwt_dir_conf_t *conf = dconf;
-    const authn_provider *prov;
-    authn_jwt_provider_t *entry;
-
-    prov = ap_lookup_provider(AUTHN_PROVIDER_GROUP, arg,
-                              AUTHN_PROVIDER_VERSION);
-    if (prov == NULL) {
-        return apr_psprintf(cmd->pool, "%s: unknown authn provider '%s': "
-                            "load the module that provides it before this "
-                            "line (mod_authn_file for file, mod_authn_dbm "
-                            "for dbm, mod_authn_dbd for dbd, "
-                            "mod_authn_socache for socache, mod_authnz_ldap "
-                            "for ldap) or define the <AuthnProviderAlias> "
-                            "first", cmd->cmd->name,
-                            ap_escape_logitem(cmd->temp_pool, arg));
-    }
-    if (prov->check_password == NULL) {
-        return apr_psprintf(cmd->pool, "%s: the authn provider '%s' cannot "
-                            "check passwords", cmd->cmd->name,
-                            ap_escape_logitem(cmd->temp_pool, arg));
-    }
-    if (conf->apikey_providers == NULL) {
-        conf->apikey_providers = apr_array_make(cmd->pool, 2,
-                                                sizeof(authn_jwt_provider_t));
-    }
-    entry = &APR_ARRAY_PUSH(conf->apikey_providers, authn_jwt_provider_t);
-    entry->name = apr_pstrdup(cmd->pool, arg);
-    entry->provider = prov;
-    conf->apikey_providers_set = 1;
-    return NULL;
-}
-
-/* ---- RFC 9728 ---- */
-
-static const char *set_resource(cmd_parms *cmd, void *dconf,
-                                const char *arg)
-{
-    authn_jwt_dir_conf_t *conf = dconf;
-
-    /* RFC 9728 section 1.2: the resource identifier is an https URL
-     * without a fragment. */
-    if (ap_cstr_casecmpn(arg, "https://", 8) != 0 || arg[8] == '\0'
-        || !is_plain_quotable(arg) || strchr(arg, '#') != NULL) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not an https:// URL "
-                            "without a fragment, spaces, quotes or "
-                            "backslashes", cmd->cmd->name,
-                            ap_escape_logitem(cmd->temp_pool, arg));
-    }
-    conf->resource = arg;
-    conf->resource_set = 1;
     return NULL;
 }
 
@@ -1254,45 +730,45 @@ const command_rec authn_jwt_cmds[] = {
     /* Issuing (SetHandler jwt-issuer).  Server and section context only:
      * from .htaccess they would let a directory owner mint tokens with
      * the server's key and any scope. */
-    AP_INIT_RAW_ARGS("AuthJWTSignKey", set_sign_key, NULL,
+    AP_INIT_RAW_ARGS("AuthJWTSignKey", authn_jwt_set_sign_key, NULL,
         RSRC_CONF | ACCESS_CONF,
         "[alg=A] [kid=K] SOURCE: the private key (PEM or JWK file) or "
         "secret:PATH that signs tokens issued here; exactly one key; "
         "default alg from the key (RS256, ES256/384/512, EdDSA, "
         "HS256/384/512), default kid the key's own, else its RFC 7638 "
         "thumbprint. Loaded at start-up, so not allowed in .htaccess"),
-    AP_INIT_RAW_ARGS("AuthJWTEncryptKey", set_encrypt_key, NULL,
+    AP_INIT_RAW_ARGS("AuthJWTEncryptKey", authn_jwt_set_encrypt_key, NULL,
         RSRC_CONF | ACCESS_CONF,
         "[alg=A] [enc=E] [kid=K] SOURCE: also encrypt issued tokens (nested "
         "JWE, cty JWT) to this public key or secret:PATH; default alg "
         "RSA-OAEP-256, ECDH-ES+A256KW or A*KW by key, enc A256GCM"),
-    AP_INIT_TAKE1("AuthJWTLifetime", set_lifetime, NULL,
+    AP_INIT_TAKE1("AuthJWTLifetime", authn_jwt_set_lifetime, NULL,
         RSRC_CONF | ACCESS_CONF,
         "SECONDS: exp - iat of issued tokens; default 900"),
-    AP_INIT_TAKE_ARGV("AuthJWTScope", set_scope, NULL,
+    AP_INIT_TAKE_ARGV("AuthJWTScope", authn_jwt_set_scope, NULL,
         RSRC_CONF | ACCESS_CONF,
         "EXPR [EXPR..]: the scopes this jwt-issuer may grant; each argument "
         "an ap_expr string (literal text is one, e.g. \"read write\", or "
         "\"%{env:AUTHENTICATE_SCOPES}\"), its result split on spaces; "
         "default none"),
-    AP_INIT_TAKE2("AuthJWTClaim", set_claim, NULL,
+    AP_INIT_TAKE2("AuthJWTClaim", authn_jwt_set_claim, NULL,
         RSRC_CONF | ACCESS_CONF,
         "NAME EXPR: an extra claim of issued tokens, its value an ap_expr "
         "string, e.g. \"%{env:AUTHENTICATE_ROLE}\"; an empty result omits "
         "it; names that look like secrets and registered claims are "
         "refused"),
     /* AuthType ApiKey */
-    AP_INIT_TAKE1("AuthJWTApiKeyHeader", set_apikey_header, NULL,
+    AP_INIT_TAKE1("AuthJWTApiKeyHeader", authn_jwt_set_apikey_header, NULL,
         OR_AUTHCFG,
         "NAME: the request header holding the API key ID.SECRET for "
         "AuthType ApiKey; default X-API-Key"),
-    AP_INIT_ITERATE("AuthJWTApiKeyProvider", set_apikey_provider, NULL,
-        OR_AUTHCFG,
+    AP_INIT_ITERATE("AuthJWTApiKeyProvider", authn_jwt_set_apikey_provider,
+        NULL, OR_AUTHCFG,
         "PROVIDER [..]: authn providers (file, dbm, dbd, socache, ldap, an "
         "AuthnProviderAlias) that check an API key's SECRET as the password "
         "of user ID, tried in order; default file"),
     /* RFC 9728 (SetHandler jwt-resource-metadata) */
-    AP_INIT_TAKE1("AuthJWTResource", set_resource, NULL, OR_AUTHCFG,
+    AP_INIT_TAKE1("AuthJWTResource", authn_jwt_set_resource, NULL, OR_AUTHCFG,
         "URL: the protected resource identifier served by SetHandler "
         "jwt-resource-metadata (RFC 9728); default derived from "
         "AuthJWTResourceMetadata, else from the request URL"),

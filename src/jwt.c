@@ -9,20 +9,18 @@
 
 /*
  * jwt.c: JSON Web Tokens (RFC 7519) over jws.c and jwe.c: framing and claim
- * types (jwt_parse), signature (jwt_verify), time and policy (jwt_validate),
- * and the claim model used by authorization and the environment.
+ * types (jwt_parse), signature (jwt_verify), time and policy (jwt_validate).
+ * The claim model used by authorization and the environment is in
+ * jwt_claim.c.
  *
  * RFC 7519 section 7.2 (validation steps), section 4.1 (registered claims),
  * section 5.1-5.2 (typ, cty), RFC 7515 section 4.1.9-4.1.10 (media type
  * comparison), RFC 8725 sections 3.10-3.12 (issuer, audience, explicit
- * typing), RFC 6749 section 3.3 (scope).  Attack notes: SECURITY.md C1, C2,
- * D3, E1-E5, F3-F5.
+ * typing).  Attack notes: SECURITY.md C1, C2, D3, E1-E5, F3-F5.
  */
 
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
-#include <stdlib.h>
 #include <apr_strings.h>
 #include "jwt.h"
 #include "jwe.h"
@@ -39,6 +37,17 @@ void jwt_rules_init(jwt_rules_t *rules)
     rules->max_size = JWT_DEFAULT_MAX_SIZE;
 }
 
+/* RULES, or the SPEC defaults in BUF for a NULL pointer. */
+static const jwt_rules_t *rules_or_default(const jwt_rules_t *rules,
+                                           jwt_rules_t *buf)
+{
+    if (rules != NULL) {
+        return rules;
+    }
+    jwt_rules_init(buf);
+    return buf;
+}
+
 static int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
 {
     return v < lo ? lo : (v > hi ? hi : v);
@@ -47,6 +56,11 @@ static int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
 static int array_empty(const apr_array_header_t *a)
 {
     return a == NULL || a->nelts <= 0;
+}
+
+static int no_keys(const jwk_set_t *set)
+{
+    return set == NULL || array_empty(set->keys);
 }
 
 /* Media types are case-insensitive (RFC 7515 section 4.1.9/4.1.10). */
@@ -98,13 +112,20 @@ static int cty_is_jwt(const char *cty)
     return ascii_ieq(cty, len, "jwt", 3);
 }
 
-/* Exact bytes with both lengths: never a prefix or substring match
- * (PyJWT CVE-2024-53861, l8w8jwt #45). */
-static int str_in_list(const char *s, size_t len,
-                       const apr_array_header_t *list)
+/* V is a JSON string equal to a member of LIST: exact bytes with both
+ * lengths, never a prefix or substring match (PyJWT CVE-2024-53861,
+ * l8w8jwt #45). */
+static int json_str_in_list(const json_t *v, const apr_array_header_t *list)
 {
+    const char *s;
+    size_t len;
     int i;
 
+    if (!json_is_string(v)) {
+        return 0;
+    }
+    s = json_string_value(v);
+    len = json_string_length(v);
     for (i = 0; i < list->nelts; i++) {
         const char *want = APR_ARRAY_IDX(list, i, const char *);
 
@@ -176,23 +197,17 @@ static jwt_status_t claim_types(jwt_t *jwt)
 {
     const json_t *aud;
     jwt_status_t st;
-    int present;
+    int exp, nbf, iat;
 
-    if ((st = numeric_date(&jwt->exp, &present, jwt->claims, "exp"))
-        != JWT_OK) {
+    if ((st = numeric_date(&jwt->exp, &exp, jwt->claims, "exp")) != JWT_OK
+        || (st = numeric_date(&jwt->nbf, &nbf, jwt->claims, "nbf")) != JWT_OK
+        || (st = numeric_date(&jwt->iat, &iat, jwt->claims, "iat"))
+           != JWT_OK) {
         return st;
     }
-    jwt->has_exp = present ? 1 : 0;
-    if ((st = numeric_date(&jwt->nbf, &present, jwt->claims, "nbf"))
-        != JWT_OK) {
-        return st;
-    }
-    jwt->has_nbf = present ? 1 : 0;
-    if ((st = numeric_date(&jwt->iat, &present, jwt->claims, "iat"))
-        != JWT_OK) {
-        return st;
-    }
-    jwt->has_iat = present ? 1 : 0;
+    jwt->has_exp = exp ? 1 : 0;
+    jwt->has_nbf = nbf ? 1 : 0;
+    jwt->has_iat = iat ? 1 : 0;
     if ((st = string_claim(&jwt->iss, jwt->claims, "iss")) != JWT_OK
         || (st = string_claim(&jwt->sub, jwt->claims, "sub")) != JWT_OK
         || (st = string_claim(&jwt->jti, jwt->claims, "jti")) != JWT_OK) {
@@ -285,8 +300,7 @@ static jwt_status_t from_jwe(jwt_t *jwt, apr_pool_t *p, const char *token,
     const char *pt;
     int inner_dots;
 
-    if (rules->decrypt_keys == NULL || rules->decrypt_keys->keys == NULL
-        || rules->decrypt_keys->keys->nelts <= 0) {
+    if (no_keys(rules->decrypt_keys)) {
         return JWT_ERR_JWE_NOT_ACCEPTED;
     }
     st = jwe_decrypt(&jwe, p, token, len, rules->decrypt_keys);
@@ -352,10 +366,7 @@ jwt_status_t jwt_parse(jwt_t **out, apr_pool_t *p, const char *token,
     if (p == NULL || token == NULL) {
         return JWT_ERR_INTERNAL;
     }
-    if (rules == NULL) {
-        jwt_rules_init(&defaults);
-        rules = &defaults;
-    }
+    rules = rules_or_default(rules, &defaults);
     /* The size cap comes before any decoding or allocation (F4). */
     max = rules->max_size ? rules->max_size : JWT_DEFAULT_MAX_SIZE;
     if (len > max) {
@@ -414,9 +425,7 @@ jwt_status_t jwt_verify(jwt_t *jwt, const jwt_rules_t *rules)
     if (jwt->jws == NULL) {
         return JWT_ERR_INTERNAL;
     }
-    if (rules == NULL || rules->verify_keys == NULL
-        || rules->verify_keys->keys == NULL
-        || rules->verify_keys->keys->nelts <= 0) {
+    if (rules == NULL || no_keys(rules->verify_keys)) {
         return JWT_ERR_NO_KEY;
     }
     st = jws_verify(&used, jwt->jws, rules->verify_keys, jwt->iss);
@@ -478,19 +487,11 @@ static int audience_accepted(const json_t *aud,
 {
     size_t i;
 
-    if (json_is_string(aud)) {
-        return str_in_list(json_string_value(aud), json_string_length(aud),
-                           audiences);
-    }
     if (!json_is_array(aud)) {
-        return 0;
+        return json_str_in_list(aud, audiences);
     }
     for (i = 0; i < json_array_size(aud); i++) {
-        const json_t *a = json_array_get(aud, i);
-
-        if (json_is_string(a)
-            && str_in_list(json_string_value(a), json_string_length(a),
-                           audiences)) {
+        if (json_str_in_list(json_array_get(aud, i), audiences)) {
             return 1;
         }
     }
@@ -522,16 +523,12 @@ jwt_status_t jwt_validate(const jwt_t *jwt, const jwt_rules_t *rules,
 {
     jwt_rules_t defaults;
     int64_t leeway, max_ttl;
-    const json_t *iss;
     int i;
 
     if (jwt == NULL || !json_is_object(jwt->claims)) {
         return JWT_ERR_INTERNAL;
     }
-    if (rules == NULL) {
-        jwt_rules_init(&defaults);
-        rules = &defaults;
-    }
+    rules = rules_or_default(rules, &defaults);
     /* exp/nbf/iat are within [0, JWT_MAX_NUMERIC_DATE] since parse; with
      * these clamps no sum or difference below can overflow (E1). */
     now = clamp64(now, -JWT_NOW_LIMIT, JWT_NOW_LIMIT);
@@ -576,13 +573,10 @@ jwt_status_t jwt_validate(const jwt_t *jwt, const jwt_rules_t *rules,
             return JWT_ERR_TTL;
         }
     }
-    if (!array_empty(rules->issuers)) {
-        iss = json_object_get(jwt->claims, "iss");
-        if (!json_is_string(iss)
-            || !str_in_list(json_string_value(iss), json_string_length(iss),
-                            rules->issuers)) {
-            return JWT_ERR_ISSUER;
-        }
+    if (!array_empty(rules->issuers)
+        && !json_str_in_list(json_object_get(jwt->claims, "iss"),
+                             rules->issuers)) {
+        return JWT_ERR_ISSUER;
     }
     if (!array_empty(rules->audiences)
         && !audience_accepted(json_object_get(jwt->claims, "aud"),
@@ -610,217 +604,4 @@ jwt_status_t jwt_check(jwt_t **out, apr_pool_t *p, const char *token,
         return st;
     }
     return jwt_validate(*out, rules, now);
-}
-
-/* ---- the claim model ---- */
-
-json_t *jwt_claim_get(const json_t *claims, const char *path)
-{
-    const json_t *cur = claims;
-    json_t *v;
-    int depth;
-
-    if (!json_is_object(claims) || path == NULL || *path == '\0') {
-        return NULL;
-    }
-    /* A member named "a.b" wins over the path a -> b. */
-    v = json_object_get(claims, path);
-    if (v != NULL) {
-        return v;
-    }
-    /* Iterative and bounded: never recursion on attacker depth (F5). */
-    for (depth = 1; depth <= JWT_MAX_CLAIM_DEPTH; depth++) {
-        const char *dot = strchr(path, '.');
-        size_t n = dot ? (size_t)(dot - path) : strlen(path);
-
-        if (n == 0 || !json_is_object(cur)) {
-            return NULL;
-        }
-        v = json_object_getn(cur, path, n);
-        if (v == NULL || dot == NULL) {
-            return v;
-        }
-        cur = v;
-        path = dot + 1;
-    }
-    return NULL;
-}
-
-/* The JSON text of a number or boolean, in BUF (integers, booleans) or in
- * *HEAP (reals, as jansson prints them; the caller frees). */
-static const char *scalar_text(const json_t *v, char *buf, size_t buflen,
-                               char **heap)
-{
-    *heap = NULL;
-    switch (json_typeof(v)) {
-    case JSON_INTEGER:
-        snprintf(buf, buflen, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        return buf;
-    case JSON_REAL:
-        *heap = json_dumps(v, JSON_ENCODE_ANY);
-        return *heap;
-    case JSON_TRUE:
-        return "true";
-    case JSON_FALSE:
-        return "false";
-    default:
-        return NULL;
-    }
-}
-
-const char *jwt_claim_text(apr_pool_t *p, const json_t *v)
-{
-    char buf[32], *heap, *res, *w;
-    const char *t;
-    size_t i, n, total;
-
-    if (v == NULL) {
-        return NULL;
-    }
-    if (json_is_string(v)) {
-        return apr_pstrmemdup(p, json_string_value(v), json_string_length(v));
-    }
-    if (json_is_array(v)) {
-        n = json_array_size(v);
-        total = 1;
-        for (i = 0; i < n; i++) {
-            const json_t *e = json_array_get(v, i);
-
-            if (!json_is_string(e)) {
-                return NULL;
-            }
-            total += json_string_length(e) + 1;
-        }
-        w = res = apr_palloc(p, total);
-        for (i = 0; i < n; i++) {
-            const json_t *e = json_array_get(v, i);
-
-            if (i > 0) {
-                *w++ = ' ';
-            }
-            memcpy(w, json_string_value(e), json_string_length(e));
-            w += json_string_length(e);
-        }
-        *w = '\0';
-        return res;
-    }
-    t = scalar_text(v, buf, sizeof(buf), &heap);
-    res = t ? apr_pstrdup(p, t) : NULL;
-    free(heap);
-    return res;
-}
-
-static int scalar_matches(const json_t *v, const char *value, size_t vlen)
-{
-    char buf[32], *heap;
-    const char *t;
-    int eq;
-
-    if (json_is_string(v)) {
-        return json_string_length(v) == vlen
-               && memcmp(json_string_value(v), value, vlen) == 0;
-    }
-    t = scalar_text(v, buf, sizeof(buf), &heap);
-    eq = t != NULL && strlen(t) == vlen && memcmp(t, value, vlen) == 0;
-    free(heap);
-    return eq;
-}
-
-int jwt_claim_matches(const json_t *v, const char *value)
-{
-    size_t i, vlen;
-
-    if (v == NULL || value == NULL) {
-        return 0;
-    }
-    vlen = strlen(value);
-    if (json_is_array(v)) {
-        /* Members only, one level: nested arrays and objects never match. */
-        for (i = 0; i < json_array_size(v); i++) {
-            if (scalar_matches(json_array_get(v, i), value, vlen)) {
-                return 1;
-            }
-        }
-        return 0;
-    }
-    return scalar_matches(v, value, vlen);
-}
-
-apr_array_header_t *jwt_scopes(apr_pool_t *p, const json_t *claims,
-                               const char *claim)
-{
-    apr_array_header_t *out = apr_array_make(p, 8, sizeof(const char *));
-    const json_t *v;
-    size_t i;
-
-    if (claim != NULL) {
-        v = jwt_claim_get(claims, claim);
-    }
-    else {
-        v = jwt_claim_get(claims, "scope");
-        if (v == NULL) {
-            v = jwt_claim_get(claims, "scp");
-        }
-    }
-    if (json_is_string(v)) {
-        /* RFC 6749 section 3.3: scope-tokens delimited by %x20; only the
-         * space separates, so "a\tadmin" is one (useless) scope. */
-        const char *s = json_string_value(v);
-        const char *end = s + json_string_length(v);
-
-        while (s < end) {
-            const char *e = memchr(s, ' ', (size_t)(end - s));
-
-            if (e == NULL) {
-                e = end;
-            }
-            if (e > s) {
-                APR_ARRAY_PUSH(out, const char *) =
-                    apr_pstrmemdup(p, s, (apr_size_t)(e - s));
-            }
-            s = e + 1;
-        }
-    }
-    else if (json_is_array(v)) {
-        for (i = 0; i < json_array_size(v); i++) {
-            const json_t *e = json_array_get(v, i);
-
-            if (json_is_string(e)) {
-                APR_ARRAY_PUSH(out, const char *) =
-                    apr_pstrmemdup(p, json_string_value(e),
-                                   json_string_length(e));
-            }
-        }
-    }
-    return out;
-}
-
-int jwt_scopes_include(const apr_array_header_t *scopes,
-                       const apr_array_header_t *wanted)
-{
-    int i, j;
-
-    if (array_empty(wanted)) {
-        return 1;
-    }
-    if (scopes == NULL) {
-        return 0;
-    }
-    for (i = 0; i < wanted->nelts; i++) {
-        const char *w = APR_ARRAY_IDX(wanted, i, const char *);
-        int found = 0;
-
-        if (w == NULL) {
-            continue;
-        }
-        for (j = 0; j < scopes->nelts && !found; j++) {
-            const char *s = APR_ARRAY_IDX(scopes, j, const char *);
-
-            found = s != NULL && strcmp(s, w) == 0;
-        }
-        if (!found) {
-            return 0;
-        }
-    }
-    return 1;
 }

@@ -1,0 +1,235 @@
+/* Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License.  You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+
+/*
+ * jwt_claim.c: the claim model shared by the validator, authorization
+ * (Require jwt-claim, jwt-scope, the jwt_claim() ap_expr function), the
+ * environment and the issuer: a claim by dotted path, a claim as text, the
+ * matching of Require jwt-claim, and scopes (RFC 6749 section 3.3: a
+ * space-separated "scope" string, or an array such as "scp").  Values are
+ * compared as exact bytes; paths are walked iteratively with a depth cap
+ * (SECURITY.md F5).
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <apr_strings.h>
+#include "jwt.h"
+
+json_t *jwt_claim_get(const json_t *claims, const char *path)
+{
+    const json_t *cur = claims;
+    json_t *v;
+    int depth;
+
+    if (!json_is_object(claims) || path == NULL || *path == '\0') {
+        return NULL;
+    }
+    /* A member named "a.b" wins over the path a -> b. */
+    v = json_object_get(claims, path);
+    if (v != NULL) {
+        return v;
+    }
+    /* Iterative and bounded: never recursion on attacker depth (F5). */
+    for (depth = 1; depth <= JWT_MAX_CLAIM_DEPTH; depth++) {
+        const char *dot = strchr(path, '.');
+        size_t n = dot ? (size_t)(dot - path) : strlen(path);
+
+        if (n == 0 || !json_is_object(cur)) {
+            return NULL;
+        }
+        v = json_object_getn(cur, path, n);
+        if (v == NULL || dot == NULL) {
+            return v;
+        }
+        cur = v;
+        path = dot + 1;
+    }
+    return NULL;
+}
+
+/* The JSON text of a number or boolean, in BUF (integers, booleans) or in
+ * *HEAP (reals, as jansson prints them; the caller frees). */
+static const char *scalar_text(const json_t *v, char *buf, size_t buflen,
+                               char **heap)
+{
+    *heap = NULL;
+    switch (json_typeof(v)) {
+    case JSON_INTEGER:
+        snprintf(buf, buflen, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return buf;
+    case JSON_REAL:
+        *heap = json_dumps(v, JSON_ENCODE_ANY);
+        return *heap;
+    case JSON_TRUE:
+        return "true";
+    case JSON_FALSE:
+        return "false";
+    default:
+        return NULL;
+    }
+}
+
+const char *jwt_claim_text(apr_pool_t *p, const json_t *v)
+{
+    char buf[32], *heap, *res, *w;
+    const char *t;
+    size_t i, n, total;
+
+    if (v == NULL) {
+        return NULL;
+    }
+    if (json_is_string(v)) {
+        return apr_pstrmemdup(p, json_string_value(v), json_string_length(v));
+    }
+    if (json_is_array(v)) {
+        n = json_array_size(v);
+        total = 1;
+        for (i = 0; i < n; i++) {
+            const json_t *e = json_array_get(v, i);
+
+            if (!json_is_string(e)) {
+                return NULL;
+            }
+            total += json_string_length(e) + 1;
+        }
+        w = res = apr_palloc(p, total);
+        for (i = 0; i < n; i++) {
+            const json_t *e = json_array_get(v, i);
+
+            if (i > 0) {
+                *w++ = ' ';
+            }
+            memcpy(w, json_string_value(e), json_string_length(e));
+            w += json_string_length(e);
+        }
+        *w = '\0';
+        return res;
+    }
+    t = scalar_text(v, buf, sizeof(buf), &heap);
+    res = t ? apr_pstrdup(p, t) : NULL;
+    free(heap);
+    return res;
+}
+
+static int scalar_matches(const json_t *v, const char *value, size_t vlen)
+{
+    char buf[32], *heap;
+    const char *t;
+    int eq;
+
+    if (json_is_string(v)) {
+        return json_string_length(v) == vlen
+               && memcmp(json_string_value(v), value, vlen) == 0;
+    }
+    t = scalar_text(v, buf, sizeof(buf), &heap);
+    eq = t != NULL && strlen(t) == vlen && memcmp(t, value, vlen) == 0;
+    free(heap);
+    return eq;
+}
+
+int jwt_claim_matches(const json_t *v, const char *value)
+{
+    size_t i, vlen;
+
+    if (v == NULL || value == NULL) {
+        return 0;
+    }
+    vlen = strlen(value);
+    if (json_is_array(v)) {
+        /* Members only, one level: nested arrays and objects never match. */
+        for (i = 0; i < json_array_size(v); i++) {
+            if (scalar_matches(json_array_get(v, i), value, vlen)) {
+                return 1;
+            }
+        }
+        return 0;
+    }
+    return scalar_matches(v, value, vlen);
+}
+
+apr_array_header_t *jwt_scopes(apr_pool_t *p, const json_t *claims,
+                               const char *claim)
+{
+    apr_array_header_t *out = apr_array_make(p, 8, sizeof(const char *));
+    const json_t *v;
+    size_t i;
+
+    if (claim != NULL) {
+        v = jwt_claim_get(claims, claim);
+    }
+    else {
+        v = jwt_claim_get(claims, "scope");
+        if (v == NULL) {
+            v = jwt_claim_get(claims, "scp");
+        }
+    }
+    if (json_is_string(v)) {
+        /* RFC 6749 section 3.3: scope-tokens delimited by %x20; only the
+         * space separates, so "a\tadmin" is one (useless) scope. */
+        const char *s = json_string_value(v);
+        const char *end = s + json_string_length(v);
+
+        while (s < end) {
+            const char *e = memchr(s, ' ', (size_t)(end - s));
+
+            if (e == NULL) {
+                e = end;
+            }
+            if (e > s) {
+                APR_ARRAY_PUSH(out, const char *) =
+                    apr_pstrmemdup(p, s, (apr_size_t)(e - s));
+            }
+            s = e + 1;
+        }
+    }
+    else if (json_is_array(v)) {
+        for (i = 0; i < json_array_size(v); i++) {
+            const json_t *e = json_array_get(v, i);
+
+            if (json_is_string(e)) {
+                APR_ARRAY_PUSH(out, const char *) =
+                    apr_pstrmemdup(p, json_string_value(e),
+                                   json_string_length(e));
+            }
+        }
+    }
+    return out;
+}
+
+int jwt_scopes_include(const apr_array_header_t *scopes,
+                       const apr_array_header_t *wanted)
+{
+    int i, j;
+
+    if (wanted == NULL || wanted->nelts <= 0) {
+        return 1;
+    }
+    if (scopes == NULL) {
+        return 0;
+    }
+    for (i = 0; i < wanted->nelts; i++) {
+        const char *w = APR_ARRAY_IDX(wanted, i, const char *);
+        int found = 0;
+
+        if (w == NULL) {
+            continue;
+        }
+        for (j = 0; j < scopes->nelts && !found; j++) {
+            const char *s = APR_ARRAY_IDX(scopes, j, const char *);
+
+            found = s != NULL && strcmp(s, w) == 0;
+        }
+        if (!found) {
+            return 0;
+        }
+    }
+    return 1;
+}
