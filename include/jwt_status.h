@@ -61,7 +61,6 @@ typedef enum {
     JWT_ERR_AUDIENCE,           /* aud does not name us                  */
     JWT_ERR_TYPE,               /* typ header not accepted               */
     JWT_ERR_USER_CLAIM,         /* user claim missing or not a string    */
-    JWT_ERR_REVOKED,            /* jti on the revocation list            */
     JWT_ERR_USER_MISMATCH,      /* Basic user name != user claim         */
     /* authorization */
     JWT_ERR_INSUFFICIENT_SCOPE, /* 403 insufficient_scope                */

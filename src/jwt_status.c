@@ -53,7 +53,6 @@ static const jwt_status_info_t status_table[] = {
     { "audience", "audience not accepted", "invalid_token", 401 },
     { "type", "token type not accepted", "invalid_token", 401 },
     { "user_claim", "user claim missing", "invalid_token", 401 },
-    { "revoked", "token revoked", "invalid_token", 401 },
     { "user_mismatch", "user name does not match the token",
       "invalid_token", 401 },
     { "insufficient_scope", "insufficient scope",
