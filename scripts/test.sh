@@ -100,6 +100,12 @@ else
     fi
     record unit FAIL
 fi
+# The conformance counts (RFC and Wycheproof vectors) the unit programs
+# wrote to their logs: valid accepted, invalid rejected, acceptable, skipped.
+banner "conformance summary (RFC and Wycheproof vectors)"
+grep -h -E '^(wycheproof |check_jwe: |check_issue: |rfc)' \
+    "$BUILD_DIR"/test/unit/check_*.log 2>/dev/null \
+    || echo "(no unit test logs found)"
 
 # --------------------------------------------------------- integration --
 banner "integration tests (pytest, real httpd)"
