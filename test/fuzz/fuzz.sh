@@ -126,7 +126,13 @@ if [ "$MODE" = coverage ]; then
     PROFDATA=$(command -v "llvm-profdata$LLVM_SUFFIX" \
                || command -v llvm-profdata)
     LLVMCOV=$(command -v "llvm-cov$LLVM_SUFFIX" || command -v llvm-cov)
+    if [ -z "$PROFDATA" ] || [ -z "$LLVMCOV" ]; then
+        echo "fuzz.sh: --coverage needs llvm-profdata and llvm-cov" \
+             "(apt-get install llvm-14)" >&2
+        exit 2
+    fi
     mkdir -p "$OUT/coverage"
+    rm -f "$OUT"/coverage/*.profraw
     objs=()
     for t in "${TARGETS[@]}"; do
         dirs=("$SRC/test/fuzz/corpus/$t")
