@@ -70,6 +70,11 @@ typedef uint64_t jose_alg_set_t;
 #define JOSE_ALG_BIT(a)          ((jose_alg_set_t)1 << (a))
 #define JOSE_ALG_IN(set, a)      (((set) & JOSE_ALG_BIT(a)) != 0)
 
+/* A set of content-encryption algorithms: bit (1 << jose_enc_t). */
+typedef uint32_t jose_enc_set_t;
+#define JOSE_ENC_BIT(e)          ((jose_enc_set_t)1 << (e))
+#define JOSE_ENC_IN(set, e)      (((set) & JOSE_ENC_BIT(e)) != 0)
+
 typedef struct {
     jose_alg_t id;
     const char *name;       /* registered name, compared byte for byte   */

@@ -182,7 +182,7 @@ jwt_status_t jose_concat_kdf(unsigned char *out, size_t outlen,
 
 /* ---- PBES2 (RFC 7518 4.8) ----
  * PBKDF2 with HMAC-DIGEST ("SHA256", "SHA384", "SHA512").  The iteration
- * cap is the caller's policy (jwe.c: [1000, JWE_MAX_P2C], checked first). */
+ * cap is the caller's policy (jwe.c: [1000, max_p2c], checked first). */
 jwt_status_t jose_pbkdf2(unsigned char *out, size_t outlen,
                          const char *digest,
                          const unsigned char *pwd, size_t pwdlen,

@@ -22,7 +22,8 @@
  * (SECURITY.md C1: that is jwt.c's policy).
  *
  * Key selection: keys with use JOSE_USE_ENC whose algs hold the header's
- * alg (RSA1_5 and PBES2-* only when named in alg=, explicit_only), of the
+ * alg (RSA1_5 and PBES2-* only when named in alg=, explicit_only) and whose
+ * encs (enc=, when set) hold the header's enc, of the
  * type the alg needs, with the private half; a token with a kid is
  * decrypted only by the key with exactly that kid or by keys without one,
  * a token without a kid by any of them (the rule of jws_verify).
@@ -40,10 +41,14 @@
 #include "jwk.h"
 #include "jwt_status.h"
 
-/* Ceiling on PBES2 p2c (SECURITY.md C6); RFC 7518 4.8.1.2 asks for at
- * least 1000, so [JWE_MIN_P2C, JWE_MAX_P2C] is checked before PBKDF2. */
-#define JWE_MAX_P2C 10000
+/* PBES2 p2c (SECURITY.md C6): RFC 7518 4.8.1.2 asks for at least 1000,
+ * and the count is the attacker's to choose, so [JWE_MIN_P2C, max_p2c] is
+ * checked before PBKDF2.  max_p2c is the caller's ceiling (0 means
+ * JWE_DEFAULT_MAX_P2C); callers keep it within [JWE_MIN_P2C,
+ * JWE_MAX_P2C_LIMIT], and jwe_decrypt clamps it there too. */
+#define JWE_DEFAULT_MAX_P2C 10000
 #define JWE_MIN_P2C 1000
+#define JWE_MAX_P2C_LIMIT 1000000
 /* p2c that jwe_encrypt writes (the RFC 7520 5.3 example's count). */
 #define JWE_ENCRYPT_P2C 8192
 /* Shortest p2s (RFC 7518 4.8.1.1: at least 8 octets); jwe_encrypt uses 16. */
@@ -64,14 +69,15 @@ typedef struct {
 } jwe_t;
 
 jwt_status_t jwe_decrypt(jwe_t **out, apr_pool_t *p, const char *token,
-                         size_t len, const jwk_set_t *keys) JWT_WUR;
+                         size_t len, const jwk_set_t *keys,
+                         unsigned long max_p2c) JWT_WUR;
 
 /* Encrypt PLAINTEXT to KEY (public key or secret) with ALG/ENC; CTY may be
  * NULL ("JWT" for nested tokens), KID NULL means the key's kid (none when
  * the key has none).  Fresh random CEK and IV each call, a fresh epk on the
  * recipient's curve for ECDH-ES*, a random 16-byte p2s and p2c
  * JWE_ENCRYPT_P2C for PBES2-*; never zip.  JWT_ERR_ALG when KEY may not be
- * used with ALG/ENC (use, algs, type, dir key length) and always for
+ * used with ALG/ENC (use, algs, encs, type, dir key length) and always for
  * RSA1_5 (SECURITY.md H); JWT_ERR_HEADER for a kid over JWE_MAX_KID_LEN;
  * JWT_ERR_INTERNAL when OpenSSL fails. */
 jwt_status_t jwe_encrypt(char **out, apr_pool_t *p, const jwk_t *key,

@@ -44,6 +44,8 @@ typedef struct jwk_t {
     int is_private;             /* private half available (signing)      */
     jose_use_t use;             /* what it was loaded for                */
     jose_alg_set_t algs;        /* exactly the algorithms it may use     */
+    jose_enc_set_t encs;        /* JWE content encryption it may carry
+                                 * (enc=, SECURITY.md C10); 0: any       */
     const char *kid;            /* NULL when it has none                 */
     const char *iss;            /* only tokens of this issuer; NULL: any */
     const char *thumbprint;     /* RFC 7638 SHA-256, base64url           */
@@ -54,11 +56,13 @@ typedef struct {
     apr_array_header_t *keys;   /* of jwk_t *                            */
 } jwk_set_t;
 
-/* Options from a directive: AuthJWTVerifyKey [alg=..] [kid=..] [iss=..]. */
+/* Options from a directive: AuthJWTVerifyKey [alg=..] [kid=..] [iss=..],
+ * AuthJWTDecryptKey [alg=..] [enc=..] [kid=..]. */
 typedef struct {
     jose_use_t use;             /* JOSE_USE_SIG or JOSE_USE_ENC          */
     int want_private;           /* signing/decryption: private required  */
     jose_alg_set_t algs;        /* alg=: 0 means "derive from the key"   */
+    jose_enc_set_t encs;        /* enc= (JOSE_USE_ENC only): 0 means any */
     const char *kid;            /* kid=: overrides/sets the kid; only for
                                  * sources that hold a single key        */
     const char *iss;            /* iss=                                  */

@@ -60,6 +60,7 @@
  *                               every JWE fails jwt_parse)
  *   require_encryption,
  *   allow_unsigned_jwe          0
+ *   max_p2c                     0: JWE_DEFAULT_MAX_P2C (10000)
  *   issuers, audiences, types   NULL: not checked (an empty array is the
  *                               same)
  *   required                    NULL: the default list {"exp"}; an
@@ -82,6 +83,8 @@ typedef struct {
     int require_encryption;         /* only nested JWE accepted             */
     int allow_unsigned_jwe;         /* JWE whose payload is not a JWS; only
                                      * with dir/A*KW/A*GCMKW (C1)           */
+    unsigned long max_p2c;          /* PBES2 p2c ceiling (C6); 0: the
+                                     * default, see jwe.h                   */
     apr_array_header_t *issuers;    /* const char *; NULL/empty: any        */
     apr_array_header_t *audiences;  /* const char *; NULL/empty: unchecked  */
     apr_array_header_t *required;   /* claim names that must be present     */

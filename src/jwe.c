@@ -143,7 +143,8 @@ static unsigned char *exact_b64(apr_pool_t *p, const json_t *hdr,
 
 /* RFC 7518 4.6.1, 4.7.1, 4.8.1: the parameters of the key management
  * algorithm, bounded here, before any key is touched (C6, C8). */
-static int parse_kw_params(jwe_parts_t *jp, apr_pool_t *p)
+static int parse_kw_params(jwe_parts_t *jp, apr_pool_t *p,
+                           unsigned long max_p2c)
 {
     const json_t *hdr = jp->header;
     jose_alg_t id = jp->alg->id;
@@ -165,10 +166,10 @@ static int parse_kw_params(jwe_parts_t *jp, apr_pool_t *p)
         unsigned char *p2s;
         size_t slen, n, namelen = strlen(jp->alg->name);
 
-        /* C6: an integer in [1000, JWE_MAX_P2C], p2s at least 8 bytes;
+        /* C6: an integer in [1000, max_p2c], p2s at least 8 bytes;
          * a real, a string, 0, a negative or a huge count are refused */
         if (!json_is_integer(c) || json_integer_value(c) < JWE_MIN_P2C
-            || json_integer_value(c) > JWE_MAX_P2C) {
+            || (unsigned long)json_integer_value(c) > max_p2c) {
             return 0;
         }
         jp->p2c = (unsigned long)json_integer_value(c);
@@ -188,7 +189,7 @@ static int parse_kw_params(jwe_parts_t *jp, apr_pool_t *p)
 }
 
 static jwt_status_t parse(jwe_parts_t *jp, apr_pool_t *p, const char *token,
-                          size_t len)
+                          size_t len, unsigned long max_p2c)
 {
     size_t start[5], slen[5], i, n = 0, from = 0, ignore;
     unsigned char *hdr, **dec[4];
@@ -268,7 +269,7 @@ static jwt_status_t parse(jwe_parts_t *jp, apr_pool_t *p, const char *token,
         != (jp->eklen == 0)) {
         return JWT_ERR_DECRYPT;
     }
-    if (!parse_kw_params(jp, p)) {
+    if (!parse_kw_params(jp, p, max_p2c)) {
         return JWT_ERR_DECRYPT;
     }
     return JWT_OK;
@@ -294,6 +295,10 @@ static int key_fits(const jwk_t *key, const jose_alg_info_t *alg,
 
     if (key == NULL || key->use != JOSE_USE_ENC
         || !JOSE_ALG_IN(key->algs, id)) {
+        return 0;
+    }
+    /* C10: enc= binds the key to content algorithms too */
+    if (key->encs != 0 && !JOSE_ENC_IN(key->encs, enc->id)) {
         return 0;
     }
     if (is_rsa(id)) {
@@ -448,7 +453,8 @@ cleanup:
 }
 
 jwt_status_t jwe_decrypt(jwe_t **out, apr_pool_t *p, const char *token,
-                         size_t len, const jwk_set_t *keys)
+                         size_t len, const jwk_set_t *keys,
+                         unsigned long max_p2c)
 {
     jwe_parts_t jp;
     unsigned char cek[JOSE_MAX_CEK_LEN];
@@ -458,8 +464,17 @@ jwt_status_t jwe_decrypt(jwe_t **out, apr_pool_t *p, const char *token,
     int i;
 
     *out = NULL;
+    if (max_p2c == 0) {
+        max_p2c = JWE_DEFAULT_MAX_P2C;
+    }
+    else if (max_p2c < JWE_MIN_P2C) {
+        max_p2c = JWE_MIN_P2C;
+    }
+    else if (max_p2c > JWE_MAX_P2C_LIMIT) {
+        max_p2c = JWE_MAX_P2C_LIMIT;
+    }
     if (keys == NULL || keys->keys == NULL
-        || parse(&jp, p, token, len) != JWT_OK) {
+        || parse(&jp, p, token, len, max_p2c) != JWT_OK) {
         return JWT_ERR_DECRYPT;
     }
     /* plaintext is never longer than the ciphertext; +1 for the NUL */

@@ -397,6 +397,34 @@ static int key_algs(jwk_t *k, apr_pool_t *p, const jwk_meta_t *m,
     return RC_OK;
 }
 
+/* RFC 7518 4.5: with dir the key is the CEK, so enc= must name an enc of
+ * the key's length; a dir key no enc= fits would never decrypt. */
+static int dir_encs(jwk_t *k, apr_pool_t *p, const jwk_load_opts_t *o,
+                    const char *where, const char **err)
+{
+    int j;
+
+    if (k->encs == 0 || !JOSE_ALG_IN(k->algs, JOSE_ALG_DIR)) {
+        return RC_OK;
+    }
+    for (j = 1; j < JOSE_ENC_COUNT; j++) {
+        if (JOSE_ENC_IN(k->encs, j)
+            && jose_enc_get((jose_enc_t)j)->cek_len == k->secret_len) {
+            return RC_OK;
+        }
+    }
+    if (JOSE_ALG_IN(o->algs, JOSE_ALG_DIR)
+        || k->algs == JOSE_ALG_BIT(JOSE_ALG_DIR)) {
+        return FAIL("The AES key %s is %" APR_SIZE_T_FMT " bytes, but dir "
+                    "uses the key as the CEK and no enc= value has a CEK of "
+                    "that length (A128GCM 16, A192GCM 24, A256GCM and "
+                    "A128CBC-HS256 32, A192CBC-HS384 48, A256CBC-HS512 64): "
+                    "change enc= or the key", where, k->secret_len);
+    }
+    k->algs &= ~JOSE_ALG_BIT(JOSE_ALG_DIR);
+    return RC_OK;
+}
+
 /* Everything after the key material: algorithms, private half, kid,
  * thumbprint.  *OUT is K on success. */
 static int key_finish(jwk_t **out, jwk_t *k, apr_pool_t *p,
@@ -413,6 +441,15 @@ static int key_finish(jwk_t **out, jwk_t *k, apr_pool_t *p,
         rc = key_algs(k, p, m, o, in_set, where, err);
     }
     if (rc != RC_OK) {
+        return rc;
+    }
+    if (o->encs != 0 && o->use != JOSE_USE_ENC) {
+        return FAIL("enc= applies only to decryption and encryption keys, "
+                    "not to the %s %s", type_text(p, k->kty, k->curve_nid,
+                                                  o->use), where);
+    }
+    k->encs = o->encs;
+    if ((rc = dir_encs(k, p, o, where, err)) != RC_OK) {
         return rc;
     }
     if (o->want_private && !k->is_private) {
@@ -535,8 +572,8 @@ int jwk_set_commit(jwk_set_t *set, apr_pool_t *p,
 
 const jwk_load_opts_t *jwk_opts_or_default(const jwk_load_opts_t *o)
 {
-    static const jwk_load_opts_t dflt = { JOSE_USE_SIG, 0, 0, NULL, NULL,
-                                          NULL };
+    static const jwk_load_opts_t dflt = { JOSE_USE_SIG, 0, 0, 0, NULL,
+                                          NULL, NULL };
 
     return o != NULL ? o : &dflt;
 }

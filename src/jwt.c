@@ -303,7 +303,8 @@ static jwt_status_t from_jwe(jwt_t *jwt, apr_pool_t *p, const char *token,
     if (no_keys(rules->decrypt_keys)) {
         return JWT_ERR_JWE_NOT_ACCEPTED;
     }
-    st = jwe_decrypt(&jwe, p, token, len, rules->decrypt_keys);
+    st = jwe_decrypt(&jwe, p, token, len, rules->decrypt_keys,
+                     rules->max_p2c);
     if (st != JWT_OK) {
         return st;
     }

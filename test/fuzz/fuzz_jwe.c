@@ -147,7 +147,7 @@ static void wrap(unsigned char **ek, size_t *eklen, unsigned char *cek,
         size_t n, namelen = strlen(alg->name);
 
         if (json_is_integer(c) && json_integer_value(c) >= JWE_MIN_P2C
-            && json_integer_value(c) <= JWE_MAX_P2C && s2 != NULL
+            && json_integer_value(c) <= JWE_DEFAULT_MAX_P2C && s2 != NULL
             && jose_b64url_decode(&p2s, &n, p, s2, strlen(s2)) == JWT_OK) {
             salt = apr_palloc(p, namelen + 1 + n);
             memcpy(salt, alg->name, namelen + 1);
@@ -251,7 +251,7 @@ static int decrypts(apr_pool_t *p, const char *tok, size_t len)
     jwt_status_t st;
     int i, found = 0;
 
-    st = jwe_decrypt(&jwe, p, tok, len, keys);
+    st = jwe_decrypt(&jwe, p, tok, len, keys, 0);
     fz_check_status(st);
     fz_note("jwe_decrypt", st);
     /* C4, C5: one failure for every reason */

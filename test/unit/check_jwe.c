@@ -31,6 +31,7 @@
  * form "check_jwe: <file>: ..." report the counts per vector file.
  */
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,7 +76,7 @@ static jwt_status_t dec_n(jwe_t **out, const char *token, size_t len,
     if (len > 0) {
         memcpy(buf, token, len);
     }
-    st = jwe_decrypt(&jwe, tu_pool, buf, len, keys);
+    st = jwe_decrypt(&jwe, tu_pool, buf, len, keys, 0);
     free(buf);
     /* C1-C11: one outcome for every failure */
     ck_assert_msg(st == JWT_OK || st == JWT_ERR_DECRYPT,
@@ -1130,7 +1131,7 @@ START_TEST(t_segments)
     for (i = 0; i < len; i++) {
         ck_assert_status(dec_n(NULL, ok, i, ks), JWT_ERR_DECRYPT);
     }
-    ck_assert_status(jwe_decrypt(&(jwe_t *){NULL}, tu_pool, NULL, 0, ks),
+    ck_assert_status(jwe_decrypt(&(jwe_t *){NULL}, tu_pool, NULL, 0, ks, 0),
                      JWT_ERR_DECRYPT);
     ck_assert_status(dec(NULL, ok, NULL), JWT_ERR_DECRYPT);
     ck_assert_status(dec(NULL, ok, jwk_set_make(tu_pool)), JWT_ERR_DECRYPT);
@@ -1837,6 +1838,93 @@ START_TEST(t_pbes2)
 }
 END_TEST
 
+/* The p2c ceiling is the caller's (AuthJWTMaxPBES2Count), kept within
+ * [JWE_MIN_P2C, JWE_MAX_P2C_LIMIT] whatever it passes. */
+START_TEST(t_pbes2_ceiling)
+{
+    const char *pwd = "correct horse battery staple";
+    const char *alg = "PBES2-HS512+A256KW";
+    jwk_set_t *ks = tu_set(tu_pool, hkey(tu_pool, NULL, pwd, strlen(pwd),
+                                         NULL, bit(alg)), NULL);
+    char *t20k = pbes2_tok(tu_pool, pwd, alg, 16, "20000", 20000, NULL);
+    char *t20k1 = pbes2_tok(tu_pool, pwd, alg, 16, "20001", 20001, NULL);
+    char *t1k = pbes2_tok(tu_pool, pwd, alg, 16, "1000", 1000, NULL);
+    char *t999 = pbes2_tok(tu_pool, pwd, alg, 16, "999", 999, NULL);
+    char *thuge = pbes2_tok(tu_pool, pwd, alg, 16, "1000001", 1000, NULL);
+    jwe_t *jwe = NULL;
+
+    ck_assert_status(jwe_decrypt(&jwe, tu_pool, t20k, strlen(t20k), ks, 0),
+                     JWT_ERR_DECRYPT);
+    ck_assert_status(jwe_decrypt(&jwe, tu_pool, t20k, strlen(t20k), ks,
+                                 20000), JWT_OK);
+    ck_assert_status(jwe_decrypt(&jwe, tu_pool, t20k1, strlen(t20k1), ks,
+                                 20000), JWT_ERR_DECRYPT);
+    /* a ceiling under the RFC's floor is the floor */
+    ck_assert_status(jwe_decrypt(&jwe, tu_pool, t1k, strlen(t1k), ks, 1),
+                     JWT_OK);
+    ck_assert_status(jwe_decrypt(&jwe, tu_pool, t999, strlen(t999), ks,
+                                 1), JWT_ERR_DECRYPT);
+    /* a ceiling over the limit is the limit: refused before PBKDF2 */
+    ck_assert_status(jwe_decrypt(&jwe, tu_pool, thuge, strlen(thuge), ks,
+                                 ULONG_MAX), JWT_ERR_DECRYPT);
+    ck_assert_status(jwe_decrypt(&jwe, tu_pool, t20k, strlen(t20k), ks,
+                                 ULONG_MAX), JWT_OK);
+}
+END_TEST
+
+/* enc= on a key (SECURITY.md C10): the key decrypts only tokens whose enc
+ * it names, for every key-management family, and the issuer side refuses
+ * to encrypt with an enc the key does not allow. */
+START_TEST(t_key_encs)
+{
+    static const char *const algs[] = {
+        "dir", "A256KW", "A256GCMKW", "RSA-OAEP-256", "ECDH-ES",
+        "ECDH-ES+A128KW"
+    };
+    unsigned char sk[32];
+    size_t i;
+
+    ck_assert_int_eq(RAND_bytes(sk, sizeof(sk)), 1);
+    for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+        const jose_alg_info_t *a = tu_alg(algs[i]);
+        EVP_PKEY *pk = NULL;
+        jwk_t *pub, *priv;
+        char *gcm, *cbc;
+
+        if (a->kty == JOSE_KTY_RSA) {
+            pk = pem_key(tu_pool, "rsa2048.key.pem");
+        }
+        else if (a->kty == JOSE_KTY_EC) {
+            pk = pem_key(tu_pool, "ec-p256.key.pem");
+        }
+        pub = hkey(tu_pool, pk, pk ? NULL : sk, pk ? 0 : 32, NULL,
+                   bit(algs[i]));
+        priv = hkey(tu_pool, pk ? EVP_PKEY_dup(pk) : NULL, pk ? NULL : sk,
+                    pk ? 0 : 32, NULL, bit(algs[i]));
+        ck_assert_status(jwe_encrypt(&gcm, tu_pool, pub, a,
+                                     tu_enc("A256GCM"), NULL, NULL,
+                                     (const unsigned char *)PT, strlen(PT)),
+                         JWT_OK);
+        ck_assert_status(jwe_encrypt(&cbc, tu_pool, pub, a,
+                                     tu_enc("A128CBC-HS256"), NULL, NULL,
+                                     (const unsigned char *)PT, strlen(PT)),
+                         JWT_OK);
+        priv->encs = JOSE_ENC_BIT(JOSE_ENC_A256GCM);
+        expect_pt(gcm, tu_set(tu_pool, priv, NULL), PT, strlen(PT),
+                  algs[i]);
+        expect_reject(cbc, tu_set(tu_pool, priv, NULL), algs[i]);
+        priv->encs |= JOSE_ENC_BIT(JOSE_ENC_A128CBC_HS256);
+        expect_pt(cbc, tu_set(tu_pool, priv, NULL), PT, strlen(PT),
+                  algs[i]);
+        pub->encs = JOSE_ENC_BIT(JOSE_ENC_A256GCM);
+        ck_assert_status(jwe_encrypt(&cbc, tu_pool, pub, a,
+                                     tu_enc("A128CBC-HS256"), NULL, NULL,
+                                     (const unsigned char *)PT, strlen(PT)),
+                         JWT_ERR_ALG);
+    }
+}
+END_TEST
+
 /* The RSA paths with a fixture key: a bad OAEP block, PKCS#1 v1.5 only
  * when named, and a PKCS#1 v1.5 block of the wrong length all fail the
  * same way (C4, C5). */
@@ -1902,7 +1990,7 @@ START_TEST(t_wipe)
 
     ck_assert_int_eq(apr_pool_create(&sp, tu_pool), APR_SUCCESS);
     ck_assert_status(jwe_decrypt(&jwe, sp, tok, strlen(tok),
-                                 dir_set(tu_pool, NULL)), JWT_OK);
+                                 dir_set(tu_pool, NULL), 0), JWT_OK);
     pt = jwe->plaintext;
     n = jwe->plaintext_len;
     ck_assert(memcmp(pt, PT, n) == 0);
@@ -2255,6 +2343,8 @@ static Suite *jwe_suite(void)
     tcase_add_test(tr, t_ecdh_epk);
     tcase_add_test(tr, t_ecdh_okp);
     tcase_add_test(tr, t_pbes2);
+    tcase_add_test(tr, t_pbes2_ceiling);
+    tcase_add_test(tr, t_key_encs);
     tcase_add_test(tr, t_rsa);
     tcase_add_test(tr, t_wipe);
 

@@ -614,6 +614,50 @@ START_TEST(alg_option_must_fit_key)
 }
 END_TEST
 
+/* enc= (SECURITY.md C10) is kept on the key, only for decryption keys;
+ * with dir the key is the CEK, so an enc= list of other lengths drops dir
+ * (or refuses the key when dir was all it could do). */
+START_TEST(enc_option)
+{
+    jwk_load_opts_t o;
+    jwk_set_t *set;
+    const jwk_t *k;
+    const char *err = NULL;
+    const jose_enc_set_t gcm128 = JOSE_ENC_BIT(JOSE_ENC_A128GCM);
+    const jose_enc_set_t gcm256 = JOSE_ENC_BIT(JOSE_ENC_A256GCM);
+
+    o = tu_opts(JOSE_USE_ENC, 1, 0, NULL, NULL);
+    o.encs = gcm256 | gcm128;
+    ck_assert_int_eq(tu_try_load(&set, tu_pool, "rsa2048.key.pem", &o,
+                                 &err), 0);
+    k = APR_ARRAY_IDX(set->keys, 0, const jwk_t *);
+    ck_assert_uint_eq(k->encs, gcm256 | gcm128);
+    /* a 32-byte secret: A256KW, A256GCMKW and dir (A256GCM) */
+    o.encs = gcm256;
+    ck_assert_int_eq(tu_try_load(&set, tu_pool, "secret:hs256.secret", &o,
+                                 &err), 0);
+    k = APR_ARRAY_IDX(set->keys, 0, const jwk_t *);
+    ck_assert(JOSE_ALG_IN(k->algs, JOSE_ALG_DIR));
+    o.encs = gcm128;
+    ck_assert_int_eq(tu_try_load(&set, tu_pool, "secret:hs256.secret", &o,
+                                 &err), 0);
+    k = APR_ARRAY_IDX(set->keys, 0, const jwk_t *);
+    ck_assert(!JOSE_ALG_IN(k->algs, JOSE_ALG_DIR));
+    ck_assert(JOSE_ALG_IN(k->algs, JOSE_ALG_A256KW));
+    /* alg=dir named: refused with the lengths in the message */
+    o.algs = B(DIR);
+    err = refused("secret:hs256.secret", &o);
+    ck_assert_msg(strstr(err, "A128GCM 16") != NULL, "%s", err);
+    o.encs = JOSE_ENC_BIT(JOSE_ENC_A128CBC_HS256);
+    ck_assert_int_eq(tu_try_load(&set, tu_pool, "secret:hs256.secret", &o,
+                                 &err), 0);
+    /* not on a signature key */
+    o = tu_opts(JOSE_USE_SIG, 0, 0, NULL, NULL);
+    o.encs = gcm256;
+    refused("rsa2048.pub.pem", &o);
+}
+END_TEST
+
 START_TEST(duplicate_kid)
 {
     jwk_set_t *set;
@@ -1033,7 +1077,7 @@ START_TEST(public_json_never_private)
         ck_assert_ptr_nonnull(prv);
         ck_assert_ptr_nonnull(json_object_get(prv, "d"));
         back = tu_jwk_json(tu_pool, prv, &(jwk_load_opts_t){
-                               JOSE_USE_SIG, 1, 0, NULL, NULL, NULL });
+                               JOSE_USE_SIG, 1, 0, 0, NULL, NULL, NULL });
         ck_assert_int_eq(back->is_private, 1);
         ck_assert_str_eq(back->thumbprint, k->thumbprint);
     }
@@ -1144,6 +1188,7 @@ static Suite *jwk_suite(void)
     tcase_add_test(tc, file_shapes);
     tcase_add_test(tc, private_half_mismatch);
     tcase_add_test(tc, jwk_leading_zeros);
+    tcase_add_test(tc, enc_option);
     tcase_add_test(tc, wycheproof_json_web_key);
     suite_add_tcase(s, tc);
 
