@@ -300,6 +300,11 @@ static void log_decision(request_rec *r, jwt_status_t st, const jwt_t *jwt,
 
 /* ---- the decision, shared by Bearer and the Basic provider ---- */
 
+static int has_keys(const jwk_set_t *set)
+{
+    return set != NULL && set->keys != NULL && set->keys->nelts > 0;
+}
+
 /* The user claim: a non-empty string without control characters, so that
  * REMOTE_USER can reach logs and headers safely (SECURITY.md E3). */
 static jwt_status_t user_from_claims(const char **user, const jwt_t *jwt,
@@ -333,8 +338,8 @@ jwt_status_t authn_jwt_check_token(request_rec *r,
     env_clear(r);
     rq->via = via;
 
-    if (conf->verify_keys == NULL || conf->verify_keys->keys == NULL
-        || conf->verify_keys->keys->nelts == 0) {
+    if (!has_keys(conf->verify_keys)
+        && !(conf->rules.allow_unsigned_jwe && has_keys(conf->decrypt_keys))) {
         /* An administrator's mistake, not the client's: said at ERR so it
          * is seen, and the client gets the same 401 as for a bad token. */
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AJLOGNO(00006)

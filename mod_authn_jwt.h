@@ -170,6 +170,8 @@ typedef struct {
     unsigned verify_keys_set:1;
     unsigned decrypt_keys_set:1;
     unsigned require_encryption_set:1;
+    unsigned allow_unsigned_jwe_set:1;
+    unsigned max_p2c_set:1;
     unsigned issuers_set:1;
     unsigned audiences_set:1;
     unsigned leeway_set:1;

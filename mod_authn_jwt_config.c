@@ -38,6 +38,7 @@
 
 #include "jose_alg.h"
 #include "jwk.h"
+#include "jwe.h"
 #include "jws.h"
 #include "jwt.h"
 #include "mod_authn_jwt.h"
@@ -174,7 +175,8 @@ void *authn_jwt_create_dir_conf(apr_pool_t *p, char *dir)
     conf->rules.verify_keys = NULL;
     conf->rules.decrypt_keys = NULL;        /* JWE refused (C1)          */
     conf->rules.require_encryption = 0;
-    conf->rules.allow_unsigned_jwe = 0;     /* no directive: never (C1)  */
+    conf->rules.allow_unsigned_jwe = 0;     /* only when said (C1)       */
+    conf->rules.max_p2c = JWE_DEFAULT_MAX_P2C;                    /* C6 */
     conf->rules.issuers = NULL;
     conf->rules.audiences = NULL;
     conf->rules.required = one_string(p, DEFAULT_REQUIRED_CLAIM); /* E1 */
@@ -221,6 +223,8 @@ void *authn_jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_FIELD(verify_keys);
     MERGE_FIELD(decrypt_keys);
     MERGE_RULE(require_encryption);
+    MERGE_RULE(allow_unsigned_jwe);
+    MERGE_RULE(max_p2c);
     MERGE_RULE(issuers);
     MERGE_RULE(audiences);
     MERGE_RULE(leeway);
@@ -244,7 +248,6 @@ void *authn_jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     /* Derived, never set by a directive of their own. */
     new->rules.verify_keys = new->verify_keys;
     new->rules.decrypt_keys = new->decrypt_keys;
-    new->rules.allow_unsigned_jwe = 0;
     return new;
 }
 
@@ -303,15 +306,54 @@ static const char *parse_alg_list(cmd_parms *cmd, const char *list,
     return NULL;
 }
 
+/* enc= on a decryption key: the content algorithms tokens for it may use
+ * (SECURITY.md C10: a key bound to its enc as well as its alg). */
+static const char *parse_enc_list(cmd_parms *cmd, const char *list,
+                                  jose_enc_set_t *out)
+{
+    const char *c = list;
+    jose_enc_set_t set = 0;
+
+    for (;;) {
+        const char *end = strchr(c, ',');
+        size_t n = end ? (size_t)(end - c) : strlen(c);
+        const jose_enc_info_t *e = jose_enc_lookup(c, n);
+
+        if (n == 0) {
+            return apr_psprintf(cmd->pool, "%s: empty name in enc=%s; "
+                                "enc= takes a comma-separated list such as "
+                                "enc=A256GCM,A128CBC-HS256", cmd->cmd->name,
+                                list);
+        }
+        if (e == NULL) {
+            return apr_psprintf(cmd->pool, "%s: unknown content encryption "
+                                "'%s' in enc= (names are case-sensitive: "
+                                "A128GCM, A192GCM, A256GCM, A128CBC-HS256, "
+                                "A192CBC-HS384, A256CBC-HS512)",
+                                cmd->cmd->name,
+                                apr_pstrmemdup(cmd->temp_pool, c, n));
+        }
+        set |= JOSE_ENC_BIT(e->id);
+        if (end == NULL) {
+            break;
+        }
+        c = end + 1;
+    }
+    *out = set;
+    return NULL;
+}
+
 /*
- * AuthJWTVerifyKey / AuthJWTDecryptKey [alg=A[,A..]] [kid=K] [iss=ISS]
- * SOURCE.  Every word but the last is an option; the last is the source.
+ * AuthJWTVerifyKey [alg=A[,A..]] [kid=K] [iss=ISS] SOURCE and
+ * AuthJWTDecryptKey [alg=A[,A..]] [enc=E[,E..]] [kid=K] SOURCE.  Every word
+ * but the last is an option; the last is the source.
  */
 static const char *set_key(cmd_parms *cmd, authn_jwt_dir_conf_t *conf,
                            const char *args, jose_use_t use)
 {
     const char *accepted = use == JOSE_USE_SIG
-        ? "alg=A[,A..], kid=K and iss=ISS" : "alg=A[,A..] and kid=K";
+        ? "alg=A[,A..], kid=K and iss=ISS"
+        : "alg=A[,A..], enc=E[,E..] and kid=K";
     apr_array_header_t *words = apr_array_make(cmd->temp_pool, 4,
                                                sizeof(const char *));
     jwk_load_opts_t opts;
@@ -345,6 +387,14 @@ static const char *set_key(cmd_parms *cmd, authn_jwt_dir_conf_t *conf,
             }
             have_alg = 1;
         }
+        else if (use == JOSE_USE_ENC && strncmp(w, "enc=", 4) == 0
+                 && opts.encs == 0) {
+            const char *e = parse_enc_list(cmd, w + 4, &opts.encs);
+
+            if (e) {
+                return e;
+            }
+        }
         else if (strncmp(w, "kid=", 4) == 0 && opts.kid == NULL) {
             opts.kid = apr_pstrdup(cmd->pool, w + 4);
             if ((err = authn_jwt_check_kid(cmd, opts.kid)) != NULL) {
@@ -368,7 +418,8 @@ static const char *set_key(cmd_parms *cmd, authn_jwt_dir_conf_t *conf,
 
     source = APR_ARRAY_IDX(words, words->nelts - 1, const char *);
     if (strncmp(source, "alg=", 4) == 0 || strncmp(source, "kid=", 4) == 0
-        || strncmp(source, "iss=", 4) == 0) {
+        || strncmp(source, "iss=", 4) == 0
+        || strncmp(source, "enc=", 4) == 0) {
         return apr_psprintf(cmd->pool, "%s: '%s' is an option; the last "
                             "argument must be the key SOURCE",
                             cmd->cmd->name, source);
@@ -430,6 +481,38 @@ static const char *set_require_encryption(cmd_parms *cmd, void *dconf,
     (void)cmd;
     conf->rules.require_encryption = flag;
     conf->require_encryption_set = 1;
+    return NULL;
+}
+
+/* SECURITY.md C1: a JWE proves only that the sender holds the decryption
+ * key, which for RSA and ECDH is public; so a JWE without a signed token
+ * inside stays refused unless said here, and even then only with the
+ * shared-secret key management (dir, A*KW, A*GCMKW) that jwt.c allows. */
+static const char *set_allow_unsigned_jwe(cmd_parms *cmd, void *dconf,
+                                          int flag)
+{
+    authn_jwt_dir_conf_t *conf = dconf;
+
+    (void)cmd;
+    conf->rules.allow_unsigned_jwe = flag;
+    conf->allow_unsigned_jwe_set = 1;
+    return NULL;
+}
+
+/* SECURITY.md C6: p2c is the token's to choose and each count is a
+ * PBKDF2 round, so the ceiling is the administrator's, set at start-up. */
+static const char *set_max_p2c(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    authn_jwt_dir_conf_t *conf = dconf;
+    apr_int64_t v;
+    const char *err = authn_jwt_parse_seconds(cmd, arg, JWE_MIN_P2C,
+                                              JWE_MAX_P2C_LIMIT, &v);
+
+    if (err) {
+        return err;
+    }
+    conf->rules.max_p2c = (unsigned long)v;
+    conf->max_p2c_set = 1;
     return NULL;
 }
 
@@ -691,13 +774,24 @@ const command_rec authn_jwt_cmds[] = {
         "or for every request in .htaccess (slower)"),
     AP_INIT_RAW_ARGS("AuthJWTDecryptKey", set_decrypt_key, NULL,
         OR_AUTHCFG,
-        "[alg=A[,A..]] [kid=K] SOURCE: a private RSA/EC key or secret:PATH "
-        "that may decrypt JWE tokens (RSA1_5 and PBES2 only when named in "
-        "alg=). Repeatable. Loaded when the configuration is read: at "
+        "[alg=A[,A..]] [enc=E[,E..]] [kid=K] SOURCE: a private RSA/EC key "
+        "or secret:PATH that may decrypt JWE tokens (RSA1_5 and PBES2 only "
+        "when named in alg=; enc= limits the content encryption, default "
+        "any). Repeatable. Loaded when the configuration is read: at "
         "start-up, or for every request in .htaccess (slower)"),
     AP_INIT_FLAG("AuthJWTRequireEncryption", set_require_encryption, NULL,
         OR_AUTHCFG,
         "On: accept only encrypted (nested JWS-in-JWE) tokens; default Off"),
+    /* These two weaken or cost: server and section context only. */
+    AP_INIT_FLAG("AuthJWTAllowUnsignedJWE", set_allow_unsigned_jwe, NULL,
+        RSRC_CONF | ACCESS_CONF,
+        "On: also accept a JWE whose payload is the claims themselves, not "
+        "a signed token, when its key management is dir, A*KW or A*GCMKW "
+        "(a shared secret); default Off"),
+    AP_INIT_TAKE1("AuthJWTMaxPBES2Count", set_max_p2c, NULL,
+        RSRC_CONF | ACCESS_CONF,
+        "N: the highest PBES2 p2c (PBKDF2 iterations) a token may ask for, "
+        "1000 to 1000000; default 10000"),
     AP_INIT_TAKE_ARGV("AuthJWTIssuer", set_issuer, NULL, OR_AUTHCFG,
         "ISS [ISS..]: accepted iss values (exact); default any"),
     AP_INIT_TAKE_ARGV("AuthJWTAudience", set_audience, NULL, OR_AUTHCFG,

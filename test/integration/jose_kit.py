@@ -344,3 +344,33 @@ def jwe_nested(inner, enc_key, alg="RSA-OAEP-256", enc="A256GCM",
     else:
         t.add_recipient(enc_key.jwk(private=False))
     return t.serialize(compact=True)
+
+
+def jwe_pbes2(plaintext, password, p2c, alg="PBES2-HS256+A128KW",
+              enc="A128GCM", cty="JWT"):
+    """Compact PBES2 JWE (RFC 7518 4.8) with any p2c, built here because
+    jwcrypto always writes p2c 8192.  A256GCM/A128GCM content only."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+    from cryptography.hazmat.primitives.keywrap import aes_key_wrap
+
+    bits = alg[8:11]
+    kek_len = {"256": 16, "384": 24, "512": 32}[bits]
+    p2s = secrets.token_bytes(16)
+    hdr = {"alg": alg, "enc": enc, "p2s": b64u(p2s), "p2c": p2c}
+    if cty is not None:
+        hdr["cty"] = cty
+    h = b64u(jdump(hdr))
+    cek = secrets.token_bytes({"A128GCM": 16, "A256GCM": 32}[enc])
+    if 1 <= p2c <= 1000000:
+        kek = PBKDF2HMAC(algorithm=_HASH[bits](), length=kek_len,
+                         salt=alg.encode() + b"\0" + p2s,
+                         iterations=p2c).derive(password)
+        ek = aes_key_wrap(kek, cek)
+    else:
+        ek = secrets.token_bytes(len(cek) + 8)   # never derived: refused
+    iv = secrets.token_bytes(12)
+    data = plaintext.encode() if isinstance(plaintext, str) else plaintext
+    sealed = AESGCM(cek).encrypt(iv, data, h.encode())
+    return ".".join([h, b64u(ek), b64u(iv), b64u(sealed[:-16]),
+                     b64u(sealed[-16:])])

@@ -101,6 +101,39 @@ CASES = {
     "require-encryption-not-a-flag": (
         "AuthJWTRequireEncryption maybe",
         r"(?i)(on|off)"),
+    "allow-unsigned-jwe-not-a-flag": (
+        "AuthJWTAllowUnsignedJWE maybe",
+        r"(?i)(on|off)"),
+    "max-pbes2-count-below-rfc": (
+        "AuthJWTMaxPBES2Count 999",
+        r"between 1000 and 1000000"),
+    "max-pbes2-count-too-high": (
+        "AuthJWTMaxPBES2Count 1000001",
+        r"between 1000 and 1000000"),
+    "max-pbes2-count-not-a-number": (
+        "AuthJWTMaxPBES2Count 10k",
+        r"10k"),
+    "decrypt-enc-unknown": (
+        "AuthJWTDecryptKey enc=A256gcm {rsa_enc}",
+        r"A256gcm.*A256GCM"),
+    "decrypt-enc-empty": (
+        "AuthJWTDecryptKey enc= {rsa_enc}",
+        r"(?i)empty.*enc=A256GCM"),
+    "decrypt-enc-trailing-comma": (
+        "AuthJWTDecryptKey enc=A256GCM, {rsa_enc}",
+        r"(?i)empty"),
+    "decrypt-enc-alg-not-enc": (
+        "AuthJWTDecryptKey enc=RSA-OAEP {rsa_enc}",
+        r"RSA-OAEP"),
+    "decrypt-enc-twice": (
+        "AuthJWTDecryptKey enc=A256GCM enc=A128GCM {rsa_enc}",
+        r"(?i)repeated"),
+    "decrypt-dir-enc-other-length": (
+        "AuthJWTDecryptKey alg=dir enc=A128GCM secret:{hs256}",
+        r"(?i)dir.*enc="),
+    "verify-key-with-enc": (
+        "AuthJWTVerifyKey enc=A256GCM {rsa}",
+        r"enc=A256GCM"),
 }
 
 
@@ -130,6 +163,7 @@ def paths(basedir, K):
         "rsa1024": K("rsa1024.pub.pem"),
         "dupkid": K("dup_kid.jwks"),
         "rsa_pub_enc": K("rsa_enc.pub.pem"),
+        "rsa_enc": K("rsa_enc.key.pem"),
     }
 
 
