@@ -259,51 +259,34 @@ void *authn_jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 static const char *parse_alg_list(cmd_parms *cmd, const char *list,
                                   jose_use_t use, jose_alg_set_t *out)
 {
-    const char *c = list;
-    jose_alg_set_t set = 0;
+    const jose_alg_info_t *a;
+    const char *bad = list, *name;
+    size_t n = 0;
 
-    if (*list == '\0') {
-        return apr_psprintf(cmd->pool, "%s: alg= needs at least one "
-                            "algorithm name", cmd->cmd->name);
+    if (jose_alg_set_parse(out, list, use, &bad, &n) == 0) {
+        return NULL;
     }
-    while (*c) {
-        const char *end = strchr(c, ',');
-        size_t n = end ? (size_t)(end - c) : strlen(c);
-        const jose_alg_info_t *a = jose_alg_lookup(c, n);
-        const char *name = apr_pstrmemdup(cmd->temp_pool, c, n);
-
-        if (n == 0) {
-            return apr_psprintf(cmd->pool, "%s: empty algorithm name in "
-                                "alg=%s", cmd->cmd->name, list);
-        }
-        if (a == NULL) {
-            return apr_psprintf(cmd->pool, "%s: unknown algorithm '%s' "
-                                "(names are case-sensitive, e.g. %s; "
-                                "'none' is never accepted)",
-                                cmd->cmd->name, name,
-                                use == JOSE_USE_SIG ? "RS256, ES256, HS256, "
-                                "EdDSA" : "RSA-OAEP-256, ECDH-ES+A256KW, "
-                                "A256KW, dir");
-        }
-        if (a->use != use) {
-            return apr_psprintf(cmd->pool, "%s: '%s' is %s algorithm; "
-                                "%s takes %s algorithms here",
-                                cmd->cmd->name, name,
-                                a->use == JOSE_USE_SIG ? "a signature"
-                                : "a key-management",
-                                cmd->cmd->name,
-                                use == JOSE_USE_SIG ? "JWS signature"
-                                : "JWE key-management");
-        }
-        set |= JOSE_ALG_BIT(a->id);
-        c = end ? end + 1 : c + n;
-        if (end && *c == '\0') {
-            return apr_psprintf(cmd->pool, "%s: empty algorithm name in "
-                                "alg=%s", cmd->cmd->name, list);
-        }
+    if (n == 0) {
+        return apr_psprintf(cmd->pool, "%s: empty algorithm name in "
+                            "alg=%s", cmd->cmd->name, list);
     }
-    *out = set;
-    return NULL;
+    name = apr_pstrmemdup(cmd->temp_pool, bad, n);
+    a = jose_alg_lookup(bad, n);
+    if (a == NULL) {
+        return apr_psprintf(cmd->pool, "%s: unknown algorithm '%s' "
+                            "(names are case-sensitive, e.g. %s; "
+                            "'none' is never accepted)",
+                            cmd->cmd->name, name,
+                            use == JOSE_USE_SIG ? "RS256, ES256, HS256, "
+                            "EdDSA" : "RSA-OAEP-256, ECDH-ES+A256KW, "
+                            "A256KW, dir");
+    }
+    return apr_psprintf(cmd->pool, "%s: '%s' is %s algorithm; %s takes %s "
+                        "algorithms here", cmd->cmd->name, name,
+                        a->use == JOSE_USE_SIG ? "a signature"
+                        : "a key-management", cmd->cmd->name,
+                        use == JOSE_USE_SIG ? "JWS signature"
+                        : "JWE key-management");
 }
 
 /* enc= on a decryption key: the content algorithms tokens for it may use
@@ -311,36 +294,23 @@ static const char *parse_alg_list(cmd_parms *cmd, const char *list,
 static const char *parse_enc_list(cmd_parms *cmd, const char *list,
                                   jose_enc_set_t *out)
 {
-    const char *c = list;
-    jose_enc_set_t set = 0;
+    const char *bad = list;
+    size_t n = 0;
 
-    for (;;) {
-        const char *end = strchr(c, ',');
-        size_t n = end ? (size_t)(end - c) : strlen(c);
-        const jose_enc_info_t *e = jose_enc_lookup(c, n);
-
-        if (n == 0) {
-            return apr_psprintf(cmd->pool, "%s: empty name in enc=%s; "
-                                "enc= takes a comma-separated list such as "
-                                "enc=A256GCM,A128CBC-HS256", cmd->cmd->name,
-                                list);
-        }
-        if (e == NULL) {
-            return apr_psprintf(cmd->pool, "%s: unknown content encryption "
-                                "'%s' in enc= (names are case-sensitive: "
-                                "A128GCM, A192GCM, A256GCM, A128CBC-HS256, "
-                                "A192CBC-HS384, A256CBC-HS512)",
-                                cmd->cmd->name,
-                                apr_pstrmemdup(cmd->temp_pool, c, n));
-        }
-        set |= JOSE_ENC_BIT(e->id);
-        if (end == NULL) {
-            break;
-        }
-        c = end + 1;
+    if (jose_enc_set_parse(out, list, &bad, &n) == 0) {
+        return NULL;
     }
-    *out = set;
-    return NULL;
+    if (n == 0) {
+        return apr_psprintf(cmd->pool, "%s: empty name in enc=%s; enc= "
+                            "takes a comma-separated list such as "
+                            "enc=A256GCM,A128CBC-HS256", cmd->cmd->name,
+                            list);
+    }
+    return apr_psprintf(cmd->pool, "%s: unknown content encryption '%s' in "
+                        "enc= (names are case-sensitive: A128GCM, A192GCM, "
+                        "A256GCM, A128CBC-HS256, A192CBC-HS384, "
+                        "A256CBC-HS512)", cmd->cmd->name,
+                        apr_pstrmemdup(cmd->temp_pool, bad, n));
 }
 
 /*

@@ -101,6 +101,16 @@ typedef struct {
 const jose_alg_info_t *jose_alg_lookup(const char *name, size_t len);
 const jose_enc_info_t *jose_enc_lookup(const char *name, size_t len);
 
+/* A comma-separated list of names (the alg= and enc= options of the key
+ * directives and htjwt), each looked up exactly; USE is the kind of
+ * algorithm the list may hold.  0 and the set, or -1 with *BAD and *BADLEN
+ * naming the first entry that is empty, unknown or (algs) of the other
+ * use; *OUT is then unchanged.  An empty list is one empty entry. */
+int jose_alg_set_parse(jose_alg_set_t *out, const char *list,
+                       jose_use_t use, const char **bad, size_t *badlen);
+int jose_enc_set_parse(jose_enc_set_t *out, const char *list,
+                       const char **bad, size_t *badlen);
+
 /* The row of a known id, NULL for JOSE_ALG_UNKNOWN/out of range. */
 const jose_alg_info_t *jose_alg_get(jose_alg_t id);
 const jose_enc_info_t *jose_enc_get(jose_enc_t id);

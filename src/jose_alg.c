@@ -126,6 +126,81 @@ const jose_enc_info_t *jose_enc_lookup(const char *name, size_t len)
     return NULL;
 }
 
+/* One walk over "a,b,c" for both lists: LOOKUP gives the bit of a name,
+ * 0 when the name is not allowed. */
+static int set_parse(uint64_t *out, const char *list,
+                     uint64_t (*lookup)(const char *, size_t, jose_use_t),
+                     jose_use_t use, const char **bad, size_t *badlen)
+{
+    const char *c = list;
+    uint64_t set = 0;
+
+    if (list == NULL) {
+        return -1;
+    }
+    for (;;) {
+        const char *end = strchr(c, ',');
+        size_t n = end != NULL ? (size_t)(end - c) : strlen(c);
+        uint64_t bit = n > 0 ? lookup(c, n, use) : 0;
+
+        if (bit == 0) {
+            if (bad != NULL) {
+                *bad = c;
+            }
+            if (badlen != NULL) {
+                *badlen = n;
+            }
+            return -1;
+        }
+        set |= bit;
+        if (end == NULL) {
+            break;
+        }
+        c = end + 1;
+    }
+    *out = set;
+    return 0;
+}
+
+static uint64_t alg_bit(const char *name, size_t len, jose_use_t use)
+{
+    const jose_alg_info_t *a = jose_alg_lookup(name, len);
+
+    return a != NULL && a->use == use ? JOSE_ALG_BIT(a->id) : 0;
+}
+
+static uint64_t enc_bit(const char *name, size_t len, jose_use_t use)
+{
+    const jose_enc_info_t *e = jose_enc_lookup(name, len);
+
+    (void)use;
+    return e != NULL ? JOSE_ENC_BIT(e->id) : 0;
+}
+
+int jose_alg_set_parse(jose_alg_set_t *out, const char *list,
+                       jose_use_t use, const char **bad, size_t *badlen)
+{
+    uint64_t set;
+
+    if (set_parse(&set, list, alg_bit, use, bad, badlen) != 0) {
+        return -1;
+    }
+    *out = (jose_alg_set_t)set;
+    return 0;
+}
+
+int jose_enc_set_parse(jose_enc_set_t *out, const char *list,
+                       const char **bad, size_t *badlen)
+{
+    uint64_t set;
+
+    if (set_parse(&set, list, enc_bit, JOSE_USE_ENC, bad, badlen) != 0) {
+        return -1;
+    }
+    *out = (jose_enc_set_t)set;
+    return 0;
+}
+
 const jose_alg_info_t *jose_alg_get(jose_alg_t id)
 {
     if (id <= JOSE_ALG_UNKNOWN || id >= JOSE_ALG_COUNT) {

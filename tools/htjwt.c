@@ -92,26 +92,32 @@ typedef struct {
 static jose_alg_set_t parse_algs(const char *list, jose_use_t use)
 {
     jose_alg_set_t set = 0;
-    char *copy, *tok, *last;
+    const char *bad = "";
+    size_t n = 0;
 
     if (list == NULL) {
         return 0;
     }
-    copy = strdup(list);
-    if (copy == NULL) {
-        die("out of memory");
+    if (jose_alg_set_parse(&set, list, use, &bad, &n) != 0) {
+        die("unknown %s algorithm '%.*s'",
+            use == JOSE_USE_SIG ? "signature" : "key management", (int)n,
+            bad);
     }
-    for (tok = strtok_r(copy, ",", &last); tok != NULL;
-         tok = strtok_r(NULL, ",", &last)) {
-        const jose_alg_info_t *a = jose_alg_lookup(tok, strlen(tok));
+    return set;
+}
 
-        if (a == NULL || a->use != use) {
-            die("unknown %s algorithm '%s'",
-                use == JOSE_USE_SIG ? "signature" : "key management", tok);
-        }
-        set |= JOSE_ALG_BIT(a->id);
+static jose_enc_set_t parse_encs(const char *list)
+{
+    jose_enc_set_t set = 0;
+    const char *bad = "";
+    size_t n = 0;
+
+    if (list == NULL) {
+        return 0;
     }
-    free(copy);
+    if (jose_enc_set_parse(&set, list, &bad, &n) != 0) {
+        die("unknown content encryption '%.*s'", (int)n, bad);
+    }
     return set;
 }
 
@@ -210,7 +216,7 @@ static void print_json(FILE *f, const json_t *j)
     }
 }
 
-static int64_t parse_seconds(const char *what, const char *s)
+static int64_t parse_number(const char *what, const char *s)
 {
     char *end;
     long long v;
@@ -219,7 +225,7 @@ static int64_t parse_seconds(const char *what, const char *s)
     v = strtoll(s, &end, 10);
     if (errno != 0 || end == s || *end != '\0' || v < 0
         || v > INT64_C(315360000000)) {
-        die("%s must be a number of seconds, got '%s'", what, s);
+        die("%s must be a whole number, got '%s'", what, s);
     }
     return (int64_t)v;
 }
@@ -538,8 +544,8 @@ static int cmd_sign(apr_pool_t *p, int argc, const char *const *argv)
         case 's': ip.sub = arg; break;
         case 'A': APR_ARRAY_PUSH(ip.aud, const char *) = arg; break;
         case 'S': ip.scope = arg; break;
-        case 'l': ip.lifetime = parse_seconds("--lifetime", arg); break;
-        case 'N': now = parse_seconds("--now", arg); break;
+        case 'l': ip.lifetime = parse_number("--lifetime", arg); break;
+        case 'N': now = parse_number("--now", arg); break;
         case 'c': {
             const char *eq = strchr(arg, '=');
             char *name;
@@ -624,13 +630,22 @@ static int cmd_sign(apr_pool_t *p, int argc, const char *const *argv)
 
 static const char verify_help[] =
 "usage: htjwt verify --key KEY [options] [TOKEN|-]\n"
+"       htjwt verify --decrypt-key KEY --allow-unsigned-jwe [options]\n"
+"                    [TOKEN|-]\n"
 "\n"
 "Check a token with the module's rules; print its claims, or the reason\n"
 "it is rejected.  Exit status 0 accepted, 1 rejected, 2 usage error.\n"
 "  --key KEY          verification key: PEM, JWK, JWKS, secret:FILE\n"
 "                     (repeatable, like AuthJWTVerifyKey)\n"
 "  --alg ALG[,ALG]    allowed algorithms for the keys (alg=)\n"
-"  --decrypt-key KEY  decryption key for JWE (repeatable)\n"
+"  --decrypt-key KEY  decryption key for JWE (repeatable, like\n"
+"                     AuthJWTDecryptKey)\n"
+"  --decrypt-alg ALG[,ALG]  key management for the decryption keys\n"
+"                     (alg=; RSA1_5 and PBES2-* only when named)\n"
+"  --enc ENC[,ENC]    content encryption for the decryption keys (enc=)\n"
+"  --max-pbes2-count N  highest PBES2 p2c (AuthJWTMaxPBES2Count, 10000)\n"
+"  --allow-unsigned-jwe  also accept a JWE holding the claims, with\n"
+"                     dir/A*KW/A*GCMKW (AuthJWTAllowUnsignedJWE On)\n"
 "  --iss ISS          accepted issuer (repeatable, AuthJWTIssuer)\n"
 "  --aud AUD          accepted audience (repeatable, AuthJWTAudience)\n"
 "  --typ TYP          accepted typ (repeatable, AuthJWTType)\n"
@@ -648,11 +663,14 @@ static int cmd_verify(apr_pool_t *p, int argc, const char *const *argv)
         { "aud", 'A', 1, "" }, { "typ", 't', 1, "" },
         { "require", 'r', 1, "" }, { "leeway", 'l', 1, "" },
         { "max-ttl", 'm', 1, "" }, { "max-size", 'M', 1, "" },
-        { "now", 'N', 1, "" }, { "help", 'h', 0, "" }, { NULL, 0, 0, NULL }
+        { "now", 'N', 1, "" }, { "decrypt-alg", 'D', 1, "" },
+        { "enc", 'e', 1, "" }, { "max-pbes2-count", 'P', 1, "" },
+        { "allow-unsigned-jwe", 'U', 0, "" },
+        { "help", 'h', 0, "" }, { NULL, 0, 0, NULL }
     };
     apr_getopt_t *os;
     int ch, i, dash;
-    const char *arg, *algs = NULL, *token;
+    const char *arg, *algs = NULL, *dalgs = NULL, *encs = NULL, *token;
     apr_array_header_t *keyfiles = apr_array_make(p, 2, sizeof(char *));
     apr_array_header_t *decfiles = apr_array_make(p, 1, sizeof(char *));
     jwt_rules_t rules;
@@ -676,11 +694,23 @@ static int cmd_verify(apr_pool_t *p, int argc, const char *const *argv)
         case 'A': list = &rules.audiences; break;
         case 't': list = &rules.types; break;
         case 'r': list = &rules.required; break;
-        case 'l': rules.leeway = parse_seconds("--leeway", arg); break;
-        case 'm': rules.max_ttl = parse_seconds("--max-ttl", arg); break;
-        case 'M': rules.max_size = (size_t)parse_seconds("--max-size", arg);
+        case 'l': rules.leeway = parse_number("--leeway", arg); break;
+        case 'm': rules.max_ttl = parse_number("--max-ttl", arg); break;
+        case 'M': rules.max_size = (size_t)parse_number("--max-size", arg);
                   break;
-        case 'N': now = parse_seconds("--now", arg); break;
+        case 'N': now = parse_number("--now", arg); break;
+        case 'D': dalgs = arg; break;
+        case 'e': encs = arg; break;
+        case 'P':
+            rules.max_p2c = (unsigned long)parse_number("--max-pbes2-count",
+                                                         arg);
+            if (rules.max_p2c < JWE_MIN_P2C
+                || rules.max_p2c > JWE_MAX_P2C_LIMIT) {
+                die("--max-pbes2-count must be between %d and %d",
+                    JWE_MIN_P2C, JWE_MAX_P2C_LIMIT);
+            }
+            break;
+        case 'U': rules.allow_unsigned_jwe = 1; break;
         case 'h': fputs(verify_help, stdout); return 0;
         }
         if (list != NULL) {
@@ -690,8 +720,10 @@ static int cmd_verify(apr_pool_t *p, int argc, const char *const *argv)
             APR_ARRAY_PUSH(*list, const char *) = arg;
         }
     }
+    /* without a verification key only an unsigned JWE could pass */
     if (rv != APR_EOF || os->ind < os->argc - (dash ? 0 : 1)
-        || keyfiles->nelts == 0) {
+        || (keyfiles->nelts == 0
+            && !(rules.allow_unsigned_jwe && decfiles->nelts > 0))) {
         fputs(verify_help, stderr);
         return EXIT_USAGE;
     }
@@ -717,6 +749,8 @@ static int cmd_verify(apr_pool_t *p, int argc, const char *const *argv)
         memset(&o, 0, sizeof(o));
         o.use = JOSE_USE_ENC;
         o.want_private = 1;
+        o.algs = parse_algs(dalgs, JOSE_USE_ENC);
+        o.encs = parse_encs(encs);
         if (jwk_load(dkeys, p, APR_ARRAY_IDX(decfiles, i, const char *), &o,
                      &err) != 0) {
             die("%s", err ? err : "cannot load key");

@@ -487,6 +487,48 @@ def test_verify_decrypts_jwcrypto_jwe(ring, K):
               K("rsa2.key.pem"), tok], "decrypt")
 
 
+@pytest.mark.jwe
+def test_verify_jwe_options(ring, K, basedir):
+    # the options of AuthJWTDecryptKey alg=/enc=, AuthJWTMaxPBES2Count and
+    # AuthJWTAllowUnsignedJWE, with the same outcomes as the module
+    from jose_kit import Key, jdump, jwe_pbes2
+    pw = os.path.join(basedir, "htjwt-pbes2.secret")
+    with open(pw, "wb") as f:
+        f.write(b"a password for htjwt")
+    inner = pyjwt_token("ES256", ring["p256"], claims(sub="pbes"))
+    tok = jwe_pbes2(inner, b"a password for htjwt", 20000)
+    base = ["--key", K("p256.pub.pem"), "--decrypt-key", "secret:" + pw]
+    # PBES2 not named: a 20-byte password is no AES key, as at start-up
+    rc, _, err = htjwt("verify", *(base + [tok]))
+    assert rc == 2 and "A128KW" in err, err
+    named = base + ["--decrypt-alg", "PBES2-HS256+A128KW"]
+    rejected(named + [tok], "decrypt")                 # p2c over 10000
+    out, _ = ok("verify", *(named + ["--max-pbes2-count", "20000", tok]))
+    assert json.loads(out)["sub"] == "pbes"
+    rc, _, err = htjwt("verify", *(named + ["--max-pbes2-count", "999",
+                                            tok]))
+    assert rc == 2 and "1000" in err, err
+    # enc=
+    enc_tok = jwe_nested(inner, ring["rsa_enc"], enc="A128GCM")
+    rsa = ["--key", K("p256.pub.pem"), "--decrypt-key",
+           K("rsa_enc.key.pem")]
+    ok("verify", *(rsa + ["--enc", "A128GCM,A256GCM", enc_tok]))
+    rejected(rsa + ["--enc", "A256GCM", enc_tok], "decrypt")
+    rc, _, err = htjwt("verify", *(rsa + ["--enc", "A256gcm", enc_tok]))
+    assert rc == 2 and "A256gcm" in err, err
+    # a JWE holding the claims: only when allowed, and then with the
+    # decryption key alone
+    kw = Key("kw", "oct", secret=ring["hs256"].secret)
+    plain = jwe_nested(jdump(claims(sub="plain")), kw, alg="A256KW",
+                       cty=None)
+    dk = ["--decrypt-key", "secret:" + K("hs256.secret")]
+    rejected(["--key", K("p256.pub.pem")] + dk + [plain], "nested")
+    out, _ = ok("verify", *(dk + ["--allow-unsigned-jwe", plain]))
+    assert json.loads(out)["sub"] == "plain"
+    rc, _, _ = htjwt("verify", *(dk + [plain]))
+    assert rc == 2                                     # no --key: usage
+
+
 # ------------------------------------------------------------------ decode
 
 def test_decode(srv):

@@ -479,6 +479,59 @@ END_TEST
 
 #define B(a) JOSE_ALG_BIT(JOSE_ALG_##a)
 
+/* alg= and enc= lists: exact names, no empty entry, the right use. */
+START_TEST(alg_and_enc_lists)
+{
+    jose_alg_set_t a = 7;
+    jose_enc_set_t e = 7;
+    const char *bad = NULL;
+    size_t n = 99;
+
+    ck_assert_int_eq(jose_alg_set_parse(&a, "RS256,ES256", JOSE_USE_SIG,
+                                        &bad, &n), 0);
+    ck_assert(a == (JOSE_ALG_BIT(JOSE_ALG_RS256)
+                    | JOSE_ALG_BIT(JOSE_ALG_ES256)));
+    ck_assert_int_eq(jose_alg_set_parse(&a, "dir", JOSE_USE_ENC, NULL,
+                                        NULL), 0);
+    ck_assert(a == JOSE_ALG_BIT(JOSE_ALG_DIR));
+    /* the offending entry is reported, the output left alone */
+    ck_assert_int_eq(jose_alg_set_parse(&a, "RS256,rs384,ES256",
+                                        JOSE_USE_SIG, &bad, &n), -1);
+    ck_assert_int_eq(n, 5);
+    ck_assert(strncmp(bad, "rs384", n) == 0);
+    ck_assert(a == JOSE_ALG_BIT(JOSE_ALG_DIR));
+    ck_assert_int_eq(jose_alg_set_parse(&a, "RS256,dir", JOSE_USE_SIG,
+                                        &bad, &n), -1);
+    ck_assert(strncmp(bad, "dir", n) == 0 && n == 3);
+    ck_assert_int_eq(jose_alg_set_parse(&a, "none", JOSE_USE_SIG, &bad,
+                                        &n), -1);
+    ck_assert_int_eq(jose_alg_set_parse(&a, "", JOSE_USE_SIG, &bad, &n),
+                     -1);
+    ck_assert_int_eq(n, 0);
+    ck_assert_int_eq(jose_alg_set_parse(&a, "RS256,", JOSE_USE_SIG, &bad,
+                                        &n), -1);
+    ck_assert_int_eq(n, 0);
+    ck_assert_int_eq(jose_alg_set_parse(&a, ",RS256", JOSE_USE_SIG, &bad,
+                                        &n), -1);
+    ck_assert_int_eq(jose_alg_set_parse(&a, "RS256,,ES256", JOSE_USE_SIG,
+                                        &bad, &n), -1);
+    ck_assert_int_eq(jose_alg_set_parse(&a, NULL, JOSE_USE_SIG, &bad, &n),
+                     -1);
+
+    ck_assert_int_eq(jose_enc_set_parse(&e, "A256GCM,A128CBC-HS256", &bad,
+                                        &n), 0);
+    ck_assert(e == (JOSE_ENC_BIT(JOSE_ENC_A256GCM)
+                    | JOSE_ENC_BIT(JOSE_ENC_A128CBC_HS256)));
+    ck_assert_int_eq(jose_enc_set_parse(&e, "A256GCM,A256gcm", &bad, &n),
+                     -1);
+    ck_assert(strncmp(bad, "A256gcm", n) == 0 && n == 7);
+    ck_assert_int_eq(jose_enc_set_parse(&e, "RSA-OAEP", &bad, &n), -1);
+    ck_assert_int_eq(jose_enc_set_parse(&e, "", &bad, &n), -1);
+    ck_assert(e == (JOSE_ENC_BIT(JOSE_ENC_A256GCM)
+                    | JOSE_ENC_BIT(JOSE_ENC_A128CBC_HS256)));
+}
+END_TEST
+
 START_TEST(algs_for_key)
 {
     const jose_alg_set_t rsa_sig = B(RS256) | B(RS384) | B(RS512)
@@ -813,6 +866,7 @@ static Suite *core_suite(void)
     tcase_add_test(tc, alg_lookalikes_not_found);
     tcase_add_test(tc, alg_get_out_of_range);
     tcase_add_test(tc, enc_table);
+    tcase_add_test(tc, alg_and_enc_lists);
     tcase_add_test(tc, algs_for_key);
     suite_add_tcase(s, tc);
 
