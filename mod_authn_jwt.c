@@ -22,8 +22,9 @@
  *
  * Configuration lives in mod_authn_jwt_config.c, the Require providers,
  * jwt_claim() and the Basic provider in mod_authn_jwt_authz.c, the
- * jwt-issuer, jwt-jwks and jwt-resource-metadata handlers and AuthType
- * ApiKey in mod_authn_jwt_handlers.c.
+ * jwt-issuer handler in mod_authn_jwt_issuer.c, the jwt-jwks and
+ * jwt-resource-metadata handlers and AuthType ApiKey in
+ * mod_authn_jwt_handlers.c.
  */
 
 #include <string.h>
@@ -398,12 +399,6 @@ static void found(token_search_t *ts, const char *tok, size_t len,
     }
 }
 
-/* RFC 9110 section 5.6.2 tchar, for the auth-scheme. */
-static int is_tchar(int c)
-{
-    return apr_isalnum(c) || (c != 0 && strchr("!#$%&'*+-.^_`|~", c));
-}
-
 /* RFC 6750 section 2.1 b64token. */
 static int is_b64token_char(int c)
 {
@@ -425,7 +420,8 @@ static void from_header(request_rec *r, token_search_t *ts)
     if (h == NULL) {
         return;
     }
-    for (c = h; is_tchar((unsigned char)*c); c++) {
+    /* the auth-scheme is an RFC 9110 token */
+    for (c = h; authn_jwt_is_tchar((unsigned char)*c); c++) {
         ;
     }
     if (c - h != (ptrdiff_t)strlen(AUTHN_JWT_SCHEME)

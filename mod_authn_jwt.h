@@ -10,8 +10,9 @@
 /*
  * mod_authn_jwt.h: private header shared by the httpd glue files
  * (mod_authn_jwt.c, mod_authn_jwt_config.c, mod_authn_jwt_config_issue.c,
- * mod_authn_jwt_authz.c and mod_authn_jwt_handlers.c).  It is not installed
- * and not part of the core API in include/.
+ * mod_authn_jwt_authz.c, mod_authn_jwt_handlers.c and
+ * mod_authn_jwt_issuer.c).  It is not installed and not part of the core
+ * API in include/.
  *
  * It holds the per-directory configuration record, the per-request record
  * that carries a verified token from authentication to authorization
@@ -184,8 +185,8 @@ typedef struct {
     unsigned max_size_set:1;
     unsigned resource_metadata_set:1;
 
-    /* Issuing, API keys, JWKS and RFC 9728 metadata
-     * (mod_authn_jwt_handlers.c). */
+    /* Issuing (mod_authn_jwt_issuer.c), API keys, JWKS and RFC 9728
+     * metadata (mod_authn_jwt_handlers.c). */
     authn_jwt_issue_key_t *sign_key;    /* AuthJWTSignKey; NULL: none     */
     authn_jwt_issue_key_t *encrypt_key; /* AuthJWTEncryptKey; NULL: JWS   */
     apr_int64_t lifetime;               /* AuthJWTLifetime, seconds       */
@@ -212,7 +213,9 @@ AUTHN_JWT_PRIVATE void *authn_jwt_merge_dir_conf(apr_pool_t *p, void *basev,
                                                  void *addv);
 
 /* Directive argument checks shared by the two configuration files; the
- * const char * ones return the error string for httpd, or NULL. */
+ * const char * ones return the error string for httpd, or NULL.
+ * authn_jwt_is_tchar (RFC 9110 section 5.6.2) also checks the
+ * auth-scheme of an Authorization header. */
 AUTHN_JWT_PRIVATE const char *authn_jwt_parse_seconds(cmd_parms *cmd,
     const char *arg, apr_int64_t min, apr_int64_t max, apr_int64_t *out);
 AUTHN_JWT_PRIVATE const char *authn_jwt_check_name(cmd_parms *cmd,
@@ -304,12 +307,26 @@ AUTHN_JWT_PRIVATE const char *authn_jwt_unique_id(const request_rec *r);
 
 AUTHN_JWT_PRIVATE void authn_jwt_register_authz(apr_pool_t *p);
 
-/* ---- jwt-issuer, AuthType ApiKey, jwt-jwks, jwt-resource-metadata
- * (mod_authn_jwt_handlers.c) ---- */
+/* ---- AuthType ApiKey, jwt-jwks, jwt-resource-metadata and the hooks
+ * of all handlers (mod_authn_jwt_handlers.c) ---- */
+
+#define AUTHN_JWT_JSON_TYPE     "application/json"
 
 AUTHN_JWT_PRIVATE void authn_jwt_register_handlers(apr_pool_t *p);
 
-/* 1 when S is an RFC 6749 section 3.3 scope-token (NQCHAR+). */
-AUTHN_JWT_PRIVATE int authn_jwt_is_scope_token(const char *s, size_t len);
+/* Send DOC (owned by r->pool; NULL: 500) as the whole response with
+ * STATUS and content type TYPE.  Returns OK or an HTTP status. */
+AUTHN_JWT_PRIVATE int authn_jwt_send_json(request_rec *r, int status,
+    const char *type, const json_t *doc);
+
+/* OK when R's method is METHOD (M_GET also answers HEAD), else 405 with
+ * Allow: NAME. */
+AUTHN_JWT_PRIVATE int authn_jwt_only_method(request_rec *r, int method,
+                                            const char *name);
+
+/* ---- jwt-issuer (mod_authn_jwt_issuer.c) ---- */
+
+/* The handler of SetHandler jwt-issuer. */
+AUTHN_JWT_PRIVATE int authn_jwt_issuer_handler(request_rec *r);
 
 #endif /* MOD_AUTHN_JWT_H */

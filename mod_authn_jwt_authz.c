@@ -53,23 +53,6 @@ typedef struct {
     const char *text;               /* the scopes joined by one space   */
 } scope_req_t;
 
-/* RFC 6749 section 3.3 scope-token: %x21 / %x23-5B / %x5D-7E.  This also
- * keeps the scope= challenge parameter free of quotes and backslashes. */
-static int is_scope_token(const char *s)
-{
-    if (*s == '\0') {
-        return 0;
-    }
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-
-        if (c < 0x21 || c > 0x7e || c == '"' || c == '\\') {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 static const char *scope_parse(cmd_parms *cmd, const char *line,
                                const void **parsed)
 {
@@ -78,7 +61,9 @@ static const char *scope_parse(cmd_parms *cmd, const char *line,
 
     req->scopes = apr_array_make(cmd->pool, 2, sizeof(const char *));
     while (*(w = ap_getword_conf(cmd->pool, &line)) != '\0') {
-        if (!is_scope_token(w)) {
+        /* RFC 6749 section 3.3; this also keeps the scope= challenge
+         * parameter free of quotes and backslashes */
+        if (!jwt_is_scope_token(w)) {
             return apr_psprintf(cmd->pool, "Require jwt-scope: '%s' is not a "
                                 "scope (printable ASCII without spaces, "
                                 "quotes or backslashes, RFC 6749 3.3)",

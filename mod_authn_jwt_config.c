@@ -13,7 +13,7 @@
  * and the one directive table of the module.  The directives of the issuer
  * (SetHandler jwt-issuer), of AuthType ApiKey and of the RFC 9728 metadata
  * document are handled in mod_authn_jwt_config_issue.c; what they do at
- * request time is in mod_authn_jwt_handlers.c.
+ * request time is in mod_authn_jwt_issuer.c and mod_authn_jwt_handlers.c.
  *
  * Every handler validates its arguments completely and returns the error
  * string, which httpd prefixes with the file and line and which stops
@@ -71,7 +71,7 @@ static int has_ctl(const char *s)
     return 0;
 }
 
-/* RFC 9110 section 5.6.2 token characters: cookie names. */
+/* RFC 9110 section 5.6.2 token characters: cookie names, auth-scheme. */
 int authn_jwt_is_tchar(int c)
 {
     return apr_isalnum(c) || (c != 0 && strchr("!#$%&'*+-.^_`|~", c));

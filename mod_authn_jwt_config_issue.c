@@ -15,7 +15,7 @@
  * AuthJWTApiKeyProvider) and of the RFC 9728 metadata document
  * (AuthJWTResource).  They sit in the one table of
  * mod_authn_jwt_config.c; what they do at request time is in
- * mod_authn_jwt_handlers.c.
+ * mod_authn_jwt_issuer.c and mod_authn_jwt_handlers.c.
  *
  * Keys are loaded at start-up and must hold exactly one key; the
  * algorithm comes from the key and the configuration, never "none", and
@@ -356,10 +356,11 @@ const char *authn_jwt_set_scope(cmd_parms *cmd, void *dconf, int argc,
                                       sizeof(authn_jwt_expr_t));
     }
     for (i = 0; i < argc; i++) {
-        const char *arg = apr_pstrdup(cmd->pool, argv[i]), *c = arg;
+        const char *arg = apr_pstrdup(cmd->pool, argv[i]);
+        apr_array_header_t *words;
         ap_expr_info_t *expr;
         const char *err;
-        int words = 0;
+        int j;
 
         if (!is_literal(arg)) {
             if ((err = parse_expr(cmd, "expression", arg, &expr)) != NULL) {
@@ -368,33 +369,22 @@ const char *authn_jwt_set_scope(cmd_parms *cmd, void *dconf, int argc,
             push_expr(conf->scopes, NULL, arg, expr);
             continue;
         }
-        while (*c) {
-            size_t n;
+        words = jwt_scope_split(cmd->pool, arg);
+        if (words->nelts == 0) {
+            return apr_psprintf(cmd->pool, "%s: an empty argument grants "
+                                "nothing; remove it", cmd->cmd->name);
+        }
+        for (j = 0; j < words->nelts; j++) {
+            const char *w = APR_ARRAY_IDX(words, j, const char *);
 
-            while (*c == ' ') {
-                c++;
-            }
-            n = strcspn(c, " ");
-            if (n == 0) {
-                break;
-            }
-            if (!authn_jwt_is_scope_token(c, n)) {
+            if (!jwt_is_scope_token(w)) {
                 return apr_psprintf(cmd->pool, "%s: '%s' is not a scope "
                                     "(printable ASCII without spaces, "
                                     "quotes or backslashes, RFC 6749 3.3)",
                                     cmd->cmd->name,
-                                    ap_escape_logitem(cmd->temp_pool,
-                                        apr_pstrmemdup(cmd->temp_pool, c,
-                                                       n)));
+                                    ap_escape_logitem(cmd->temp_pool, w));
             }
-            push_expr(conf->scopes, NULL, apr_pstrmemdup(cmd->pool, c, n),
-                      NULL);
-            words++;
-            c += n;
-        }
-        if (words == 0) {
-            return apr_psprintf(cmd->pool, "%s: an empty argument grants "
-                                "nothing; remove it", cmd->cmd->name);
+            push_expr(conf->scopes, NULL, w, NULL);
         }
     }
     conf->scopes_set = 1;

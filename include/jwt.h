@@ -176,11 +176,21 @@ const char *jwt_claim_text(apr_pool_t *p, const json_t *v);
  * number or boolean's JSON text equals VALUE.  Exact bytes. */
 int jwt_claim_matches(const json_t *v, const char *value);
 
+/* S (may be NULL) split into scopes as RFC 6749 section 3.3 delimits
+ * them: only %x20 separates, runs of spaces give no empty scopes, a tab is
+ * part of a scope.  The tokens are not checked against the scope-token
+ * grammar (jwt_is_scope_token) nor made unique.  Returns an array of
+ * const char * copied into P, never NULL. */
+apr_array_header_t *jwt_scope_split(apr_pool_t *p, const char *s);
+
+/* 1 when S is an RFC 6749 section 3.3 scope-token: one or more NQCHAR
+ * (%x21 / %x23-5B / %x5D-7E), so no space, quote or backslash. */
+int jwt_is_scope_token(const char *s);
+
 /* The token's scopes from CLAIM (NULL: "scope", or "scp" when "scope" is
- * absent): a string split on spaces (RFC 6749 section 3.3; runs of spaces
- * give no empty scopes, a tab is part of a scope) or the string members of
- * an array.  Returns an array of const char * (empty when none or
- * ill-typed), never NULL. */
+ * absent): a string split by jwt_scope_split, or the non-empty string
+ * members of an array.  Returns an array of const char * (empty when none
+ * or ill-typed), never NULL. */
 apr_array_header_t *jwt_scopes(apr_pool_t *p, const json_t *claims,
                                const char *claim);
 

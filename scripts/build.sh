@@ -22,7 +22,7 @@ if [ ! -x configure ] || [ configure.ac -nt configure ] ||
 fi
 
 cd "$BUILD_DIR"
-# Always configure: sources that land later (tools/htjwt.c, the handlers)
+# Always configure: sources that land later (tools/htjwt.c)
 # are switched on by configure, not by make's rebuild rules.
 # shellcheck disable=SC2086
 "$SRC_DIR/configure" -q ${CONFIGURE_FLAGS:-}

@@ -155,10 +155,49 @@ int jwt_claim_matches(const json_t *v, const char *value)
     return scalar_matches(v, value, vlen);
 }
 
+apr_array_header_t *jwt_scope_split(apr_pool_t *p, const char *s)
+{
+    apr_array_header_t *out = apr_array_make(p, 8, sizeof(const char *));
+
+    /* RFC 6749 section 3.3: scope-tokens delimited by %x20; only the space
+     * separates, so "a\tadmin" is one scope, which the callers that check
+     * the scope-token grammar refuse. */
+    while (s != NULL && *s != '\0') {
+        size_t n;
+
+        while (*s == ' ') {
+            s++;
+        }
+        n = strcspn(s, " ");
+        if (n > 0) {
+            APR_ARRAY_PUSH(out, const char *) = apr_pstrmemdup(p, s, n);
+        }
+        s += n;
+    }
+    return out;
+}
+
+int jwt_is_scope_token(const char *s)
+{
+    if (s == NULL || *s == '\0') {
+        return 0;
+    }
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        /* NQCHAR = %x21 / %x23-5B / %x5D-7E: this also keeps a scope
+         * free of the quotes and backslashes of a challenge parameter */
+        if (c < 0x21 || c > 0x7e || c == '"' || c == '\\') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 apr_array_header_t *jwt_scopes(apr_pool_t *p, const json_t *claims,
                                const char *claim)
 {
-    apr_array_header_t *out = apr_array_make(p, 8, sizeof(const char *));
+    apr_array_header_t *out;
     const json_t *v;
     size_t i;
 
@@ -171,30 +210,19 @@ apr_array_header_t *jwt_scopes(apr_pool_t *p, const json_t *claims,
             v = jwt_claim_get(claims, "scp");
         }
     }
+    /* Token strings hold no NUL (JSON parsed without JSON_ALLOW_NUL), so
+     * the C string is the whole value. */
     if (json_is_string(v)) {
-        /* RFC 6749 section 3.3: scope-tokens delimited by %x20; only the
-         * space separates, so "a\tadmin" is one (useless) scope. */
-        const char *s = json_string_value(v);
-        const char *end = s + json_string_length(v);
-
-        while (s < end) {
-            const char *e = memchr(s, ' ', (size_t)(end - s));
-
-            if (e == NULL) {
-                e = end;
-            }
-            if (e > s) {
-                APR_ARRAY_PUSH(out, const char *) =
-                    apr_pstrmemdup(p, s, (apr_size_t)(e - s));
-            }
-            s = e + 1;
-        }
+        return jwt_scope_split(p, json_string_value(v));
     }
-    else if (json_is_array(v)) {
+    out = apr_array_make(p, 8, sizeof(const char *));
+    if (json_is_array(v)) {
         for (i = 0; i < json_array_size(v); i++) {
             const json_t *e = json_array_get(v, i);
 
-            if (json_is_string(e)) {
+            /* A scope-token is never empty (RFC 6749 section 3.3): ""
+             * in an array grants nothing and matches nothing. */
+            if (json_is_string(e) && json_string_length(e) > 0) {
                 APR_ARRAY_PUSH(out, const char *) =
                     apr_pstrmemdup(p, json_string_value(e),
                                    json_string_length(e));

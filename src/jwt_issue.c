@@ -182,14 +182,12 @@ jwt_status_t jwt_issue(char **token, json_t **claims_out, apr_pool_t *p,
     return JWT_OK;
 }
 
-static int in_list(const apr_array_header_t *list, const char *s, size_t n)
+static int in_list(const apr_array_header_t *list, const char *s)
 {
     int i;
 
     for (i = 0; list != NULL && i < list->nelts; i++) {
-        const char *a = APR_ARRAY_IDX(list, i, const char *);
-
-        if (strlen(a) == n && memcmp(a, s, n) == 0) {
+        if (strcmp(APR_ARRAY_IDX(list, i, const char *), s) == 0) {
             return 1;
         }
     }
@@ -201,31 +199,24 @@ jwt_status_t jwt_scope_grant(const char **granted, apr_pool_t *p,
                              const apr_array_header_t *allowed)
 {
     apr_array_header_t *out = apr_array_make(p, 4, sizeof(const char *));
-    const char *s;
+    apr_array_header_t *words;
+    int i;
 
     if (asked == NULL) {
         *granted = allowed ? apr_array_pstrcat(p, allowed, ' ') : "";
         return JWT_OK;
     }
-    /* RFC 6749 3.3: scope-token list delimited by spaces; each token is
-     * compared exactly */
-    for (s = asked; *s != '\0';) {
-        size_t n;
+    /* RFC 6749 3.3: each scope-token asked for is compared exactly */
+    words = jwt_scope_split(p, asked);
+    for (i = 0; i < words->nelts; i++) {
+        const char *w = APR_ARRAY_IDX(words, i, const char *);
 
-        while (*s == ' ') {
-            s++;
-        }
-        n = strcspn(s, " ");
-        if (n == 0) {
-            break;
-        }
-        if (!in_list(allowed, s, n)) {
+        if (!in_list(allowed, w)) {
             return JWT_ERR_INSUFFICIENT_SCOPE;
         }
-        if (!in_list(out, s, n)) {
-            APR_ARRAY_PUSH(out, const char *) = apr_pstrmemdup(p, s, n);
+        if (!in_list(out, w)) {
+            APR_ARRAY_PUSH(out, const char *) = w;
         }
-        s += n;
     }
     *granted = apr_array_pstrcat(p, out, ' ');
     return JWT_OK;

@@ -1199,6 +1199,54 @@ START_TEST(scopes)
 }
 END_TEST
 
+/* RFC 6749 section 3.3: a scope-token is never empty, so "" in an array
+ * is no scope, as the runs of spaces in a string give none. */
+START_TEST(scopes_empty_member)
+{
+    apr_array_header_t *s;
+    json_t *c;
+
+    c = tu_json(tu_pool, "{\"scp\":[\"read\",\"\",\"write\"]}");
+    s = jwt_scopes(tu_pool, c, NULL);
+    ck_assert_int_eq(s->nelts, 2);
+    ck_assert(has_scope(s, "read") && has_scope(s, "write"));
+    ck_assert(!has_scope(s, ""));
+    ck_assert_int_eq(jwt_scopes_include(s, tu_strs(tu_pool, "", NULL)), 0);
+    c = tu_json(tu_pool, "{\"scope\":[\"\"]}");
+    ck_assert_int_eq(jwt_scopes(tu_pool, c, NULL)->nelts, 0);
+}
+END_TEST
+
+START_TEST(scope_split)
+{
+    apr_array_header_t *s;
+
+    s = jwt_scope_split(tu_pool, "  read write  read ");
+    ck_assert_int_eq(s->nelts, 3);
+    ck_assert_str_eq(APR_ARRAY_IDX(s, 0, const char *), "read");
+    ck_assert_str_eq(APR_ARRAY_IDX(s, 1, const char *), "write");
+    ck_assert_str_eq(APR_ARRAY_IDX(s, 2, const char *), "read");
+    /* only %x20 separates; the grammar is the caller's check */
+    s = jwt_scope_split(tu_pool, "a\tb\"c");
+    ck_assert_int_eq(s->nelts, 1);
+    ck_assert_str_eq(APR_ARRAY_IDX(s, 0, const char *), "a\tb\"c");
+    ck_assert_int_eq(jwt_scope_split(tu_pool, "   ")->nelts, 0);
+    ck_assert_int_eq(jwt_scope_split(tu_pool, "")->nelts, 0);
+    ck_assert_int_eq(jwt_scope_split(tu_pool, NULL)->nelts, 0);
+
+    ck_assert_int_eq(jwt_is_scope_token("read:all"), 1);
+    ck_assert_int_eq(jwt_is_scope_token("!#[]~"), 1);
+    ck_assert_int_eq(jwt_is_scope_token(""), 0);
+    ck_assert_int_eq(jwt_is_scope_token(NULL), 0);
+    ck_assert_int_eq(jwt_is_scope_token("a b"), 0);
+    ck_assert_int_eq(jwt_is_scope_token("a\tb"), 0);
+    ck_assert_int_eq(jwt_is_scope_token("a\"b"), 0);
+    ck_assert_int_eq(jwt_is_scope_token("a\\b"), 0);
+    ck_assert_int_eq(jwt_is_scope_token("a\x7f"), 0);
+    ck_assert_int_eq(jwt_is_scope_token("caf\xc3\xa9"), 0);
+}
+END_TEST
+
 static Suite *jwt_suite(void)
 {
     Suite *s = suite_create("jwt");
@@ -1246,6 +1294,8 @@ static Suite *jwt_suite(void)
     tcase_add_test(tc, claim_text);
     tcase_add_test(tc, claim_matches);
     tcase_add_test(tc, scopes);
+    tcase_add_test(tc, scopes_empty_member);
+    tcase_add_test(tc, scope_split);
     suite_add_tcase(s, tc);
     return s;
 }
