@@ -8,7 +8,7 @@
  */
 
 /*
- * check_jwe.c: unit tests of jwe.c and jose_crypto.c (RFC 7516, RFC 7518
+ * check_jwe.c: unit tests of jwe.c and jose_crypto_*.c (RFC 7516, RFC 7518
  * sections 4 and 5, RFC 8037 section 3.2; SECURITY.md C1-C11, H).
  *
  * - vectors: every RFC 7520 section 5 compact example with a supported
