@@ -16,6 +16,12 @@
  * - RFC 7515 A.1-A.4, RFC 7520 4.1-4.4, RFC 8037 A.4 are accepted; A.5
  *   (alg none) is not; every accepted token is re-checked with every bit of
  *   its signature flipped and every truncation (STYLE.md 15).
+ * - RFC 7520 4.5-4.8 (JSON serialization, 4.5 detached): 4.5 with its
+ *   payload re-attached, and every signature whose alg is protected (4.6,
+ *   4.8 first and third) as protected.payload.signature, are accepted the
+ *   same way; the ones without a compact form (4.7, 4.8 second) are
+ *   refused as such and checked by jose_sig_verify; every JSON form is
+ *   refused.
  * - Every algorithm signs and verifies with the fixture keys, with a
  *   negative test per key/alg pair (wrong key, other key types).
  * - The attacks of SECURITY.md A1-A5, B1-B3, D1, D2, D4, F3: alg none and
@@ -25,6 +31,7 @@
  *   over-long and short signatures.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
@@ -315,6 +322,287 @@ START_TEST(rfc7797_b64_false_rejected)
     t = tu_token(tu_pool, "{\"alg\":\"HS256\",\"b64\":false,"
                  "\"crit\":[\"b64\"]}", "$.02", k, "HS256");
     ck_assert_status(tu_jws(t, set), JWT_ERR_CRIT);
+}
+END_TEST
+
+/* ------------------------------- RFC 7520 4.5-4.8: the JSON-only forms -- */
+
+/* RFC 7520 4.5-4.8 are published in the JSON serializations (4.5 also as
+ * a compact JWS with its payload detached), which this module does not
+ * read (compact only, SECURITY.md C11).  A JWS signature covers only
+ * ASCII(BASE64URL(protected header) || '.' || BASE64URL(payload)) (RFC
+ * 7515 5.2), never an unprotected header, so a signature whose alg is in
+ * its protected header is also a valid compact JWS,
+ * protected.payload.signature, and must verify as one.  A signature whose
+ * alg is only in an unprotected header (4.7, the second one of 4.8) has no
+ * compact form, its header segment would be empty: that form is refused,
+ * and the signature itself is checked through jose_sig_verify so that the
+ * example is still known to be right. */
+
+static json_t *cookbook_jws(const char *file)
+{
+    return tu_vector(tu_pool, apr_pstrcat(tu_pool, "rfc7520/jws/", file,
+                                          NULL));
+}
+
+static const char *jv_str(json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+
+    ck_assert_msg(s != NULL, "vector member %s missing", k);
+    return s;
+}
+
+/* A verification key from a cookbook JWK (the private JWKs give their
+ * public half), through the loader. */
+static jwk_set_t *cookbook_key(json_t *jwk)
+{
+    jwk_load_opts_t o = tu_opts(JOSE_USE_SIG, 0, 0, NULL, NULL);
+
+    return tu_set(tu_pool, tu_jwk_json(tu_pool, jwk, &o), NULL);
+}
+
+/* Each JSON serialization of the example (general and flattened) handed
+ * over as text is refused; returns how many there were. */
+static int json_forms_refused(json_t *v, const jwk_set_t *keys)
+{
+    static const char *const forms[] = { "json", "json_flat", NULL };
+    int i, n = 0;
+
+    for (i = 0; forms[i] != NULL; i++) {
+        json_t *j = json_object_get(json_object_get(v, "output"), forms[i]);
+        char *d;
+
+        if (j == NULL) {
+            continue;
+        }
+        d = json_dumps(j, JSON_COMPACT);
+        ck_assert_ptr_nonnull(d);
+        ck_assert_status(tu_jws_status(d, strlen(d), keys, NULL),
+                         JWT_ERR_MALFORMED);
+        free(d);
+        n++;
+    }
+    return n;
+}
+
+/* One signature object of a JSON serialization ("protected", "header",
+ * "signature") over PAYLOAD_B64, with KEYS (its one key).  Returns 1 when
+ * it was verified as a compact JWS, 0 when it has no compact form (then
+ * the compact attempt is refused and the signature verified by the
+ * primitive). */
+static int json_signature(const char *label, json_t *sig,
+                          const char *payload_b64, const char *payload,
+                          const jwk_set_t *keys)
+{
+    const char *prot = json_string_value(json_object_get(sig, "protected"));
+    const char *s = jv_str(sig, "signature");
+    json_t *ph = NULL;
+    const char *alg = NULL;
+    char *tok;
+
+    if (prot != NULL) {
+        ph = tu_json(tu_pool, tu_segment(tu_pool, prot, 0));
+        alg = json_string_value(json_object_get(ph, "alg"));
+    }
+    tok = apr_pstrcat(tu_pool, prot != NULL ? prot : "", ".", payload_b64,
+                      ".", s, NULL);
+    if (alg != NULL) {
+        accept_vector(label, tok, keys, payload, alg);
+        return 1;
+    }
+    else {
+        json_t *uh = json_object_get(sig, "header");
+        const char *ualg = jv_str(uh, "alg");
+        const char *in = apr_pstrndup(tu_pool, tok,
+                                      (apr_size_t)(strrchr(tok, '.') - tok));
+        size_t n;
+        unsigned char *raw = tu_sig_of(tu_pool, tok, &n);
+
+        /* compact: the JOSE header is the protected header, all of it
+         * (RFC 7515 7.1); without alg there it cannot be checked */
+        ck_assert_status(tu_jws(tok, keys), prot == NULL ? JWT_ERR_MALFORMED
+                                                         : JWT_ERR_ALG);
+        ck_assert_msg(jose_sig_verify(APR_ARRAY_IDX(keys->keys, 0,
+                                                    const jwk_t *),
+                                      tu_alg(ualg),
+                                      (const unsigned char *)in, strlen(in),
+                                      raw, n) == JWT_OK,
+                      "%s: the %s signature does not verify", label, ualg);
+        return 0;
+    }
+}
+
+/* 4.5: the detached payload re-attached, header.BASE64URL(payload).sig. */
+START_TEST(rfc7520_4_5_detached)
+{
+    json_t *v = cookbook_jws("4_5.signature_with_detached_content.json");
+    json_t *in = json_object_get(v, "input");
+    json_t *sg = json_object_get(v, "signing");
+    const char *payload = jv_str(in, "payload");
+    const char *detached = jv_str(json_object_get(v, "output"), "compact");
+    const char *sig = strrchr(detached, '.') + 1;
+    const char *hdr = apr_pstrndup(tu_pool, detached,
+                                   (apr_size_t)(strchr(detached, '.')
+                                                - detached));
+    jwk_set_t *keys = cookbook_key(json_object_get(in, "key"));
+    char *att, *other;
+    int nj;
+
+    /* the compact form as published: header..signature */
+    ck_assert_ptr_eq(sig - 2, strchr(detached, '.'));
+    ck_assert_str_eq(hdr, jv_str(sg, "protected_b64u"));
+    ck_assert_str_eq(sig, jv_str(sg, "sig"));
+    /* as it stands the signature covers a payload that is not there */
+    ck_assert_status(tu_jws(detached, keys), JWT_ERR_SIGNATURE);
+
+    /* RFC 7515 F: the signing input with the payload put back */
+    att = apr_pstrcat(tu_pool, hdr, ".",
+                      tu_b64(tu_pool, payload, strlen(payload)), NULL);
+    ck_assert_str_eq(att, jv_str(sg, "sig-input"));
+    att = apr_pstrcat(tu_pool, att, ".", sig, NULL);
+    accept_vector("RFC 7520 4.5 re-attached", att, keys, payload, "HS256");
+
+    /* the same signature over another payload: one byte more, one less */
+    other = apr_pstrcat(tu_pool, hdr, ".",
+                        tu_b64(tu_pool, apr_pstrcat(tu_pool, payload, " ",
+                                                    NULL),
+                               strlen(payload) + 1),
+                        ".", sig, NULL);
+    ck_assert_status(tu_jws(other, keys), JWT_ERR_SIGNATURE);
+    other = apr_pstrcat(tu_pool, hdr, ".",
+                        tu_b64(tu_pool, payload, strlen(payload) - 1),
+                        ".", sig, NULL);
+    ck_assert_status(tu_jws(other, keys), JWT_ERR_SIGNATURE);
+    nj = json_forms_refused(v, keys);
+    ck_assert_int_eq(nj, 2);
+    printf("rfc7520 jws 4.5 (HS256, detached content): payload "
+           "re-attached and accepted (with every signature bit flip and "
+           "truncation rejected); the detached compact form as published "
+           "and two other payloads rejected; %d JSON serializations "
+           "refused\n", nj);
+    fflush(stdout);
+}
+END_TEST
+
+/* 4.6: alg protected, kid only in the unprotected header. */
+START_TEST(rfc7520_4_6_protected_alg)
+{
+    json_t *v = cookbook_jws("4_6.protecting_specific_header_fields.json");
+    json_t *in = json_object_get(v, "input");
+    json_t *out = json_object_get(v, "output");
+    json_t *sg = json_object_get(v, "signing");
+    const char *payload = jv_str(in, "payload");
+    jwk_set_t *keys = cookbook_key(json_object_get(in, "key"));
+    json_t *js = json_array_get(json_object_get(json_object_get(out, "json"),
+                                                "signatures"), 0);
+    const char *pb = jv_str(json_object_get(out, "json"), "payload");
+    int nj;
+
+    ck_assert_str_eq(pb, tu_b64(tu_pool, payload, strlen(payload)));
+    ck_assert_str_eq(jv_str(js, "protected"), jv_str(sg, "protected_b64u"));
+    ck_assert_int_eq(json_signature("RFC 7520 4.6", js, pb, payload, keys),
+                     1);
+    /* the flattened form holds the same signature */
+    ck_assert_int_eq(json_signature("RFC 7520 4.6 (flattened)",
+                                    json_object_get(out, "json_flat"), pb,
+                                    payload, keys), 1);
+    nj = json_forms_refused(v, keys);
+    printf("rfc7520 jws 4.6 (HS256, kid only in the unprotected header): "
+           "protected.payload.signature accepted as a compact JWS (kid-less "
+           "token, keyed by the one configured key); %d JSON "
+           "serializations refused\n", nj);
+    fflush(stdout);
+}
+END_TEST
+
+/* 4.7: no protected header at all. */
+START_TEST(rfc7520_4_7_no_protected_header)
+{
+    json_t *v = cookbook_jws("4_7.protecting_content_only.json");
+    json_t *in = json_object_get(v, "input");
+    json_t *out = json_object_get(v, "output");
+    const char *payload = jv_str(in, "payload");
+    jwk_set_t *keys = cookbook_key(json_object_get(in, "key"));
+    json_t *js = json_array_get(json_object_get(json_object_get(out, "json"),
+                                                "signatures"), 0);
+    const char *pb = jv_str(json_object_get(out, "json"), "payload");
+    int nj;
+
+    ck_assert_ptr_null(json_object_get(js, "protected"));
+    ck_assert_int_eq(json_signature("RFC 7520 4.7", js, pb, payload, keys),
+                     0);
+    nj = json_forms_refused(v, keys);
+    printf("rfc7520 jws 4.7 (HS256, no protected header): no compact form "
+           "(alg only in the unprotected header); \".payload.sig\" refused, "
+           "the MAC over \".payload\" checked by jose_sig_verify; %d JSON "
+           "serializations refused\n", nj);
+    fflush(stdout);
+}
+END_TEST
+
+/* 4.8: three signatures (RS256, ES512, HS256) over one payload. */
+START_TEST(rfc7520_4_8_multiple_signatures)
+{
+    json_t *v = cookbook_jws("4_8.multiple_signatures.json");
+    json_t *in = json_object_get(v, "input");
+    json_t *out = json_object_get(v, "output");
+    json_t *jkeys = json_object_get(in, "key");
+    json_t *sigs = json_object_get(json_object_get(out, "json"),
+                                   "signatures");
+    const char *payload = jv_str(in, "payload");
+    const char *pb = jv_str(json_object_get(out, "json"), "payload");
+    jwk_load_opts_t o = tu_opts(JOSE_USE_SIG, 0, 0, NULL, NULL);
+    jwk_set_t *all = jwk_set_make(tu_pool), *set;
+    json_t *jwks;
+    const char *err;
+    size_t i;
+    int compact = 0, nj;
+
+    ck_assert_uint_eq(json_array_size(sigs), 3);
+    ck_assert_uint_eq(json_array_size(jkeys), 3);
+    for (i = 0; i < 3; i++) {
+        jwk_set_t *k = cookbook_key(json_array_get(jkeys, i));
+        json_t *s = json_array_get(sigs, i);
+        const char *label = apr_psprintf(tu_pool, "RFC 7520 4.8 signature "
+                                         "%d", (int)i + 1);
+        int c = json_signature(label, s, pb, payload, k);
+
+        /* the first and third have alg protected, the second has not */
+        ck_assert_int_eq(c, i != 1);
+        compact += c;
+        APR_ARRAY_PUSH(all->keys, jwk_t *) = APR_ARRAY_IDX(k->keys, 0,
+                                                           jwk_t *);
+        if (c) {
+            /* with the three keys configured, each compact form still
+             * finds its own key (kid, then alg and key type) */
+            char *tok = apr_pstrcat(tu_pool, jv_str(s, "protected"), ".",
+                                    pb, ".", jv_str(s, "signature"), NULL);
+            jws_t *jws;
+            const jwk_t *used;
+
+            ck_assert_status(parse_verify(&jws, &used, tok, all, NULL),
+                             JWT_OK);
+            ck_assert_ptr_eq(used, APR_ARRAY_IDX(k->keys, 0, jwk_t *));
+        }
+    }
+    /* As one JWK Set the three keys are refused: the RSA and the EC key
+     * share the kid "bilbo.baggins@hobbiton.example" for the same use,
+     * and a set with duplicate kids is ambiguous (jwk.h, SECURITY.md
+     * A5).  Configured one by one, as above, they work. */
+    jwks = tu_own(tu_pool, json_pack("{s:O}", "keys", jkeys));
+    ck_assert_int_ne(tu_try_jwk_json(&set, tu_pool, jwks, &o, &err), 0);
+    ck_assert_msg(err != NULL
+                  && strstr(err, "bilbo.baggins@hobbiton.example") != NULL,
+                  "refused for another reason: %s", err ? err : "");
+    nj = json_forms_refused(v, all);
+    printf("rfc7520 jws 4.8 (three signatures): %d of 3 accepted as "
+           "compact JWS (1 RS256, 3 HS256: alg in the protected header), "
+           "signature 2 (ES512, alg only in the unprotected header) has no "
+           "compact form: refused as \".payload.sig\", checked by "
+           "jose_sig_verify; the three keys as one JWK Set refused "
+           "(duplicate kid); %d JSON serialization refused\n", compact, nj);
+    fflush(stdout);
 }
 END_TEST
 
@@ -1494,6 +1782,10 @@ static Suite *jws_suite(void)
     tcase_add_test(tc, rfc7520_reproduce_rs256);
     tcase_add_test(tc, rfc8037_reproduce_ed25519);
     tcase_add_test(tc, rfc7797_b64_false_rejected);
+    tcase_add_test(tc, rfc7520_4_5_detached);
+    tcase_add_test(tc, rfc7520_4_6_protected_alg);
+    tcase_add_test(tc, rfc7520_4_7_no_protected_header);
+    tcase_add_test(tc, rfc7520_4_8_multiple_signatures);
     tcase_add_test(tc, jwcrypto_tokens_accepted);
     suite_add_tcase(s, tc);
 

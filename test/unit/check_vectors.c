@@ -12,7 +12,13 @@
  * (STYLE.md 15), at two levels:
  *
  * - JOSE: json_web_signature_test.json and json_web_key_test.json through
- *   the key loader, jws_parse and jws_verify;
+ *   the key loader, jws_parse and jws_verify; json_web_crypto_test.json
+ *   (the older combined set: its JWS cases the same way, its JWE cases
+ *   through the loader and jwe_decrypt; a JWK Set mixing secret and public
+ *   keys is refused at load, as Wycheproof expects);
+ * - the RFC 7520 section 3 keys through jwk_load: RFC 7638 thumbprints
+ *   computed here from the JWK members, public and private halves the same
+ *   key pair, and the section 4 examples made with them verified;
  * - primitives, through jose_sig_verify with keys from the loader:
  *   ECDSA P-256/384/521 in the JWS form R || S (RFC 7518 3.4), the P-256
  *   DER vectors (every DER signature placed in a JWS must be rejected,
@@ -43,6 +49,7 @@
 #include <openssl/bn.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
+#include <openssl/obj_mac.h>
 #include <openssl/x509.h>
 #include "testutil.h"
 
@@ -269,6 +276,262 @@ START_TEST(wycheproof_json_web_key)
         "wycheproof json_web_key: %d valid accepted, %d invalid rejected "
         "(%d of them when the key set was loaded), %d skipped",
         t.valid_ok, t.invalid_ok, t.extra, t.skipped));
+}
+END_TEST
+
+/* ------------------------------------------- RFC 7520 section 3 keys - */
+
+/* RFC 7638 3.2 written out from the JWK's own members (required members
+ * only, in lexicographic order, no whitespace, SHA-256), so that the
+ * expected thumbprint does not come from jwk_export.c.  The cookbook
+ * publishes no thumbprints for these keys. */
+static const char *rfc7638_of(json_t *jwk)
+{
+    const char *kty = tc_str(jwk, "kty"), *c;
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+
+    if (strcmp(kty, "EC") == 0) {
+        c = apr_psprintf(tu_pool, "{\"crv\":\"%s\",\"kty\":\"EC\",\"x\":"
+                         "\"%s\",\"y\":\"%s\"}", tc_str(jwk, "crv"),
+                         tc_str(jwk, "x"), tc_str(jwk, "y"));
+    }
+    else if (strcmp(kty, "RSA") == 0) {
+        c = apr_psprintf(tu_pool, "{\"e\":\"%s\",\"kty\":\"RSA\",\"n\":"
+                         "\"%s\"}", tc_str(jwk, "e"), tc_str(jwk, "n"));
+    }
+    else {
+        ck_assert_str_eq(kty, "oct");
+        c = apr_psprintf(tu_pool, "{\"k\":\"%s\",\"kty\":\"oct\"}",
+                         tc_str(jwk, "k"));
+    }
+    ck_assert_int_eq(EVP_Digest(c, strlen(c), md, &mdlen, EVP_sha256(),
+                                NULL), 1);
+    ck_assert_uint_eq(mdlen, sizeof(md));
+    return tu_b64(tu_pool, md, mdlen);
+}
+
+/* One RFC 7520 section 3 key file through jwk_load (the module's loader,
+ * with the file's path as the source), checked against its JSON. */
+static const jwk_t *cookbook_jwk(const char *file, jose_use_t use,
+                                 int want_private)
+{
+    const char *path = tu_vector_path(tu_pool, apr_pstrcat(tu_pool,
+                                      "rfc7520/jwk/", file, NULL));
+    jwk_load_opts_t o = tu_opts(use, want_private, 0, NULL, NULL);
+    const jwk_t *k = tu_load_key(tu_pool, path, &o);
+    json_t *j = tu_json_file(tu_pool, path);
+
+    ck_assert_str_eq(k->kid, tc_str(j, "kid"));
+    ck_assert_int_eq(k->use, use);
+    ck_assert_int_eq(k->is_private, json_object_get(j, "d") != NULL
+                                    || json_object_get(j, "k") != NULL);
+    ck_assert_ptr_nonnull(k->thumbprint);
+    ck_assert_str_eq(k->thumbprint, rfc7638_of(j));
+    ck_assert_str_eq(jwk_thumbprint(tu_pool, k), k->thumbprint);
+    return k;
+}
+
+/* The public and private halves are one key pair: the same public part,
+ * the same thumbprint, and what the private half signs with ALG the
+ * public half verifies. */
+static void halves_match(const jwk_t *pub, const jwk_t *priv,
+                         const char *alg)
+{
+    static const unsigned char msg[] = "RFC 7520 section 3";
+    unsigned char *sig;
+    size_t siglen;
+
+    ck_assert_int_eq(pub->is_private, 0);
+    ck_assert_int_eq(priv->is_private, 1);
+    ck_assert_int_eq(EVP_PKEY_eq(pub->pkey, priv->pkey), 1);
+    ck_assert_str_eq(pub->thumbprint, priv->thumbprint);
+    ck_assert_status(jose_sig_sign(&sig, &siglen, tu_pool, priv,
+                                   tu_alg(alg), msg, sizeof(msg) - 1),
+                     JWT_OK);
+    ck_assert_status(jose_sig_verify(pub, tu_alg(alg), msg, sizeof(msg) - 1,
+                                     sig, siglen), JWT_OK);
+    sig[0] ^= 1;
+    ck_assert_status(jose_sig_verify(pub, tu_alg(alg), msg, sizeof(msg) - 1,
+                                     sig, siglen), JWT_ERR_SIGNATURE);
+}
+
+/* The compact example of a section 4 file verifies with KEY. */
+static void verifies_example(const jwk_t *key, const char *file)
+{
+    json_t *v = tu_vector(tu_pool, apr_pstrcat(tu_pool, "rfc7520/jws/",
+                                               file, NULL));
+    const char *tok = tc_str(json_object_get(v, "output"), "compact");
+
+    ck_assert_msg(tu_jws(tok, tu_set(tu_pool, key, NULL)) == JWT_OK,
+                  "%s does not verify with its section 3 key", file);
+}
+
+START_TEST(rfc7520_keys)
+{
+    const jwk_t *ecpub = cookbook_jwk("3_1.ec_public_key.json",
+                                      JOSE_USE_SIG, 0);
+    const jwk_t *ecpriv = cookbook_jwk("3_2.ec_private_key.json",
+                                       JOSE_USE_SIG, 1);
+    const jwk_t *rsapub = cookbook_jwk("3_3.rsa_public_key.json",
+                                       JOSE_USE_SIG, 0);
+    const jwk_t *rsapriv = cookbook_jwk("3_4.rsa_private_key.json",
+                                        JOSE_USE_SIG, 1);
+    const jwk_t *mac = cookbook_jwk("3_5.symmetric_key_mac_computation.json",
+                                    JOSE_USE_SIG, 1);
+    const jwk_t *cek = cookbook_jwk("3_6.symmetric_key_encryption.json",
+                                    JOSE_USE_ENC, 1);
+    static const unsigned char pt[] = "RFC 7520 3.6";
+    char *tok;
+    jwe_t *jwe = NULL;
+
+    /* 3.1/3.2: P-521, no alg member, so every ES512 use */
+    ck_assert_int_eq(ecpub->kty, JOSE_KTY_EC);
+    ck_assert_int_eq(ecpub->curve_nid, NID_secp521r1);
+    halves_match(ecpub, ecpriv, "ES512");
+    /* 3.3/3.4: RSA without alg: the RS and PS families */
+    ck_assert_int_eq(rsapub->kty, JOSE_KTY_RSA);
+    halves_match(rsapub, rsapriv, "RS256");
+    halves_match(rsapub, rsapriv, "PS384");
+    /* 3.5: its alg HS256 narrows it to HS256 */
+    ck_assert_int_eq(mac->kty, JOSE_KTY_OCT);
+    ck_assert_uint_eq(mac->secret_len, 32);
+    ck_assert(mac->algs == JOSE_ALG_BIT(JOSE_ALG_HS256));
+    /* the section 4 examples made with these keys */
+    verifies_example(rsapub, "4_1.rsa_v15_signature.json");
+    verifies_example(rsapub, "4_2.rsa-pss_signature.json");
+    verifies_example(ecpub, "4_3.ecdsa_signature.json");
+    verifies_example(mac, "4_4.hmac-sha2_integrity_protection.json");
+    /* 3.6: alg "A256GCM" is an enc: the secret is the CEK itself (dir,
+     * RFC 7518 4.5).  No section 5 example uses this key, so it is
+     * checked by a round trip. */
+    ck_assert_int_eq(cek->kty, JOSE_KTY_OCT);
+    ck_assert_uint_eq(cek->secret_len, 32);
+    ck_assert(cek->algs == JOSE_ALG_BIT(JOSE_ALG_DIR));
+    ck_assert_status(jwe_encrypt(&tok, tu_pool, cek, tu_alg("dir"),
+                                 jose_enc_lookup("A256GCM", 7), NULL, NULL,
+                                 pt, sizeof(pt) - 1), JWT_OK);
+    ck_assert_status(jwe_decrypt(&jwe, tu_pool, tok, strlen(tok),
+                                 tu_set(tu_pool, cek, NULL), 0), JWT_OK);
+    ck_assert_uint_eq(jwe->plaintext_len, sizeof(pt) - 1);
+    ck_assert_mem_eq(jwe->plaintext, pt, sizeof(pt) - 1);
+    /* a key of the other use is not loaded for this one */
+    {
+        jwk_set_t *set;
+        const char *err;
+        jwk_load_opts_t o = tu_opts(JOSE_USE_ENC, 1, 0, NULL, NULL);
+
+        ck_assert_int_ne(tu_try_load(&set, tu_pool, tu_vector_path(tu_pool,
+                             "rfc7520/jwk/3_5.symmetric_key_mac_computation"
+                             ".json"), &o, &err), 0);
+    }
+    printf("rfc7520 jwk 3.1-3.6: 6 keys loaded by jwk_load; RFC 7638 "
+           "thumbprints equal an independent computation from the JWK "
+           "members; EC P-521 and RSA public/private halves match (same "
+           "public key and thumbprint, sign/verify); 3.1/3.3/3.5 verify "
+           "the 4.1-4.4 examples; 3.6 (alg A256GCM) loads as a dir CEK and "
+           "round-trips\n");
+    fflush(stdout);
+}
+END_TEST
+
+/* ------------------------------------------------ json_web_crypto ----- */
+
+static int has_flag(json_t *t, const char *flag)
+{
+    json_t *v;
+    size_t i;
+
+    json_array_foreach(json_object_get(t, "flags"), i, v) {
+        if (strcmp(json_string_value(v), flag) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The older combined JWS + JWE file: every case through the same runners
+ * as json_web_signature (key set loaded for verification, jws_parse +
+ * jws_verify) and json_web_encryption (the private JWK loaded for
+ * decryption, jwe_decrypt). */
+START_TEST(wycheproof_json_web_crypto)
+{
+    json_t *v = tu_vector(tu_pool, "wycheproof/json_web_crypto_test.json");
+    json_t *groups = json_object_get(v, "testGroups");
+    size_t gi, ti;
+    int total = 0, njws = 0, njwe = 0, json_ser = 0, keyset = 0;
+    tally_t t;
+
+    tally_init(&t, "json_web_crypto");
+    ck_assert_str_eq(tc_str(v, "schema"), "json_web_crypto_schema_v1.json");
+    for (gi = 0; gi < json_array_size(groups); gi++) {
+        json_t *g = json_array_get(groups, gi);
+        json_t *tests = json_object_get(g, "tests");
+
+        ck_assert_str_eq(tc_str(g, "type"), "JsonWebCrypto");
+        for (ti = 0; ti < json_array_size(tests); ti++) {
+            json_t *x = json_array_get(tests, ti);
+            const char *res = tc_str(x, "result"), *err;
+            int at_load, want_ok = strcmp(res, "valid") == 0;
+            jwt_status_t st;
+
+            total++;
+            if (json_object_get(x, "jws") != NULL) {
+                njws++;
+                st = tu_wycheproof_jws(tu_pool, g, x, &at_load, &err);
+            }
+            else {
+                jwe_t *jwe;
+
+                njwe++;
+                ck_assert_ptr_nonnull(json_object_get(x, "jwe"));
+                st = tu_wycheproof_jwe(&jwe, tu_pool, g, x, &at_load, &err);
+                if (st == JWT_OK && json_object_get(x, "pt") != NULL) {
+                    size_t n;
+                    unsigned char *pt = tu_unhex(tu_pool, tc_str(x, "pt"),
+                                                 &n);
+
+                    ck_assert_msg(jwe->plaintext_len == n
+                                  && memcmp(jwe->plaintext, pt, n) == 0,
+                                  "tcId %d: wrong plaintext", tc_id(x));
+                }
+            }
+            json_ser += has_flag(x, "JsonSerialization");
+            keyset += has_flag(x, "JsonWebKeyset");
+            if (strcmp(res, "acceptable") == 0) {
+                if (st == JWT_OK) {
+                    t.acc_yes++;
+                }
+                else {
+                    t.acc_no++;
+                }
+            }
+            else if (want_ok && st == JWT_OK) {
+                t.valid_ok++;
+            }
+            else if (!want_ok && st != JWT_OK) {
+                t.invalid_ok++;
+                t.extra += at_load;
+            }
+            else {
+                mismatch(&t, "tcId %d (%s, %s): %s%s%s", tc_id(x),
+                         tc_str(x, "comment"), res,
+                         st == JWT_OK ? "accepted" : jwt_status_name(st),
+                         at_load ? " at load: " : "",
+                         at_load && err ? err : "");
+            }
+        }
+    }
+    ck_assert_int_eq(total, 83);
+    ck_assert_int_eq(total, (int)json_integer_value(json_object_get(
+                                 v, "numberOfTests")));
+    tally_done(&t, apr_psprintf(tu_pool,
+        "wycheproof json_web_crypto: %d valid accepted, %d invalid "
+        "rejected (%d of them when the key set was loaded), acceptable: "
+        "%d accepted / %d rejected, %d skipped; %d JWS and %d JWE cases, "
+        "%d JSON-serialized (rejected: compact only), %d with a JWK Set",
+        t.valid_ok, t.invalid_ok, t.extra, t.acc_yes, t.acc_no, t.skipped,
+        njws, njwe, json_ser, keyset));
 }
 END_TEST
 
@@ -648,6 +911,8 @@ static Suite *vectors_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, wycheproof_json_web_signature);
     tcase_add_test(tc, wycheproof_json_web_key);
+    tcase_add_test(tc, wycheproof_json_web_crypto);
+    tcase_add_test(tc, rfc7520_keys);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("primitives");

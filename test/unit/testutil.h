@@ -34,6 +34,7 @@
 #include "jwt_status.h"
 #include "jose_alg.h"
 #include "jwk.h"
+#include "jwe.h"
 #include "jws.h"
 #include "jwt.h"
 
@@ -187,5 +188,16 @@ apr_array_header_t *tu_strs(apr_pool_t *p, ...);
  * refused (the rejection happened at load time). */
 jwt_status_t tu_wycheproof_jws(apr_pool_t *p, json_t *group, json_t *test,
                                int *at_load, const char **err);
+
+/* The same for a JWE test (json_web_crypto; check_jwe.c checks that it
+ * agrees with its own json_web_encryption runner): the group's "private"
+ * JWK (or JWKS) is loaded for decryption as it is published, with alg=
+ * naming the JWK's own alg as an administrator would (RSA1_5 and PBES2
+ * need that), then jwe_decrypt runs on the test's "jwe" (a JSON
+ * serialization is handed over as its text).  *OUT is the result when
+ * accepted, else NULL. */
+jwt_status_t tu_wycheproof_jwe(jwe_t **out, apr_pool_t *p, json_t *group,
+                               json_t *test, int *at_load,
+                               const char **err);
 
 #endif /* TESTUTIL_H */
