@@ -301,11 +301,6 @@ static void log_decision(request_rec *r, jwt_status_t st, const jwt_t *jwt,
 
 /* ---- the decision, shared by Bearer and the Basic provider ---- */
 
-static int has_keys(const jwk_set_t *set)
-{
-    return set != NULL && set->keys != NULL && set->keys->nelts > 0;
-}
-
 /* The user claim: a non-empty string without control characters, so that
  * REMOTE_USER can reach logs and headers safely (SECURITY.md E3). */
 static jwt_status_t user_from_claims(const char **user, const jwt_t *jwt,
@@ -339,8 +334,9 @@ jwt_status_t authn_jwt_check_token(request_rec *r,
     env_clear(r);
     rq->via = via;
 
-    if (!has_keys(conf->verify_keys)
-        && !(conf->rules.allow_unsigned_jwe && has_keys(conf->decrypt_keys))) {
+    if (jwk_set_size(conf->verify_keys) == 0
+        && !(conf->rules.allow_unsigned_jwe
+             && jwk_set_size(conf->decrypt_keys) > 0)) {
         /* An administrator's mistake, not the client's: said at ERR so it
          * is seen, and the client gets the same 401 as for a bad token. */
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AJLOGNO(00006)

@@ -72,6 +72,9 @@ typedef struct {
 
 jwk_set_t *jwk_set_make(apr_pool_t *p);
 
+/* How many keys SET holds; 0 for NULL. */
+int jwk_set_size(const jwk_set_t *set);
+
 /* Load SOURCE and append its key(s) to SET.  SOURCE is a PEM file (public
  * key, certificate, or private key), a JWK or JWKS JSON file, or
  * "secret:PATH" (the file's bytes, one trailing newline dropped).  The kind

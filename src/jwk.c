@@ -521,6 +521,11 @@ jwk_set_t *jwk_set_make(apr_pool_t *p)
     return set;
 }
 
+int jwk_set_size(const jwk_set_t *set)
+{
+    return set != NULL && set->keys != NULL ? set->keys->nelts : 0;
+}
+
 int jwk_set_check(const jwk_set_t *set, const char **err)
 {
     apr_pool_t *p;

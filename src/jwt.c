@@ -60,7 +60,7 @@ static int array_empty(const apr_array_header_t *a)
 
 static int no_keys(const jwk_set_t *set)
 {
-    return set == NULL || array_empty(set->keys);
+    return jwk_set_size(set) <= 0;
 }
 
 /* Media types are case-insensitive (RFC 7515 section 4.1.9/4.1.10). */
