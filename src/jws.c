@@ -429,7 +429,7 @@ static jwt_status_t parse_header(jws_t *jws)
     }
     /* RFC 7515 section 4.1.11: we implement no extension, so any crit
      * (well formed or not) names something we do not understand (D1);
-     * b64 (RFC 7797) changes what is signed and is not implemented */
+     * b64 (RFC 7797) changes what is signed, so it is refused by design */
     if (json_object_get(hdr, "crit") != NULL
         || json_object_get(hdr, "b64") != NULL) {
         return JWT_ERR_CRIT;

@@ -301,7 +301,7 @@ START_TEST(rfc8037_reproduce_ed25519)
 }
 END_TEST
 
-/* RFC 7797 b64=false with crit: not implemented, so refused (D1). */
+/* RFC 7797 b64=false with crit: refused by design (SECURITY.md D1). */
 START_TEST(rfc7797_b64_false_rejected)
 {
     json_t *v = tu_vector(tu_pool,

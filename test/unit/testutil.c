@@ -180,12 +180,15 @@ char *tu_read_line(apr_pool_t *p, const char *path)
 const char *tu_temp_file(apr_pool_t *p, const void *data, size_t len)
 {
     const char *dir = NULL;
-    char *tmpl;
+    char *tmpl, pattern[7];
     apr_file_t *f;
     apr_size_t n = len;
 
     ck_assert_int_eq(apr_temp_dir_get(&dir, p), APR_SUCCESS);
-    tmpl = apr_pstrcat(p, dir, "/unit-test-XXXXXX", NULL);
+    /* apr_file_mktemp replaces a trailing run of six 'X' */
+    memset(pattern, 'X', 6);
+    pattern[6] = '\0';
+    tmpl = apr_pstrcat(p, dir, "/unit-test-", pattern, NULL);
     /* deleted when the pool closes the file */
     ck_assert_int_eq(apr_file_mktemp(&f, tmpl, APR_FOPEN_CREATE
                                      | APR_FOPEN_READ | APR_FOPEN_WRITE
