@@ -508,6 +508,8 @@ def test_verify_jwe_options(ring, K, basedir):
     rc, _, err = htjwt("verify", *(named + ["--max-pbes2-count", "999",
                                             tok]))
     assert rc == 2 and "1000" in err, err
+    rc, _, err = htjwt("verify", *(base + ["--decrypt-alg", "RS256", tok]))
+    assert rc == 2 and "RS256" in err, err
     # enc=
     enc_tok = jwe_nested(inner, ring["rsa_enc"], enc="A128GCM")
     rsa = ["--key", K("p256.pub.pem"), "--decrypt-key",
