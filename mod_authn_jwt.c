@@ -321,6 +321,40 @@ static jwt_status_t user_from_claims(const char **user, const jwt_t *jwt,
     return JWT_OK;
 }
 
+/*
+ * jwt_check against the keys of the moment (SPEC "Remote keys"): a token
+ * whose kid no current set has may trigger one refetch for the whole
+ * server, and is then checked again; "no key" while a provider's set is
+ * missing or too old is the provider's failure (503), not the client's.
+ */
+static jwt_status_t check_with_remote_keys(jwt_t **jwt, request_rec *r,
+    const authn_jwt_dir_conf_t *conf, const char *token, size_t len)
+{
+    jwt_rules_t rules = conf->rules;
+    int64_t now = (int64_t)apr_time_sec(r->request_time);
+    jwt_status_t st;
+    jwt_t *peek = NULL;
+
+    (void)authn_jwt_current_keys(r, conf, &rules.verify_keys);
+    st = jwt_check(jwt, r->pool, token, len, &rules, now);
+    if (st != JWT_ERR_NO_KEY) {
+        return st;
+    }
+    if (jwt_parse(&peek, r->pool, token, len, &rules) == JWT_OK
+        && peek->kid != NULL && !peek->unsigned_jwe
+        && authn_jwt_remote_refetch(r, conf, peek->kid, peek->iss)) {
+        (void)authn_jwt_current_keys(r, conf, &rules.verify_keys);
+        st = jwt_check(jwt, r->pool, token, len, &rules, now);
+    }
+    if (st == JWT_ERR_NO_KEY && authn_jwt_remote_any_unavailable(r, conf)) {
+        st = JWT_ERR_KEYS_UNAVAILABLE;
+        apr_table_setn(r->err_headers_out, "Retry-After",
+                       apr_ltoa(r->pool,
+                                authn_jwt_remote_retry_after(conf)));
+    }
+    return st;
+}
+
 jwt_status_t authn_jwt_check_token(request_rec *r,
                                    const authn_jwt_dir_conf_t *conf,
                                    const char *token, size_t len,
@@ -334,7 +368,7 @@ jwt_status_t authn_jwt_check_token(request_rec *r,
     env_clear(r);
     rq->via = via;
 
-    if (jwk_set_size(conf->verify_keys) == 0
+    if (jwk_set_size(conf->verify_keys) == 0 && conf->remote_keys == NULL
         && !(conf->rules.allow_unsigned_jwe
              && jwk_set_size(conf->decrypt_keys) > 0)) {
         /* An administrator's mistake, not the client's: said at ERR so it
@@ -345,9 +379,12 @@ jwt_status_t authn_jwt_check_token(request_rec *r,
                       ap_escape_logitem(r->pool, r->uri));
         st = JWT_ERR_NO_KEY;
     }
-    else {
+    else if (conf->remote_keys == NULL) {
         st = jwt_check(&jwt, r->pool, token, len, &conf->rules,
                        (int64_t)apr_time_sec(r->request_time));
+    }
+    else {
+        st = check_with_remote_keys(&jwt, r, conf, token, len);
     }
     if (st == JWT_OK && jwt == NULL) {
         st = JWT_ERR_INTERNAL;
@@ -610,7 +647,10 @@ static int authn_jwt_check_authn(request_rec *r)
 
     st = authn_jwt_check_token(r, conf, ts.token, ts.len, NULL, ts.via);
     if (st != JWT_OK) {
-        ap_note_auth_failure(r);
+        /* 503: no challenge, the client did nothing wrong */
+        if (st != JWT_ERR_KEYS_UNAVAILABLE) {
+            ap_note_auth_failure(r);
+        }
         return jwt_status_info(st)->http_status;
     }
     r->ap_auth_type = (char *)AUTHN_JWT_SCHEME;
@@ -787,14 +827,15 @@ static void authn_jwt_register_hooks(apr_pool_t *p)
                               APR_HOOK_MIDDLE);
     authn_jwt_register_authz(p);
     authn_jwt_register_handlers(p);
+    authn_jwt_remote_register_hooks(p);
 }
 
 module AP_MODULE_DECLARE_DATA authn_jwt_module = {
     STANDARD20_MODULE_STUFF,
     authn_jwt_create_dir_conf,
     authn_jwt_merge_dir_conf,
-    NULL,
-    NULL,
+    authn_jwt_create_srv_conf,
+    authn_jwt_merge_srv_conf,
     authn_jwt_cmds,
     authn_jwt_register_hooks,
     AP_MODULE_FLAG_NONE
