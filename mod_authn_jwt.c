@@ -400,6 +400,7 @@ jwt_status_t authn_jwt_check_token(request_rec *r,
     }
 
     rq->status = st;
+    authn_jwt_metric_decision(st);
     log_decision(r, st, jwt, user, via);
     if (st != JWT_OK) {
         authn_jwt_set_error(r, st);
@@ -624,6 +625,7 @@ static int authn_jwt_check_authn(request_rec *r)
     if (ts.status != JWT_OK) {
         rq = req_make(r);
         rq->status = ts.status;
+        authn_jwt_metric_decision(ts.status);
         env_clear(r);
         authn_jwt_set_error(r, ts.status);
         if (ts.status == JWT_ERR_NO_TOKEN) {
@@ -827,6 +829,7 @@ static void authn_jwt_register_hooks(apr_pool_t *p)
                               APR_HOOK_MIDDLE);
     authn_jwt_register_authz(p);
     authn_jwt_register_handlers(p);
+    authn_jwt_register_metrics(p);
     authn_jwt_remote_register_hooks(p);
 }
 

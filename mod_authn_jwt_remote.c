@@ -813,6 +813,74 @@ apr_array_header_t *authn_jwt_keys_stats(apr_pool_t *p)
     return out;
 }
 
+/* jwt-metrics and /server-status: one series per source, labelled by its
+ * number in the configuration (never the URL: SPEC "Operating"). */
+static void remote_metrics(authn_jwt_metrics_out_t *out, server_rec *s)
+{
+    static const char *const results[] = {
+        "ok", "not_modified", "failed", "invalid"
+    };
+    apr_pool_t *p;
+    apr_array_header_t *st;
+    int i, j;
+
+    (void)s;
+    if (apr_pool_create(&p, NULL) != APR_SUCCESS) {
+        return;
+    }
+    st = authn_jwt_keys_stats(p);
+    if (st->nelts > 0) {
+        authn_jwt_metrics_family(out, "authn_jwt_key_fetches_total",
+            "counter", "Fetches of remote key sets, by source and result.");
+        for (i = 0; i < st->nelts; i++) {
+            authn_jwt_keys_stats_t *k = &APR_ARRAY_IDX(st, i,
+                                                       authn_jwt_keys_stats_t);
+            apr_uint32_t v[4];
+
+            v[0] = k->fetch_ok;
+            v[1] = k->fetch_not_modified;
+            v[2] = k->fetch_failed;
+            v[3] = k->fetch_invalid;
+            for (j = 0; j < 4; j++) {
+                authn_jwt_metrics_sample(out, apr_psprintf(p,
+                    "source=\"%d\",result=\"%s\"", k->index, results[j]),
+                    (double)v[j]);
+            }
+        }
+        authn_jwt_metrics_family(out,
+            "authn_jwt_key_refetches_suppressed_total", "counter", "Unknown-kid refetches refused by "
+            "AuthJWTKeysMinRefresh, by source.");
+        for (i = 0; i < st->nelts; i++) {
+            authn_jwt_keys_stats_t *k = &APR_ARRAY_IDX(st, i,
+                                                       authn_jwt_keys_stats_t);
+
+            authn_jwt_metrics_sample(out, apr_psprintf(p, "source=\"%d\"",
+                                     k->index), (double)k->refetch_suppressed);
+        }
+        authn_jwt_metrics_family(out, "authn_jwt_keys_loaded", "gauge",
+            "Keys in the current set of each remote source.");
+        for (i = 0; i < st->nelts; i++) {
+            authn_jwt_keys_stats_t *k = &APR_ARRAY_IDX(st, i,
+                                                       authn_jwt_keys_stats_t);
+
+            authn_jwt_metrics_sample(out, apr_psprintf(p, "source=\"%d\"",
+                                     k->index), (double)k->keys);
+        }
+        authn_jwt_metrics_family(out,
+            "authn_jwt_keys_last_good_fetch_seconds", "gauge", "Unix time of the last good fetch of each remote "
+            "source (0: never).");
+        for (i = 0; i < st->nelts; i++) {
+            authn_jwt_keys_stats_t *k = &APR_ARRAY_IDX(st, i,
+                                                       authn_jwt_keys_stats_t);
+
+            authn_jwt_metrics_sample(out, apr_psprintf(p, "source=\"%d\"",
+                                     k->index),
+                                     (double)apr_time_sec(k->last_good));
+        }
+    }
+    apr_pool_destroy(p);
+}
+
 /* ---- the fetcher ---- */
 
 static const char *user_agent(apr_pool_t *p)
@@ -1354,4 +1422,5 @@ void authn_jwt_remote_register_hooks(apr_pool_t *p)
     /* before mod_watchdog's post_config (APR_HOOK_LAST) counts the
      * callbacks of its instances */
     ap_hook_post_config(remote_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    authn_jwt_metrics_register(remote_metrics);
 }

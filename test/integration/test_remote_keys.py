@@ -473,3 +473,31 @@ def test_htjwt_verify_https(idp, ca, ring):
                         "--aud", AUD, tok],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode != 0 and "https://" in r.stderr, r.stderr
+
+
+# --------------------------------------------------------------- metrics --
+
+def test_metrics(httpd, idp, ca, ring):
+    srv = httpd("rk-metrics", body(ca, idp.jwks_url, """
+<Location "/metrics">
+    SetHandler jwt-metrics
+    Require all granted
+</Location>
+""", server=["AuthJWTKeysMinRefresh 3600"]))
+    assert srv.get("/p/ok", token(ring, "rsa2", "k5")).status == 401
+    assert srv.get("/p/ok", token(ring, "rsa2", "k6")).status == 401
+    r = srv.request("/metrics")
+    assert r.status == 200
+    text = r.text
+    # the start-up fetch, then a conditional refetch for k5 (304)
+    assert 'authn_jwt_key_fetches_total{source="1",result="ok"} 1' in text
+    assert 'authn_jwt_key_fetches_total{source="1",result="not_modified"} 1' \
+        in text
+    assert 'authn_jwt_key_fetches_total{source="1",result="failed"} 0' \
+        in text
+    assert 'authn_jwt_key_refetches_suppressed_total{source="1"} 1' in text
+    assert 'authn_jwt_keys_loaded{source="1"} 1' in text
+    line = [l for l in text.splitlines()
+            if l.startswith('authn_jwt_keys_last_good_fetch_seconds')][0]
+    assert abs(float(line.split()[-1]) - time.time()) < 60
+    assert idp.base not in text             # never a URL as a label
