@@ -848,8 +848,9 @@ static void remote_metrics(authn_jwt_metrics_out_t *out, server_rec *s)
             }
         }
         authn_jwt_metrics_family(out,
-            "authn_jwt_key_refetches_suppressed_total", "counter", "Unknown-kid refetches refused by "
-            "AuthJWTKeysMinRefresh, by source.");
+            "authn_jwt_key_refetches_suppressed_total", "counter",
+            "Unknown-kid refetches refused by AuthJWTKeysMinRefresh, by "
+            "source.");
         for (i = 0; i < st->nelts; i++) {
             authn_jwt_keys_stats_t *k = &APR_ARRAY_IDX(st, i,
                                                        authn_jwt_keys_stats_t);
@@ -867,8 +868,9 @@ static void remote_metrics(authn_jwt_metrics_out_t *out, server_rec *s)
                                      k->index), (double)k->keys);
         }
         authn_jwt_metrics_family(out,
-            "authn_jwt_keys_last_good_fetch_seconds", "gauge", "Unix time of the last good fetch of each remote "
-            "source (0: never).");
+            "authn_jwt_keys_last_good_fetch_seconds", "gauge",
+            "Unix time of the last good fetch of each remote source (0: "
+            "never).");
         for (i = 0; i < st->nelts; i++) {
             authn_jwt_keys_stats_t *k = &APR_ARRAY_IDX(st, i,
                                                        authn_jwt_keys_stats_t);

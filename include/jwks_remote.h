@@ -44,7 +44,7 @@
 typedef enum {
     JWKS_DOC_NONE = 0,          /* a JWKS URI                             */
     JWKS_DOC_OIDC,              /* .../.well-known/openid-configuration   */
-    JWKS_DOC_OAUTH              /* .../.well-known/oauth-authorization-server */
+    JWKS_DOC_OAUTH              /* .../oauth-authorization-server (8414) */
 } jwks_doc_kind_t;
 
 /* Check that URL is an absolute https:// URL with a host and without
