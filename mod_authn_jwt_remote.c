@@ -149,8 +149,10 @@ struct authn_jwt_remote_t {
     apr_thread_mutex_t *mutex;          /* cur and refs                   */
     apr_thread_mutex_t *reload;         /* one parser at a time           */
     keyset_t *cur;
-    apr_uint32_t gen;                   /* slot generation cur came from  */
-    apr_uint32_t warned_gen;            /* last generation refused        */
+    volatile apr_uint32_t gen;          /* slot generation cur came from;
+                                         * read by any thread (atomics)   */
+    apr_uint32_t warned_gen;            /* last generation refused; under
+                                         * the reload mutex               */
 };
 
 typedef struct {
@@ -507,7 +509,8 @@ static void binding_reload(authn_jwt_remote_t *b, server_rec *s,
     if (apr_thread_mutex_trylock(b->reload) != APR_SUCCESS) {
         return;
     }
-    if (b->gen == want_gen || b->warned_gen == want_gen) {
+    if (apr_atomic_read32(&b->gen) == want_gen
+        || b->warned_gen == want_gen) {
         apr_thread_mutex_unlock(b->reload);
         return;
     }
@@ -531,7 +534,7 @@ static void binding_reload(authn_jwt_remote_t *b, server_rec *s,
     apr_thread_mutex_lock(b->mutex);
     old = b->cur;
     b->cur = ks;
-    b->gen = g;
+    apr_atomic_set32(&b->gen, g);
     apr_thread_mutex_unlock(b->mutex);
     apr_thread_mutex_unlock(b->reload);
     keyset_release(b, old);
@@ -567,7 +570,7 @@ static const jwk_set_t *binding_acquire(authn_jwt_remote_t *b,
         return NULL;
     }
     g = apr_atomic_read32(&slot->gen);
-    if (g != 0 && g != b->gen) {
+    if (g != 0 && g != apr_atomic_read32(&b->gen)) {
         binding_reload(b, r->server, r->pool, g);
     }
     good_at = apr_atomic_read32(&slot->good_at);
@@ -746,12 +749,9 @@ int authn_jwt_remote_refetch(request_rec *r,
     if (n == 0) {
         return 0;
     }
-    /* wait for the fetcher, at most AuthJWTKeysTimeout (twice for a
-     * discovery document) and a tick */
-    deadline = apr_time_now() + apr_time_from_sec(
-        asked[0]->src->timeout * (jwks_doc_kind(asked[0]->src->url)
-                                  != JWKS_DOC_NONE ? 2 : 1))
-        + APR_TIME_C(300000);
+    /* wait for the fetcher: at most AuthJWTKeysTimeout, and a tick */
+    deadline = apr_time_now() + apr_time_from_sec(asked[0]->src->timeout)
+               + APR_TIME_C(300000);
     for (;;) {
         int done = 0;
 
@@ -767,7 +767,7 @@ int authn_jwt_remote_refetch(request_rec *r,
     for (i = 0; i < n; i++) {
         apr_uint32_t g = apr_atomic_read32(&asked[i]->src->slot->gen);
 
-        if (g != asked[i]->gen) {
+        if (g != apr_atomic_read32(&asked[i]->gen)) {
             binding_reload(asked[i], r->server, r->pool, g);
             changed = 1;
         }

@@ -108,6 +108,7 @@ typedef struct {
     const char *url;
     const char *ca_file;        /* NULL: the system trust store           */
     long timeout;               /* seconds, connect + answer              */
+    long timeout_ms;            /* when > 0, instead of TIMEOUT           */
     const char *etag;           /* If-None-Match; NULL: unconditional     */
     const char *user_agent;
     size_t max_body;            /* 0: JWKS_MAX_BODY                       */
@@ -142,7 +143,8 @@ int jwks_fetch(jwks_fetch_result_t *res, apr_pool_t *p,
  * sent with the JWKS request.  On success *OUT holds the JWKS answer
  * (not_modified set for a 304), *ISSUER the document's issuer (NULL for a
  * plain JWKS URI) and *JWKS_URI the URL the keys came from.  The body is
- * not parsed here.  DOC_SECONDS adds the document's fetch time.
+ * not parsed here.  The two fetches share one AuthJWTKeysTimeout: the
+ * second gets what the first left (at least 100 ms).
  */
 int jwks_fetch_source(jwks_fetch_result_t *out, const char **issuer,
                       const char **jwks_uri, apr_pool_t *p,

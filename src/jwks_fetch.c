@@ -172,9 +172,13 @@ int jwks_fetch(jwks_fetch_result_t *res, apr_pool_t *p,
         curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
         curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
     }
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, o->timeout > 0 ? o->timeout : 5L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
-                     o->timeout > 0 ? o->timeout : 5L);
+    {
+        long ms = o->timeout_ms > 0 ? o->timeout_ms
+                  : (o->timeout > 0 ? o->timeout : 5L) * 1000L;
+
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ms);
+        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, ms);
+    }
     /* no signals from a thread of a multi-threaded server */
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
@@ -282,6 +286,12 @@ int jwks_fetch_source(jwks_fetch_result_t *out, const char **issuer,
     }
     o.url = *jwks_uri;
     o.etag = opts->etag;
+    o.timeout_ms = (opts->timeout_ms > 0 ? opts->timeout_ms
+                    : (opts->timeout > 0 ? opts->timeout : 5L) * 1000L)
+                   - (long)(doc.seconds * 1000.0);
+    if (o.timeout_ms < 100) {
+        o.timeout_ms = 100;
+    }
     if (jwks_fetch(out, p, &o) != 0) {
         out->seconds += doc.seconds;
         out->error = apr_psprintf(p, "jwks_uri %s: %s", *jwks_uri,
