@@ -85,6 +85,8 @@
  *   AJ00032  jwt-issuer: request body too large (INFO)
  *   AJ00033  jwt-issuer: AuthJWTClaim evaluation failed (ERR)
  *   AJ00034  jwt-issuer: AuthJWTClaim value is not valid UTF-8 (ERR)
+ *   AJ00100  AuthJWTVerifyKey: more keys without a kid than a token is
+ *            checked against (WARN, start-up)
  */
 #define AJLOGNO(n) "AJ" #n ": "
 

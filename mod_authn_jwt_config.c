@@ -326,6 +326,7 @@ static const char *set_key(cmd_parms *cmd, authn_jwt_dir_conf_t *conf,
         : "alg=A[,A..], enc=E[,E..] and kid=K";
     apr_array_header_t *words = apr_array_make(cmd->temp_pool, 4,
                                                sizeof(const char *));
+    const jose_alg_info_t *crowded;
     jwk_load_opts_t opts;
     jwk_set_t **setp;
     const char *source, *err = NULL, *w;
@@ -406,6 +407,7 @@ static const char *set_key(cmd_parms *cmd, authn_jwt_dir_conf_t *conf,
     if (*setp == NULL) {
         *setp = jwk_set_make(cmd->pool);
     }
+    crowded = use == JOSE_USE_SIG ? jws_crowded_alg(*setp) : NULL;
     if (jwk_load(*setp, cmd->pool, source, &opts, &err) != 0) {
         return apr_psprintf(cmd->pool, "%s %s: %s", cmd->cmd->name,
                             ap_escape_logitem(cmd->temp_pool, source),
@@ -416,6 +418,23 @@ static const char *set_key(cmd_parms *cmd, authn_jwt_dir_conf_t *conf,
         return apr_psprintf(cmd->pool, "%s %s: %s", cmd->cmd->name,
                             ap_escape_logitem(cmd->temp_pool, source),
                             err ? err : "duplicate kid in the key set");
+    }
+
+    /* SPEC: a token is checked against two keys at most (jws.h); said
+     * once, for the line that crowds the location, and not from .htaccess,
+     * which is read for every request. */
+    if (use == JOSE_USE_SIG && crowded == NULL
+        && (crowded = jws_crowded_alg(*setp)) != NULL
+        && cmd->pool == cmd->server->process->pconf) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server,
+                     AJLOGNO(00100) "%s:%d: %s: more than %d keys without "
+                     "a kid can verify %s here, but a token is checked "
+                     "against %d keys at most, so a token without a kid "
+                     "signed by a later key is refused: give every key a "
+                     "kid (kid=, or the JWK's own) and have tokens carry it",
+                     cmd->directive->filename, cmd->directive->line_num,
+                     cmd->cmd->name, JWS_MAX_VERIFY_KEYS, crowded->name,
+                     JWS_MAX_VERIFY_KEYS);
     }
 
     if (use == JOSE_USE_SIG) {
