@@ -772,6 +772,7 @@ static int authn_jwt_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)plog;
     (void)ptemp;
     jose_log_set(authn_jwt_jose_log, s);
+    authn_jwt_startup_checks(ptemp, s);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, AJLOGNO(00015)
                  "mod_authn_jwt initialised");
     return OK;
