@@ -86,6 +86,9 @@
  *   AJ00033  jwt-issuer: AuthJWTClaim evaluation failed (ERR)
  *   AJ00034  jwt-issuer: AuthJWTClaim value is not valid UTF-8 (ERR)
  *
+ * Block AJ00200-00219: packaging and start-up.
+ *   AJ00200  start-up: the module's version, once per (re)start (NOTICE)
+ *
  * Block AJ00320-00399: cache, revocation and metrics.
  *   AJ00320  metrics: no shared memory for the counters (ERR)
  */
