@@ -69,21 +69,7 @@ summary() {
 }
 fatal() {
     record "$1" FAIL
-    # -------------------------------------------------------------- package --
-banner "Debian packages (scripts/package-test.sh)"
-if [ "${SKIP_PACKAGE:-0}" = 1 ]; then
-    record package "SKIP (SKIP_PACKAGE=1)"
-else
-    bash "$SRC_DIR/scripts/package-test.sh" 2>&1 | tee "$BUILD_DIR/package-test.log"
-    case ${PIPESTATUS[0]} in
-        0) record package PASS ;;
-        77) record package "SKIP ($(sed -n 's/^package-test: SKIPPED: //p' \
-                "$BUILD_DIR/package-test.log" | cut -c1-60))" ;;
-        *) record package FAIL ;;
-    esac
-fi
-
-summary
+    summary
     exit 1
 }
 
@@ -161,6 +147,20 @@ elif compgen -G "$SRC_DIR/test/interop/test_*.py" >/dev/null; then
 else
     echo "no test/interop yet"
     record interop "SKIP (none yet)"
+fi
+
+# -------------------------------------------------------------- package --
+banner "Debian packages (scripts/package-test.sh)"
+if [ "${SKIP_PACKAGE:-0}" = 1 ]; then
+    record package "SKIP (SKIP_PACKAGE=1)"
+else
+    bash "$SRC_DIR/scripts/package-test.sh" 2>&1 | tee "$BUILD_DIR/package-test.log"
+    case ${PIPESTATUS[0]} in
+        0) record package PASS ;;
+        77) record package "SKIP ($(sed -n 's/^package-test: SKIPPED: //p' \
+                "$BUILD_DIR/package-test.log" | cut -c1-60))" ;;
+        *) record package FAIL ;;
+    esac
 fi
 
 summary
