@@ -39,6 +39,7 @@
 #include "apr_strings.h"
 #include "apr_lib.h"
 
+#include "authn_jwt_version.h"
 #include "jose_util.h"
 #include "jwt.h"
 #include "jwt_status.h"
@@ -414,6 +415,7 @@ jwt_status_t authn_jwt_check_token(request_rec *r,
     }
 
     rq->status = st;
+    authn_jwt_metric_decision(st);
     log_decision(r, st, jwt, user, via);
     if (st != JWT_OK) {
         authn_jwt_set_error(r, st);
@@ -638,6 +640,7 @@ static int authn_jwt_check_authn(request_rec *r)
     if (ts.status != JWT_OK) {
         rq = req_make(r);
         rq->status = ts.status;
+        authn_jwt_metric_decision(ts.status);
         env_clear(r);
         authn_jwt_set_error(r, ts.status);
         if (ts.status == JWT_ERR_NO_TOKEN) {
@@ -823,6 +826,13 @@ static int authn_jwt_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)plog;
     (void)ptemp;
     jose_log_set(authn_jwt_jose_log, s);
+    /* Once per start or restart, not in the dry run httpd makes of the
+     * configuration first; NOTICE, which httpd logs whatever LogLevel, as
+     * its own "configured -- resuming normal operations". */
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, AJLOGNO(00200)
+                     AUTHN_JWT_VERSION_STRING " configured");
+    }
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, AJLOGNO(00015)
                  "mod_authn_jwt initialised");
     return OK;
@@ -838,6 +848,7 @@ static void authn_jwt_register_hooks(apr_pool_t *p)
                               APR_HOOK_MIDDLE);
     authn_jwt_register_authz(p);
     authn_jwt_register_handlers(p);
+    authn_jwt_register_metrics(p);
 }
 
 module AP_MODULE_DECLARE_DATA authn_jwt_module = {
