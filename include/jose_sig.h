@@ -11,13 +11,14 @@
  * jose_sig.h: verification state prepared once per key, and the ECDSA
  * signature DER written without BIGNUMs; used by jws.c's primitives.
  *
- * When a signature key is loaded, jose_sig_prepare keys one HMAC context
- * (EVP_MAC_CTX, digest fetched once) or initialises one verify context
+ * When a signature key is loaded, jose_sig_prepare computes the two keyed
+ * digest states of HMAC (RFC 2104: the hash after K ^ ipad and after
+ * K ^ opad, digest fetched once) or initialises one verify context
  * (EVP_MD_CTX after EVP_DigestVerifyInit, RSA padding set) for each JWS
  * algorithm the key may use.  Those are never used directly: every
- * verification works on its own copy (EVP_MAC_CTX_dup,
- * EVP_MD_CTX_copy_ex), so the prepared state is read-only once the key is
- * loaded and any number of threads may verify with it at once.  No
+ * verification works on its own copy (EVP_MD_CTX_copy_ex), so the
+ * prepared state is read-only once the key is loaded and any number of
+ * threads may verify with it at once.  No
  * algorithm is fetched and no key is exported to a provider per request.
  *
  * Preparation is an optimisation only: a key without it (a failed
@@ -34,6 +35,7 @@
 #include <openssl/evp.h>
 #include "jose_alg.h"
 #include "jwk.h"
+#include "jwt_status.h"
 
 /* Largest DER ECDSA-Sig-Value (P-521): SEQUENCE (3 bytes of header) of two
  * INTEGERs of at most 2 + 67 bytes. */
@@ -45,9 +47,12 @@
  * unprepared path (and the OpenSSL error queue is cleared). */
 void jose_sig_prepare(jwk_t *key, apr_pool_t *p);
 
-/* A fresh copy of KEY's keyed HMAC context for ALG, or NULL when none was
- * prepared.  The caller frees it (EVP_MAC_CTX_free). */
-EVP_MAC_CTX *jose_sig_mac_copy(const jwk_t *key, const jose_alg_info_t *alg);
+/* HMAC of IN with KEY's prepared keyed states for ALG (RFC 2104), into
+ * MAC (EVP_MAX_MD_SIZE bytes) and *MACLEN.  1 on success, 0 when OpenSSL
+ * fails, -1 when nothing was prepared for ALG (use EVP_MAC then). */
+int jose_sig_hmac(unsigned char *mac, size_t *maclen, const jwk_t *key,
+                  const jose_alg_info_t *alg, const unsigned char *in,
+                  size_t inlen) JWT_WUR;
 
 /* A fresh copy of KEY's verify context for ALG (ready for
  * EVP_DigestVerify), or NULL when none was prepared.  The caller frees it

@@ -15,11 +15,13 @@
  * exports the key to its provider on every call, and EVP_MAC_init with a
  * digest name fetches the digest; ECDSA_SIG/BIGNUM allocate five objects
  * to write 72 bytes.  Done once per key, each request pays one context
- * copy instead (bench/README.md has the measurements).
+ * copy instead (bench/README.md has the measurements).  For HMAC even a
+ * copy of a keyed EVP_MAC_CTX duplicates three digest contexts and the
+ * key; the two keyed digest states of RFC 2104 are copied instead, and
+ * check_sig holds the result to EVP_MAC's.
  */
 
 #include <string.h>
-#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include "jose_sig.h"
 #include "jose_util.h"
@@ -27,8 +29,12 @@
 /* Room for every JWS algorithm id (they come first in jose_alg_t). */
 #define PREP_SLOTS (JOSE_ALG_EDDSA + 1)
 
+/* HMAC block sizes go up to SHA-512's. */
+#define HMAC_BLOCK_MAX 128
+
 struct jose_sig_prep {
-    EVP_MAC_CTX *mac[PREP_SLOTS];   /* oct keys: keyed HMAC             */
+    EVP_MD_CTX *hin[PREP_SLOTS];    /* oct: H after (K' ^ ipad)        */
+    EVP_MD_CTX *hout[PREP_SLOTS];   /* oct: H after (K' ^ opad)        */
     EVP_MD_CTX *md[PREP_SLOTS];     /* RSA, EC, OKP: verify initialised */
 };
 
@@ -38,36 +44,77 @@ static apr_status_t prep_cleanup(void *data)
     int i;
 
     for (i = 0; i < PREP_SLOTS; i++) {
-        /* the keyed HMAC context holds a copy of the secret; OpenSSL
-         * wipes it when the context is freed */
-        EVP_MAC_CTX_free(prep->mac[i]);
+        /* the keyed digest states are derived from the secret; OpenSSL's
+         * digests wipe their state when it is freed */
+        EVP_MD_CTX_free(prep->hin[i]);
+        EVP_MD_CTX_free(prep->hout[i]);
         EVP_MD_CTX_free(prep->md[i]);
-        prep->mac[i] = NULL;
-        prep->md[i] = NULL;
+        prep->hin[i] = prep->hout[i] = prep->md[i] = NULL;
     }
     return APR_SUCCESS;
 }
 
-static EVP_MAC_CTX *prepare_mac(const jwk_t *key, const jose_alg_info_t *alg)
+/* One digest state after absorbing the block K ^ PAD. */
+static EVP_MD_CTX *keyed_state(const EVP_MD *md, const unsigned char *k,
+                               size_t bs, unsigned char pad)
 {
-    EVP_MAC *hmac = jose_hmac();
-    EVP_MAC_CTX *ctx;
-    OSSL_PARAM params[2];
+    unsigned char block[HMAC_BLOCK_MAX];
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    size_t i;
 
-    if (hmac == NULL || jose_md(alg->digest) == NULL || key->secret == NULL
-        || key->secret_len < alg->key_len) {
-        return NULL;
+    for (i = 0; i < bs; i++) {
+        block[i] = (unsigned char)(k[i] ^ pad);
     }
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                                 (char *)alg->digest, 0);
-    params[1] = OSSL_PARAM_construct_end();
-    ctx = EVP_MAC_CTX_new(hmac);
-    if (ctx == NULL
-        || !EVP_MAC_init(ctx, key->secret, key->secret_len, params)) {
-        EVP_MAC_CTX_free(ctx);
-        return NULL;
+    if (ctx == NULL || !EVP_DigestInit_ex(ctx, md, NULL)
+        || !EVP_DigestUpdate(ctx, block, bs)) {
+        EVP_MD_CTX_free(ctx);
+        ctx = NULL;
     }
+    OPENSSL_cleanse(block, sizeof(block));
     return ctx;
+}
+
+/* RFC 2104 section 2: HMAC(K, m) = H((K' ^ opad) || H((K' ^ ipad) || m)),
+ * K' the key zero-padded to the block size, or its hash when longer.  The
+ * two keyed states are computed here once; a MAC then costs two copies
+ * and the hashing of the message (jose_sig_hmac). */
+static int prepare_hmac(struct jose_sig_prep *prep, int id,
+                        const jwk_t *key, const jose_alg_info_t *alg)
+{
+    const EVP_MD *md = jose_md(alg->digest);
+    unsigned char k[HMAC_BLOCK_MAX];
+    unsigned int n = 0;
+    int bs;
+
+    if (md == NULL || key->secret == NULL
+        || key->secret_len < alg->key_len) {
+        return 0;
+    }
+    bs = EVP_MD_get_block_size(md);
+    if (bs <= 0 || (size_t)bs > sizeof(k)
+        || EVP_MD_get_size(md) > bs) {
+        return 0;
+    }
+    memset(k, 0, sizeof(k));
+    if (key->secret_len > (size_t)bs) {
+        if (!EVP_Digest(key->secret, key->secret_len, k, &n, md, NULL)) {
+            OPENSSL_cleanse(k, sizeof(k));
+            return 0;
+        }
+    }
+    else {
+        memcpy(k, key->secret, key->secret_len);
+    }
+    prep->hin[id] = keyed_state(md, k, (size_t)bs, 0x36);
+    prep->hout[id] = keyed_state(md, k, (size_t)bs, 0x5c);
+    OPENSSL_cleanse(k, sizeof(k));
+    if (prep->hin[id] == NULL || prep->hout[id] == NULL) {
+        EVP_MD_CTX_free(prep->hin[id]);
+        EVP_MD_CTX_free(prep->hout[id]);
+        prep->hin[id] = prep->hout[id] = NULL;
+        return 0;
+    }
+    return 1;
 }
 
 static EVP_MD_CTX *prepare_md(const jwk_t *key, const jose_alg_info_t *alg)
@@ -99,8 +146,7 @@ void jose_sig_prepare(jwk_t *key, apr_pool_t *p)
             continue;
         }
         if (alg->kty == JOSE_KTY_OCT) {
-            prep->mac[id] = prepare_mac(key, alg);
-            any |= prep->mac[id] != NULL;
+            any |= prepare_hmac(prep, id, key, alg);
         }
         else {
             prep->md[id] = prepare_md(key, alg);
@@ -118,13 +164,34 @@ void jose_sig_prepare(jwk_t *key, apr_pool_t *p)
     }
 }
 
-EVP_MAC_CTX *jose_sig_mac_copy(const jwk_t *key, const jose_alg_info_t *alg)
+int jose_sig_hmac(unsigned char *mac, size_t *maclen, const jwk_t *key,
+                  const jose_alg_info_t *alg, const unsigned char *in,
+                  size_t inlen)
 {
+    unsigned char inner[EVP_MAX_MD_SIZE];
+    unsigned int n = 0, m = 0;
+    EVP_MD_CTX *ctx;
+    int ok = 0;
+
+    *maclen = 0;
     if (key->prep == NULL || alg->id <= 0 || alg->id >= PREP_SLOTS
-        || key->prep->mac[alg->id] == NULL) {
-        return NULL;
+        || key->prep->hin[alg->id] == NULL) {
+        return -1;
     }
-    return EVP_MAC_CTX_dup(key->prep->mac[alg->id]);
+    ctx = EVP_MD_CTX_new();
+    if (ctx != NULL
+        && EVP_MD_CTX_copy_ex(ctx, key->prep->hin[alg->id])
+        && EVP_DigestUpdate(ctx, in, inlen)
+        && EVP_DigestFinal_ex(ctx, inner, &n)
+        && EVP_MD_CTX_copy_ex(ctx, key->prep->hout[alg->id])
+        && EVP_DigestUpdate(ctx, inner, n)
+        && EVP_DigestFinal_ex(ctx, mac, &m)) {
+        *maclen = m;
+        ok = 1;
+    }
+    OPENSSL_cleanse(inner, sizeof(inner));
+    EVP_MD_CTX_free(ctx);
+    return ok;
 }
 
 EVP_MD_CTX *jose_sig_md_copy(const jwk_t *key, const jose_alg_info_t *alg)

@@ -119,25 +119,24 @@ static int hmac_compute(unsigned char *mac, size_t *maclen,
     EVP_MAC *hmac = jose_hmac();
     EVP_MAC_CTX *ctx = NULL;
     OSSL_PARAM params[2];
-    int ok = 0;
+    int ok;
 
-    *maclen = 0;
-    /* a copy of the context keyed at load, when there is one */
-    ctx = jose_sig_mac_copy(key, alg);
-    if (ctx == NULL) {
-        if (hmac == NULL || jose_md(alg->digest) == NULL) {
-            goto cleanup;
-        }
-        params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                                     (char *)alg->digest, 0);
-        params[1] = OSSL_PARAM_construct_end();
-        ctx = EVP_MAC_CTX_new(hmac);
-        if (ctx == NULL
-            || !EVP_MAC_init(ctx, key->secret, key->secret_len, params)) {
-            goto cleanup;
-        }
+    /* the states keyed at load, when there are some */
+    ok = jose_sig_hmac(mac, maclen, key, alg, in, inlen);
+    if (ok >= 0) {
+        return ok && *maclen == alg->sig_len;
     }
-    if (!EVP_MAC_update(ctx, in, inlen)
+    ok = 0;
+    if (hmac == NULL || jose_md(alg->digest) == NULL) {
+        goto cleanup;
+    }
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                 (char *)alg->digest, 0);
+    params[1] = OSSL_PARAM_construct_end();
+    ctx = EVP_MAC_CTX_new(hmac);
+    if (ctx == NULL
+        || !EVP_MAC_init(ctx, key->secret, key->secret_len, params)
+        || !EVP_MAC_update(ctx, in, inlen)
         || !EVP_MAC_final(ctx, mac, maclen, EVP_MAX_MD_SIZE)) {
         goto cleanup;
     }

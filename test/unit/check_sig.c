@@ -18,6 +18,8 @@
  *   - every signature key is prepared at load for each algorithm it may
  *     use, and a prepared and an unprepared copy of the same key agree on
  *     a valid token and on every single-bit flip of its signature
+ *   - the prepared HMAC equals EVP_MAC's for short, block-sized and long
+ *     keys and messages of many lengths
  *   - keys for encryption get no prepared state
  *   - many threads verifying with one prepared key at once all succeed
  *     and reject what they must (the state is read-only)
@@ -206,6 +208,63 @@ START_TEST(prepared_agrees)
 }
 END_TEST
 
+/* The prepared HMAC (two keyed digest states) against EVP_MAC, for keys
+ * shorter than, equal to and longer than the block (hashed first), and
+ * messages of every length around the block boundaries. */
+START_TEST(hmac_matches_evp_mac)
+{
+    static const char *const algs[] = { "HS256", "HS384", "HS512" };
+    static const size_t keylens[] = { 32, 48, 64, 65, 100, 128, 129, 300 };
+    unsigned char secret[300], msg[300], ours[EVP_MAX_MD_SIZE];
+    unsigned char theirs[EVP_MAX_MD_SIZE];
+    EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    size_t a, kl, ml, olen, tlen;
+
+    ck_assert_ptr_nonnull(hmac);
+    for (a = 0; a < 3; a++) {
+        const jose_alg_info_t *alg = tu_alg(algs[a]);
+
+        for (kl = 0; kl < sizeof(keylens) / sizeof(keylens[0]); kl++) {
+            jwk_load_opts_t o = tu_opts(JOSE_USE_SIG, 0,
+                                        JOSE_ALG_BIT(alg->id), NULL, NULL);
+            jwk_t *key = NULL;
+            const char *err = NULL;
+            OSSL_PARAM params[2];
+
+            if (keylens[kl] < alg->key_len) {
+                continue;
+            }
+            ck_assert_int_eq(RAND_bytes(secret, (int)keylens[kl]), 1);
+            ck_assert_int_eq(jwk_from_secret(&key, tu_pool, secret,
+                                             keylens[kl], &o, "test", &err),
+                             0);
+            ck_assert_ptr_nonnull(key->prep);
+            params[0] = OSSL_PARAM_construct_utf8_string(
+                "digest", (char *)alg->digest, 0);
+            params[1] = OSSL_PARAM_construct_end();
+            for (ml = 0; ml < sizeof(msg); ml += (ml < 140 ? 1 : 37)) {
+                EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(hmac);
+
+                ck_assert_int_eq(RAND_bytes(msg, (int)sizeof(msg)), 1);
+                ck_assert_int_eq(jose_sig_hmac(ours, &olen, key, alg, msg,
+                                               ml), 1);
+                ck_assert_ptr_nonnull(ctx);
+                ck_assert_int_eq(EVP_MAC_init(ctx, secret, keylens[kl],
+                                              params), 1);
+                ck_assert_int_eq(EVP_MAC_update(ctx, msg, ml), 1);
+                ck_assert_int_eq(EVP_MAC_final(ctx, theirs, &tlen,
+                                               sizeof(theirs)), 1);
+                EVP_MAC_CTX_free(ctx);
+                ck_assert_uint_eq(olen, alg->sig_len);
+                ck_assert_uint_eq(olen, tlen);
+                ck_assert_mem_eq(ours, theirs, tlen);
+            }
+        }
+    }
+    EVP_MAC_free(hmac);
+}
+END_TEST
+
 START_TEST(encryption_keys_unprepared)
 {
     jwk_load_opts_t o = tu_opts(JOSE_USE_ENC, 0, 0, NULL, NULL);
@@ -305,6 +364,7 @@ static Suite *sig_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, prepared_agrees, 0,
                         (int)(sizeof(pairs) / sizeof(pairs[0])));
+    tcase_add_test(tc, hmac_matches_evp_mac);
     tcase_add_test(tc, encryption_keys_unprepared);
     tcase_add_test(tc, prepared_threads);
     suite_add_tcase(s, tc);
