@@ -168,29 +168,35 @@ static const char *claim_var_name(apr_pool_t *p, const char *claim)
     return name;
 }
 
-/* A NumericDate (0 .. 253402300799 since parse) as decimal text. */
-static const char *date_text(apr_pool_t *p, int64_t v)
+/* V as decimal text, as "%lld" writes it, without the formatter. */
+static const char *int_text(apr_pool_t *p, long long v)
 {
     char buf[24], *end = buf + sizeof(buf), *c = end;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
+                                 : (unsigned long long)v;
 
-    if (v < 0) {
-        return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)v);
-    }
     do {
-        *--c = (char)('0' + v % 10);
-        v /= 10;
-    } while (v > 0);
+        *--c = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
+    if (v < 0) {
+        *--c = '-';
+    }
     return apr_pstrmemdup(p, c, (apr_size_t)(end - c));
 }
 
 /* A claim value as its variable text.  Token strings hold no NUL (the JSON
  * is parsed without JSON_ALLOW_NUL) and live as long as the request (the
  * claims belong to r->pool), so a string is used where it is, uncopied;
- * other values as jwt_claim_text makes them. */
+ * an integer is written directly; other values as jwt_claim_text makes
+ * them. */
 static const char *claim_env_text(apr_pool_t *p, const json_t *v)
 {
     if (json_is_string(v)) {
         return json_string_value(v);
+    }
+    if (json_is_integer(v)) {
+        return int_text(p, (long long)json_integer_value(v));
     }
     return jwt_claim_text(p, v);
 }
@@ -210,7 +216,7 @@ static void env_from_token(request_rec *r, const authn_jwt_dir_conf_t *conf,
     kid = jwt->kid ? jwt->kid : (jwt->key ? jwt->key->kid : NULL);
     env_set(r, "JWT_KID", kid);
     if (jwt->has_exp) {
-        env_set(r, "JWT_EXP", date_text(r->pool, jwt->exp));
+        env_set(r, "JWT_EXP", int_text(r->pool, (long long)jwt->exp));
     }
     env_set(r, "JWT_SCOPE", jwt_scope_text(r->pool, jwt->claims,
                                            conf->scope_claim));
