@@ -160,7 +160,6 @@ typedef struct {
     apr_array_header_t *bindings;       /* of authn_jwt_remote_t *        */
     apr_shm_t *shm;
     pid_t parent;
-    volatile int stop;                  /* the fetcher's, set on STOPPING */
 } registry_t;
 
 /* What the parent keeps of a source across a graceful restart, in the
@@ -996,7 +995,18 @@ static void slot_state(source_t *src, apr_uint32_t state, const char *why)
 }
 
 /* One fetch of SRC and what follows from it.  STOP aborts (shutdown). */
-static int source_fetch(source_t *src, apr_pool_t *p, volatile int *stop,
+/* curl's progress callback: a child that is told to stop does not wait
+ * for a slow provider (the watchdog joins this thread before exiting). */
+static int mpm_stopping(void *baton)
+{
+    int state = AP_MPMQ_RUNNING;
+
+    (void)baton;
+    return ap_mpm_query(AP_MPMQ_MPM_STATE, &state) == APR_SUCCESS
+           && state == AP_MPMQ_STOPPING;
+}
+
+static int source_fetch(source_t *src, apr_pool_t *p, int in_child,
                         int at_startup, const char **why)
 {
     slot_t *slot = src->slot;
@@ -1013,9 +1023,9 @@ static int source_fetch(source_t *src, apr_pool_t *p, volatile int *stop,
     fo.etag = apr_atomic_read32(&slot->gen) != 0 && slot->etag[0]
               ? apr_pstrdup(p, slot->etag) : NULL;
     fo.user_agent = user_agent(p);
-    fo.stop = stop;
+    fo.stop = in_child ? mpm_stopping : NULL;
     rv = jwks_fetch_source(&res, &issuer, &jwks_uri, p, &fo);
-    if (rv != 0 && stop != NULL && *stop) {
+    if (rv != 0 && in_child && mpm_stopping(NULL)) {
         return rv;              /* shutting down: not the provider's fault */
     }
     now = now_sec();
@@ -1109,10 +1119,8 @@ static apr_status_t fetcher_tick(int state, void *data, apr_pool_t *pool)
     int i;
 
     if (state == AP_WATCHDOG_STATE_STOPPING) {
-        reg->stop = 1;
         return APR_SUCCESS;
     }
-    reg->stop = 0;
     for (i = 0; i < reg->sources->nelts; i++) {
         source_t *src = APR_ARRAY_IDX(reg->sources, i, source_t *);
         slot_t *slot = src->slot;
@@ -1121,21 +1129,21 @@ static apr_status_t fetcher_tick(int state, void *data, apr_pool_t *pool)
         if (slot == NULL) {
             continue;
         }
-        if (apr_atomic_read32(&slot->want)
-            || now >= apr_atomic_read32(&slot->next_due)) {
-            apr_pool_t *p;
-
-            apr_pool_create(&p, pool);
-            source_fetch(src, p, &reg->stop, 0, NULL);
-            apr_pool_destroy(p);
-            continue;
-        }
-        /* a set that ages past MaxStale between fetches */
+        /* a set that ages past MaxStale: said before any fetch, so the log
+         * tells it whenever requests were answered 503 for it */
         state_now = apr_atomic_read32(&slot->state);
         good_at = apr_atomic_read32(&slot->good_at);
         if (state_now == KS_FAILING && good_at != 0
             && (apr_int64_t)now - good_at > src->max_stale) {
             slot_state(src, KS_STALE, "the last fetches failed");
+        }
+        if (apr_atomic_read32(&slot->want)
+            || now >= apr_atomic_read32(&slot->next_due)) {
+            apr_pool_t *p;
+
+            apr_pool_create(&p, pool);
+            source_fetch(src, p, 1, 0, NULL);
+            apr_pool_destroy(p);
         }
     }
     return APR_SUCCESS;
@@ -1366,7 +1374,7 @@ static int remote_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         if (carry_restore(src, s->process->pool)) {
             continue;                   /* graceful restart: no fetch */
         }
-        if (source_fetch(src, ptemp, NULL, 1, &err) != 0) {
+        if (source_fetch(src, ptemp, 0, 1, &err) != 0) {
             const char *why = apr_pstrcat(ptemp, "start-up fetch: ", err,
                                           NULL);
 

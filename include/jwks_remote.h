@@ -112,7 +112,9 @@ typedef struct {
     const char *etag;           /* If-None-Match; NULL: unconditional     */
     const char *user_agent;
     size_t max_body;            /* 0: JWKS_MAX_BODY                       */
-    volatile int *stop;         /* set non-zero to abort (shutdown)       */
+    int (*stop)(void *baton);   /* polled while waiting; non-zero aborts
+                                 * (server shutting down); NULL: never   */
+    void *stop_baton;
 } jwks_fetch_opts_t;
 
 typedef struct {

@@ -32,7 +32,8 @@ typedef struct {
     int too_large;
     const char *etag;
     const char *cache_control;
-    volatile int *stop;
+    int (*stop)(void *baton);
+    void *stop_baton;
 } fetch_ctx_t;
 
 int jwks_fetch_global_init(void)
@@ -118,7 +119,7 @@ static int on_progress(void *baton, curl_off_t dt, curl_off_t dn,
     (void)dn;
     (void)ut;
     (void)un;
-    return c->stop != NULL && *c->stop ? 1 : 0;
+    return c->stop != NULL && c->stop(c->stop_baton) ? 1 : 0;
 }
 
 /* An ETag goes back verbatim in If-None-Match; refuse anything that could
@@ -152,6 +153,7 @@ int jwks_fetch(jwks_fetch_result_t *res, apr_pool_t *p,
     c.p = p;
     c.max = o->max_body ? o->max_body : JWKS_MAX_BODY;
     c.stop = o->stop;
+    c.stop_baton = o->stop_baton;
     if (jwks_url_check(p, o->url, &uerr) != 0) {
         res->error = uerr;
         return -1;

@@ -293,6 +293,7 @@ def test_max_stale_then_503_then_recovery(httpd, idp, ca, ring):
     assert_ok(srv.get("/p/ok", token(ring)))
     idp.mode = "500"
     assert wait_status(srv, token(ring), 503, timeout=8) == 503
+    time.sleep(0.3)
     r = srv.get("/p/ok", token(ring))
     assert r.status == 503
     assert int(r.header("Retry-After")) >= 1
