@@ -206,6 +206,8 @@ static authn_jwt_req_t *req_make(request_rec *r)
     rq->user = NULL;
     rq->status = JWT_ERR_INTERNAL;
     rq->via = NULL;
+    rq->token = NULL;
+    rq->token_len = 0;
     return rq;
 }
 
@@ -301,6 +303,13 @@ static void log_decision(request_rec *r, jwt_status_t st, const jwt_t *jwt,
 
 /* ---- the decision, shared by Bearer and the Basic provider ---- */
 
+const jwk_set_t *authn_jwt_verify_keys(const request_rec *r,
+                                       const authn_jwt_dir_conf_t *conf)
+{
+    (void)r;
+    return conf->rules.verify_keys;
+}
+
 /* The user claim: a non-empty string without control characters, so that
  * REMOTE_USER can reach logs and headers safely (SECURITY.md E3). */
 static jwt_status_t user_from_claims(const char **user, const jwt_t *jwt,
@@ -327,10 +336,12 @@ jwt_status_t authn_jwt_check_token(request_rec *r,
                                    const char *basic_user, const char *via)
 {
     authn_jwt_req_t *rq = req_make(r);
+    authn_jwt_cache_ctx_t cc;
     jwt_t *jwt = NULL;
     const char *user = NULL;
     jwt_status_t st;
 
+    memset(&cc, 0, sizeof(cc));
     env_clear(r);
     rq->via = via;
 
@@ -345,8 +356,14 @@ jwt_status_t authn_jwt_check_token(request_rec *r,
                       ap_escape_logitem(r->pool, r->uri));
         st = JWT_ERR_NO_KEY;
     }
+    else if (authn_jwt_cache_lookup(&cc, r, conf, token, len, &jwt)) {
+        st = JWT_OK;
+    }
     else {
-        st = jwt_check(&jwt, r->pool, token, len, &conf->rules,
+        jwt_rules_t rules = conf->rules;
+
+        rules.verify_keys = authn_jwt_verify_keys(r, conf);
+        st = jwt_check(&jwt, r->pool, token, len, &rules,
                        (int64_t)apr_time_sec(r->request_time));
     }
     if (st == JWT_OK && jwt == NULL) {
@@ -361,6 +378,12 @@ jwt_status_t authn_jwt_check_token(request_rec *r,
         && strcmp(basic_user, user) != 0) {
         st = JWT_ERR_USER_MISMATCH;
     }
+    if (st == JWT_OK) {
+        st = authn_jwt_revocation_check(r, &cc, jwt, token, len);
+    }
+    if (st == JWT_OK && !cc.hit) {
+        authn_jwt_cache_insert(&cc, r, conf, token, len, jwt);
+    }
 
     rq->status = st;
     authn_jwt_metric_decision(st);
@@ -371,6 +394,8 @@ jwt_status_t authn_jwt_check_token(request_rec *r,
     }
     rq->jwt = jwt;
     rq->user = user;
+    rq->token = token;
+    rq->token_len = len;
     r->user = (char *)user;
     env_from_token(r, conf, jwt);
     return JWT_OK;
@@ -612,7 +637,10 @@ static int authn_jwt_check_authn(request_rec *r)
 
     st = authn_jwt_check_token(r, conf, ts.token, ts.len, NULL, ts.via);
     if (st != JWT_OK) {
-        ap_note_auth_failure(r);
+        /* a 503 says nothing about the token: no challenge */
+        if (jwt_status_info(st)->http_status != HTTP_SERVICE_UNAVAILABLE) {
+            ap_note_auth_failure(r);
+        }
         return jwt_status_info(st)->http_status;
     }
     r->ap_auth_type = (char *)AUTHN_JWT_SCHEME;
@@ -790,14 +818,16 @@ static void authn_jwt_register_hooks(apr_pool_t *p)
     authn_jwt_register_authz(p);
     authn_jwt_register_handlers(p);
     authn_jwt_register_metrics(p);
+    authn_jwt_register_cache(p);
+    authn_jwt_register_revoke(p);
 }
 
 module AP_MODULE_DECLARE_DATA authn_jwt_module = {
     STANDARD20_MODULE_STUFF,
     authn_jwt_create_dir_conf,
     authn_jwt_merge_dir_conf,
-    NULL,
-    NULL,
+    authn_jwt_create_srv_conf,
+    authn_jwt_merge_srv_conf,
     authn_jwt_cmds,
     authn_jwt_register_hooks,
     AP_MODULE_FLAG_NONE
