@@ -85,10 +85,14 @@ static int is_clean(const char *s)
     return 1;
 }
 
-static void env_set(request_rec *r, const char *name, const char *value)
+static void env_add(apr_array_header_t *env, const char *name,
+                    const char *value)
 {
     if (value != NULL && is_clean(value)) {
-        apr_table_setn(r->subprocess_env, name, value);
+        authn_jwt_env_t *e = apr_array_push(env);
+
+        e->name = name;
+        e->value = value;
     }
 }
 
@@ -145,27 +149,29 @@ static const char *claim_var_name(apr_pool_t *p, const char *claim)
     return name;
 }
 
-static void env_from_token(request_rec *r, const authn_jwt_dir_conf_t *conf,
-                           const jwt_t *jwt)
+apr_array_header_t *authn_jwt_env_make(apr_pool_t *p,
+                                       const authn_jwt_dir_conf_t *conf,
+                                       const jwt_t *jwt)
 {
+    apr_array_header_t *env = apr_array_make(p, 16, sizeof(authn_jwt_env_t));
     apr_array_header_t *scopes;
     const char *key, *kid;
     json_t *v;
     int n = 0;
 
-    env_set(r, "JWT_SUB", jwt->sub);
-    env_set(r, "JWT_ISS", jwt->iss);
-    env_set(r, "JWT_JTI", jwt->jti);
-    env_set(r, "JWT_ALG", jwt->alg);
+    env_add(env, "JWT_SUB", jwt->sub);
+    env_add(env, "JWT_ISS", jwt->iss);
+    env_add(env, "JWT_JTI", jwt->jti);
+    env_add(env, "JWT_ALG", jwt->alg);
     kid = jwt->kid ? jwt->kid : (jwt->key ? jwt->key->kid : NULL);
-    env_set(r, "JWT_KID", kid);
+    env_add(env, "JWT_KID", kid);
     if (jwt->has_exp) {
-        env_set(r, "JWT_EXP", apr_psprintf(r->pool, "%" APR_INT64_T_FMT,
-                                           (apr_int64_t)jwt->exp));
+        env_add(env, "JWT_EXP", apr_psprintf(p, "%" APR_INT64_T_FMT,
+                                             (apr_int64_t)jwt->exp));
     }
-    scopes = jwt_scopes(r->pool, jwt->claims, conf->scope_claim);
+    scopes = jwt_scopes(p, jwt->claims, conf->scope_claim);
     if (scopes != NULL && scopes->nelts > 0) {
-        env_set(r, "JWT_SCOPE", apr_array_pstrcat(r->pool, scopes, ' '));
+        env_add(env, "JWT_SCOPE", apr_array_pstrcat(p, scopes, ' '));
     }
 
     /* Top-level strings, numbers, booleans and arrays of strings only;
@@ -176,14 +182,24 @@ static void env_from_token(request_rec *r, const authn_jwt_dir_conf_t *conf,
         if (*key == '\0' || json_is_object(v) || json_is_null(v)) {
             continue;
         }
-        text = jwt_claim_text(r->pool, v);
+        text = jwt_claim_text(p, v);
         if (text == NULL) {
             continue;
         }
         if (++n > MAX_CLAIM_VARS) {
             break;
         }
-        env_set(r, claim_var_name(r->pool, key), text);
+        env_add(env, claim_var_name(p, key), text);
+    }
+    return env;
+}
+
+static void env_apply(request_rec *r, const authn_jwt_env_t *env, int n)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        apr_table_setn(r->subprocess_env, env[i].name, env[i].value);
     }
 }
 
@@ -337,6 +353,8 @@ jwt_status_t authn_jwt_check_token(request_rec *r,
 {
     authn_jwt_req_t *rq = req_make(r);
     authn_jwt_cache_ctx_t cc;
+    const authn_jwt_env_t *env = NULL;
+    int nenv = 0;
     jwt_t *jwt = NULL;
     const char *user = NULL;
     jwt_status_t st;
@@ -381,8 +399,18 @@ jwt_status_t authn_jwt_check_token(request_rec *r,
     if (st == JWT_OK) {
         st = authn_jwt_revocation_check(r, &cc, jwt, token, len);
     }
-    if (st == JWT_OK && !cc.hit) {
-        authn_jwt_cache_insert(&cc, r, conf, token, len, jwt);
+    /* The environment is made once per token: a cache hit brings the
+     * one made when the token was checked in full. */
+    if (st == JWT_OK && cc.hit) {
+        env = cc.env;
+        nenv = cc.nenv;
+    }
+    else if (st == JWT_OK) {
+        apr_array_header_t *made = authn_jwt_env_make(r->pool, conf, jwt);
+
+        env = (const authn_jwt_env_t *)made->elts;
+        nenv = made->nelts;
+        authn_jwt_cache_insert(&cc, r, conf, token, len, jwt, env, nenv);
     }
 
     rq->status = st;
@@ -397,7 +425,7 @@ jwt_status_t authn_jwt_check_token(request_rec *r,
     rq->token = token;
     rq->token_len = len;
     r->user = (char *)user;
-    env_from_token(r, conf, jwt);
+    env_apply(r, env, nenv);
     return JWT_OK;
 }
 

@@ -347,6 +347,18 @@ AUTHN_JWT_PRIVATE jwt_status_t authn_jwt_check_token(request_rec *r,
 AUTHN_JWT_PRIVATE const jwk_set_t *authn_jwt_verify_keys(
     const request_rec *r, const authn_jwt_dir_conf_t *conf);
 
+/* One JWT_* variable of an accepted token. */
+typedef struct {
+    const char *name;
+    const char *value;
+} authn_jwt_env_t;
+
+/* The JWT_* variables of JWT at a location of CONF (SPEC "After a token is
+ * accepted"): an array of authn_jwt_env_t, values without control
+ * characters only.  The cache keeps it with the token. */
+AUTHN_JWT_PRIVATE apr_array_header_t *authn_jwt_env_make(apr_pool_t *p,
+    const authn_jwt_dir_conf_t *conf, const jwt_t *jwt);
+
 /* Set JWT_ERROR (environment and notes) to the status' short name. */
 AUTHN_JWT_PRIVATE void authn_jwt_set_error(request_rec *r, jwt_status_t st);
 
@@ -452,6 +464,8 @@ typedef struct {
     int hit;
     authn_jwt_rev_state_t *rev;     /* the entry's, on a hit             */
     uint64_t rev_checked;           /* a lookup's answer before insert   */
+    const authn_jwt_env_t *env;     /* the entry's JWT_* variables       */
+    int nenv;
 } authn_jwt_cache_ctx_t;
 
 /* 1 and *OUT (valid until r->pool is cleared) when TOKEN was accepted
@@ -462,10 +476,11 @@ AUTHN_JWT_PRIVATE int authn_jwt_cache_lookup(authn_jwt_cache_ctx_t *cc,
     request_rec *r, const authn_jwt_dir_conf_t *conf, const char *token,
     size_t len, jwt_t **out);
 
-/* Remember JWT, just accepted in full, for CC's rules. */
+/* Remember JWT, just accepted in full, and its NENV variables ENV, for
+ * CC's rules. */
 AUTHN_JWT_PRIVATE void authn_jwt_cache_insert(authn_jwt_cache_ctx_t *cc,
     request_rec *r, const authn_jwt_dir_conf_t *conf, const char *token,
-    size_t len, const jwt_t *jwt);
+    size_t len, const jwt_t *jwt, const authn_jwt_env_t *env, int nenv);
 
 AUTHN_JWT_PRIVATE const char *authn_jwt_set_cache(cmd_parms *cmd,
     void *dconf, int on);

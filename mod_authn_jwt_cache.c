@@ -90,7 +90,8 @@ struct cache_entry {
     int key_in_decrypt_set;         /* unsigned JWE: the decrypting key  */
     jwt_t jwt;                      /* jws points at JWS below           */
     jws_t jws;                      /* header fields and signing input   */
-    const char *user;
+    authn_jwt_env_t *env;           /* JWT_* variables, in this block    */
+    int nenv;
     authn_jwt_rev_state_t rev;      /* revocation lookup state           */
 };
 
@@ -263,6 +264,8 @@ static uint64_t rules_fingerprint(const authn_jwt_dir_conf_t *conf,
     sip_u64(&s, (uint64_t)ru->max_ttl);
     sip_u64(&s, (uint64_t)ru->max_size);
     sip_str(&s, ru->user_claim);
+    /* not a rule, but the cached JWT_SCOPE depends on it */
+    sip_str(&s, conf->scope_claim);
     return sip_final(&s);
 }
 
@@ -440,6 +443,8 @@ int authn_jwt_cache_lookup(authn_jwt_cache_ctx_t *cc, request_rec *r,
     jwt = apr_pmemdup(r->pool, &e->jwt, sizeof(*jwt));
     jwt->key = key;
     cc->rev = &e->rev;
+    cc->env = e->env;
+    cc->nenv = e->nenv;
     cc->hit = 1;
     *out = jwt;
     authn_jwt_metric_inc(AUTHN_JWT_M_CACHE_HIT);
@@ -464,13 +469,14 @@ static const char *put_str(char **p, const char *s)
 
 void authn_jwt_cache_insert(authn_jwt_cache_ctx_t *cc, request_rec *r,
                             const authn_jwt_dir_conf_t *conf,
-                            const char *token, size_t len, const jwt_t *jwt)
+                            const char *token, size_t len, const jwt_t *jwt,
+                            const authn_jwt_env_t *env, int nenv)
 {
     struct authn_jwt_cache *c = cc->cache;
     const jws_t *jws = jwt->jws;
     cache_entry_t *e, *old = NULL, *x, **bucket;
-    size_t si_len = 0, size;
-    int si_inside = 0;
+    size_t si_len = 0, size, env_size = 0;
+    int si_inside = 0, i;
     stripe_t *st;
     char *p;
 
@@ -484,13 +490,23 @@ void authn_jwt_cache_insert(authn_jwt_cache_ctx_t *cc, request_rec *r,
         si_inside = jws->signing_input >= token
                     && jws->signing_input + si_len <= token + len;
     }
-    size = sizeof(*e) + len + 1 + strlen(jwt->key->thumbprint) + 1
+    for (i = 0; i < nenv; i++) {
+        env_size += strlen(env[i].name) + strlen(env[i].value) + 2;
+    }
+    size = sizeof(*e) + (size_t)nenv * sizeof(authn_jwt_env_t) + env_size
+           + len + 1 + strlen(jwt->key->thumbprint) + 1
            + (si_inside ? 0 : si_len + 1);
     e = calloc(1, size);
     if (e == NULL) {
         return;
     }
-    p = (char *)(e + 1);
+    e->env = (authn_jwt_env_t *)(e + 1);
+    e->nenv = nenv;
+    p = (char *)(e->env + nenv);
+    for (i = 0; i < nenv; i++) {
+        e->env[i].name = put_str(&p, env[i].name);
+        e->env[i].value = put_str(&p, env[i].value);
+    }
     memcpy(p, token, len);
     p[len] = '\0';
     e->token = p;

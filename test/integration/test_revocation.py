@@ -475,3 +475,66 @@ def test_config_errors(httpd, line, needle):
     assert rc != 0, out
     assert needle in out, out
     assert "httpd.conf" in out, out
+
+
+# ---------------------------------------------------------------------------
+# htjwt revoke, against the same server
+
+def _htjwt(*args, stdin=None):
+    from issue_kit import HTJWT, run
+    return run([HTJWT] + list(args), stdin=stdin)
+
+
+def test_htjwt_revoke_own_token(local, ring):
+    t = tok(ring, sub="alice")
+    local.note_secret(t)
+    assert_ok(local.get("/api/ok", t))
+    url = "http://127.0.0.1:%d/revoke" % local.port
+    rc, out, err = _htjwt("revoke", url, t)
+    assert rc == 0, err
+    assert "200" in err and t not in err + out
+    assert_revoked(local.get("/api/ok", t))
+
+
+def test_htjwt_revoke_stdin_auth_token_and_basic(local, ring):
+    url = "http://127.0.0.1:%d/revoke" % local.port
+    caller = tok(ring, sub="alice")
+    mine = tok(ring, sub="alice")
+    bobs = tok(ring, sub="bob")
+    local.note_secret(caller, mine, bobs)
+    rc, _, err = _htjwt("revoke", "--auth-token", caller, "--hint",
+                        "access_token", url, "-", stdin=mine + "\n")
+    assert rc == 0, err
+    assert_revoked(local.get("/api/ok", mine))
+    rc, _, err = _htjwt("revoke", "--auth-token", caller, url, bobs)
+    assert rc == 1, err
+    assert "unauthorized_client" in err and "400" in err
+    assert_ok(local.get("/api/ok", bobs))
+    basic_url = "http://127.0.0.1:%d/revoke-basic" % local.port
+    rc, _, err = _htjwt("revoke", "--user", "alice:pw-alice", basic_url,
+                        caller)
+    assert rc == 0, err
+    assert_revoked(local.get("/api/ok", caller))
+
+
+@pytest.mark.parametrize("args", [
+    [],
+    ["ftp://127.0.0.1/revoke", "a.b.c"],
+    ["--user", "nocolon", "http://127.0.0.1:1/revoke", "a.b.c"],
+    ["--timeout", "0", "http://127.0.0.1:1/revoke", "a.b.c"],
+    ["--bogus", "x", "http://127.0.0.1:1/revoke", "a.b.c"],
+    ["--auth-token", "x", "--user", "a:b", "http://127.0.0.1:1/r", "a.b.c"],
+])
+def test_htjwt_revoke_usage(args):
+    rc, _, err = _htjwt("revoke", *args)
+    assert rc == 2, err
+    assert "usage" in err or "must" in err or "takes" in err or \
+        "unknown" in err, err
+
+
+def test_htjwt_revoke_no_server():
+    port = next_port()
+    rc, _, err = _htjwt("revoke", "--timeout", "3",
+                        "http://127.0.0.1:%d/revoke" % port, "a.b.c")
+    assert rc == 2, err
+    assert "no answer" in err, err
