@@ -64,6 +64,14 @@ APLOG_USE_MODULE(authn_jwt);
 /* Bytes of the token's end that pick the bucket: the signature (or the JWE
  * tag), the part that differs between any two tokens. */
 #define HASH_TAIL       64
+/* Entry blocks are kept for reuse in power-of-two classes from 1 KiB to
+ * 64 KiB, a few per class and stripe: a miss then costs no malloc of a
+ * large chunk (which makes glibc consolidate its fast bins, measured at
+ * several microseconds under load). */
+#define BLOCK_MIN       1024
+#define BLOCK_CLASSES   7
+#define BLOCK_KEEP      8
+#define BLOCK_MALLOC    0xff
 
 /* jansson before 2.12 marked objects while dumping them: not shareable
  * between threads, so the cache stays off there. */
@@ -83,6 +91,8 @@ struct cache_entry {
     uint64_t rules;                 /* fingerprint of the rules          */
     uint32_t refs;                  /* the table's + each request's      */
     uint32_t linked;                /* in the table (stripe lock)        */
+    unsigned char block;            /* size class, or BLOCK_MALLOC       */
+    struct stripe *home;            /* whose free blocks it returns to   */
     apr_int64_t inserted;           /* seconds                           */
     size_t len;
     const char *token;              /* LEN bytes, in this block          */
@@ -95,8 +105,14 @@ struct cache_entry {
     authn_jwt_rev_state_t rev;      /* revocation lookup state           */
 };
 
-typedef struct {
+typedef struct block {
+    struct block *next;
+} block_t;
+
+typedef struct stripe {
     apr_thread_mutex_t *lock;
+    block_t *free_blocks[BLOCK_CLASSES];
+    unsigned nfree[BLOCK_CLASSES];
     cache_entry_t **buckets;        /* NULL until the first insert       */
     unsigned nbuckets;              /* power of two                      */
     unsigned count, cap;
@@ -190,21 +206,40 @@ static uint64_t sip_final(sip_t *s)
     return s->v0 ^ s->v1 ^ s->v2 ^ s->v3;
 }
 
-/* Length-prefixed, so that ("ab","c") and ("a","bc") differ; NULL differs
- * from "". */
+/* Length-prefixed, so that ("ab","c") and ("a","bc") differ, and NULL
+ * differs from ""; the last word is zero-padded (the length says where
+ * the string ended), so the state stays word-aligned and no byte is
+ * handled on its own. */
 static void sip_str(sip_t *s, const char *str)
 {
-    uint64_t n = str ? (uint64_t)strlen(str) : UINT64_MAX;
+    size_t n, i;
+    uint64_t m;
 
-    sip_bytes(s, &n, sizeof(n));
-    if (str != NULL) {
-        sip_bytes(s, str, (size_t)n);
+    if (str == NULL) {
+        sip_word(s, UINT64_MAX);
+        s->total += 8;
+        return;
     }
+    n = strlen(str);
+    sip_word(s, (uint64_t)n);
+    for (i = 0; i + 8 <= n; i += 8) {
+        memcpy(&m, str + i, 8);
+        sip_word(s, m);
+    }
+    if (i < n) {
+        m = 0;
+        memcpy(&m, str + i, n - i);
+        sip_word(s, m);
+    }
+    s->total += 8 + ((n + 7) & ~(size_t)7);
 }
 
+/* Only while the state is word-aligned (after sip_init, sip_str,
+ * sip_u64). */
 static void sip_u64(sip_t *s, uint64_t v)
 {
-    sip_bytes(s, &v, sizeof(v));
+    sip_word(s, v);
+    s->total += 8;
 }
 
 static void sip_strings(sip_t *s, const apr_array_header_t *a)
@@ -285,11 +320,59 @@ static uint64_t token_hash(const char *token, size_t len)
 
 /* ---- entries ---- */
 
+/* A zeroed block of at least SIZE bytes for an entry of stripe ST. */
+static cache_entry_t *entry_alloc(stripe_t *st, size_t size)
+{
+    unsigned cls = 0;
+    cache_entry_t *e = NULL;
+
+    while (cls < BLOCK_CLASSES && ((size_t)BLOCK_MIN << cls) < size) {
+        cls++;
+    }
+    if (cls < BLOCK_CLASSES) {
+        apr_thread_mutex_lock(st->lock);
+        if (st->free_blocks[cls] != NULL) {
+            e = (cache_entry_t *)st->free_blocks[cls];
+            st->free_blocks[cls] = st->free_blocks[cls]->next;
+            st->nfree[cls]--;
+        }
+        apr_thread_mutex_unlock(st->lock);
+        if (e == NULL) {
+            e = malloc((size_t)BLOCK_MIN << cls);
+        }
+    }
+    else {
+        e = malloc(size);
+    }
+    if (e != NULL) {
+        memset(e, 0, size);
+        e->block = cls < BLOCK_CLASSES ? (unsigned char)cls : BLOCK_MALLOC;
+        e->home = st;
+    }
+    return e;
+}
+
+/* Never called with a stripe lock held. */
 static void entry_free(cache_entry_t *e)
 {
+    stripe_t *st = e->home;
+    unsigned cls = e->block;
+
     json_decref(e->jwt.claims);
     json_decref(e->jws.header);
     json_decref(e->jwt.jwe_header);
+    if (cls < BLOCK_CLASSES) {
+        apr_thread_mutex_lock(st->lock);
+        if (st->nfree[cls] < BLOCK_KEEP) {
+            block_t *b = (block_t *)e;
+
+            b->next = st->free_blocks[cls];
+            st->free_blocks[cls] = b;
+            st->nfree[cls]++;
+            e = NULL;
+        }
+        apr_thread_mutex_unlock(st->lock);
+    }
     free(e);
 }
 
@@ -367,6 +450,7 @@ static const jwk_t *current_key(const cache_entry_t *e,
         const jwk_t *k = APR_ARRAY_IDX(set->keys, i, const jwk_t *);
 
         if (k->thumbprint != NULL && strcmp(k->thumbprint, e->thumbprint) == 0
+            && (e->jws.alg == NULL || JOSE_ALG_IN(k->algs, e->jws.alg->id))
             && (k->iss == NULL
                 || (e->jwt.iss != NULL && strcmp(k->iss, e->jwt.iss) == 0))) {
             return k;
@@ -388,7 +472,9 @@ int authn_jwt_cache_lookup(authn_jwt_cache_ctx_t *cc, request_rec *r,
     jwt_t *jwt;
 
     memset(cc, 0, sizeof(*cc));
-    if (c == NULL || len == 0 || len > conf->rules.max_size) {
+    if (c == NULL || len == 0
+        || len > (conf->rules.max_size ? conf->rules.max_size
+                                       : JWT_DEFAULT_MAX_SIZE)) {
         return 0;
     }
     keys = authn_jwt_verify_keys(r, conf);
@@ -496,7 +582,8 @@ void authn_jwt_cache_insert(authn_jwt_cache_ctx_t *cc, request_rec *r,
     size = sizeof(*e) + (size_t)nenv * sizeof(authn_jwt_env_t) + env_size
            + len + 1 + strlen(jwt->key->thumbprint) + 1
            + (si_inside ? 0 : si_len + 1);
-    e = calloc(1, size);
+    st = stripe_of(c, cc->hash);
+    e = entry_alloc(st, size);
     if (e == NULL) {
         return;
     }
@@ -549,7 +636,6 @@ void authn_jwt_cache_insert(authn_jwt_cache_ctx_t *cc, request_rec *r,
     e->jwt.claims = json_incref(jwt->claims);
     e->jwt.jwe_header = json_incref(jwt->jwe_header);
 
-    st = stripe_of(c, cc->hash);
     apr_thread_mutex_lock(st->lock);
     if (st->buckets == NULL) {
         st->buckets = calloc(st->nbuckets, sizeof(*st->buckets));
@@ -616,6 +702,17 @@ static apr_status_t cache_destroy(void *data)
         }
         free(st->buckets);
         st->buckets = NULL;
+    }
+    for (i = 0; i < STRIPES; i++) {
+        for (b = 0; b < BLOCK_CLASSES; b++) {
+            block_t *x = c->stripe[i].free_blocks[b], *next;
+
+            for (; x != NULL; x = next) {
+                next = x->next;
+                free(x);
+            }
+            c->stripe[i].free_blocks[b] = NULL;
+        }
     }
     return APR_SUCCESS;
 }
