@@ -43,6 +43,7 @@
 #include <openssl/rand.h>
 #include <openssl/err.h>
 
+#include "authn_jwt_version.h"
 #include "jose_alg.h"
 #include "jose_b64.h"
 #include "jose_util.h"
@@ -656,7 +657,9 @@ static const char verify_help[] =
 "  --allow-unsigned-jwe  also accept a JWE holding the claims, with\n"
 "                     dir/A*KW/A*GCMKW (AuthJWTAllowUnsignedJWE On)\n"
 "  --iss ISS          accepted issuer (repeatable, AuthJWTIssuer)\n"
-"  --aud AUD          accepted audience (repeatable, AuthJWTAudience)\n"
+"  --aud AUD          accepted audience (repeatable, AuthJWTAudience);\n"
+"                     without it a token that carries aud is rejected,\n"
+"                     --aud '*' accepts any audience\n"
 "  --typ TYP          accepted typ (repeatable, AuthJWTType)\n"
 "  --require NAME     required claim (repeatable; default exp)\n"
 "  --leeway SECS      clock skew (default 30)\n"
@@ -727,6 +730,14 @@ static int cmd_verify(apr_pool_t *p, int argc, const char *const *argv)
                 *list = apr_array_make(p, 2, sizeof(const char *));
             }
             APR_ARRAY_PUSH(*list, const char *) = arg;
+        }
+    }
+    if (rules.audiences != NULL && rules.audiences->nelts > 1) {
+        for (i = 0; i < rules.audiences->nelts; i++) {
+            if (strcmp(APR_ARRAY_IDX(rules.audiences, i, const char *),
+                       JWT_AUDIENCE_ANY) == 0) {
+                die("--aud '*' accepts any audience and stands alone");
+            }
         }
     }
     /* without a verification key only an unsigned JWE could pass */
@@ -971,8 +982,9 @@ static const char main_help[] =
 "  thumbprint    RFC 7638 thumbprint of a key (the default kid)\n"
 "  apikey        make an API key ID.SECRET and its htpasswd -B line\n"
 "  revoke URL    revoke a token at a running server (RFC 7009)\n"
-"'htjwt COMMAND --help' describes each.  Exit status: 0 success,\n"
-"1 token rejected (verify), 2 usage or key error.\n";
+"'htjwt COMMAND --help' describes each; 'htjwt --version' the version.\n"
+"Exit status: 0 success, 1 token rejected (verify), 2 usage or key\n"
+"error.\n";
 
 int main(int argc, const char *const *argv)
 {
@@ -996,6 +1008,11 @@ int main(int argc, const char *const *argv)
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0
         || strcmp(cmd, "help") == 0) {
         fputs(main_help, stdout);
+        return 0;
+    }
+    /* The same string the module logs at start-up (AJ00200). */
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        printf("htjwt (%s)\n", AUTHN_JWT_VERSION_STRING);
         return 0;
     }
     argc--;
