@@ -150,6 +150,27 @@ static const char *claim_var_name(apr_pool_t *p, const char *claim)
     return name;
 }
 
+/* Two claims may map to one variable name ("a-b" and "a_b"), and table
+ * keys compare without case: the later one wins, as apr_table_setn would
+ * have it. */
+static void env_dedupe(apr_array_header_t *env)
+{
+    authn_jwt_env_t *e = (authn_jwt_env_t *)env->elts;
+    int i, j, n = 0;
+
+    for (i = 0; i < env->nelts; i++) {
+        for (j = i + 1; j < env->nelts; j++) {
+            if (strcasecmp(e[i].name, e[j].name) == 0) {
+                break;
+            }
+        }
+        if (j == env->nelts) {
+            e[n++] = e[i];
+        }
+    }
+    env->nelts = n;
+}
+
 apr_array_header_t *authn_jwt_env_make(apr_pool_t *p,
                                        const authn_jwt_dir_conf_t *conf,
                                        const jwt_t *jwt)
@@ -192,15 +213,19 @@ apr_array_header_t *authn_jwt_env_make(apr_pool_t *p,
         }
         env_add(env, claim_var_name(p, key), text);
     }
+    env_dedupe(env);
     return env;
 }
 
+/* env_clear removed every JWT_* name and env_dedupe made the names unique,
+ * so adding never needs the search apr_table_setn makes for each name
+ * (all share the "JWT_" checksum: n^2/2 string compares). */
 static void env_apply(request_rec *r, const authn_jwt_env_t *env, int n)
 {
     int i;
 
     for (i = 0; i < n; i++) {
-        apr_table_setn(r->subprocess_env, env[i].name, env[i].value);
+        apr_table_addn(r->subprocess_env, env[i].name, env[i].value);
     }
 }
 
