@@ -54,7 +54,8 @@ APLOG_USE_MODULE(authn_jwt);
 #define MAX_CLAIM_VARS 64
 
 /* The fixed variables this module sets; cleared before every decision so
- * nothing set earlier (SetEnvIf on client headers) passes for a claim. */
+ * nothing set earlier (SetEnvIf on client headers) passes for a claim.
+ * Every one starts with "JWT_" (env_clear relies on it). */
 static const char *const env_names[] = {
     "JWT_SUB", "JWT_ISS", "JWT_JTI", "JWT_SCOPE", "JWT_EXP", "JWT_ALG",
     "JWT_KID", AUTHN_JWT_ENV_ERROR, NULL
@@ -97,6 +98,19 @@ static void env_add(apr_array_header_t *env, const char *name,
     }
 }
 
+/* Is there any JWT_ variable at all?  Stops at the first. */
+static int find_jwt_var(void *baton, const char *key, const char *val)
+{
+    int *found = baton;
+
+    (void)val;
+    if (ap_cstr_casecmpn(key, "JWT_", 4) == 0) {
+        *found = 1;
+        return 0;
+    }
+    return 1;
+}
+
 static int collect_claim_var(void *baton, const char *key, const char *val)
 {
     apr_array_header_t *names = baton;
@@ -112,10 +126,17 @@ static int collect_claim_var(void *baton, const char *key, const char *val)
 
 static void env_clear(request_rec *r)
 {
-    apr_array_header_t *names = apr_array_make(r->pool, 4,
-                                               sizeof(const char *));
-    int i;
+    apr_array_header_t *names;
+    int i, found = 0;
 
+    /* Every name of ours starts with JWT_: one pass over the table finds
+     * none in the common case, and then there is nothing to unset. */
+    apr_table_do(find_jwt_var, &found, r->subprocess_env, NULL);
+    if (!found) {
+        apr_table_unset(r->notes, AUTHN_JWT_ENV_ERROR);
+        return;
+    }
+    names = apr_array_make(r->pool, 4, sizeof(const char *));
     for (i = 0; env_names[i] != NULL; i++) {
         apr_table_unset(r->subprocess_env, env_names[i]);
     }
@@ -136,18 +157,52 @@ void authn_jwt_set_error(request_rec *r, jwt_status_t st)
 }
 
 /* JWT_CLAIM_<name>: characters outside [A-Za-z0-9_] become '_' so the name
- * is a valid environment variable for CGI and %{..}e. */
+ * is a valid environment variable for CGI and %{..}e.  One allocation. */
 static const char *claim_var_name(apr_pool_t *p, const char *claim)
 {
-    char *name = apr_pstrcat(p, AUTHN_JWT_ENV_CLAIM, claim, NULL);
-    char *c;
+    size_t plen = sizeof(AUTHN_JWT_ENV_CLAIM) - 1, clen = strlen(claim);
+    char *name = apr_palloc(p, plen + clen + 1), *c;
 
-    for (c = name + sizeof(AUTHN_JWT_ENV_CLAIM) - 1; *c; c++) {
-        if (!apr_isalnum(*c) || (unsigned char)*c >= 0x80) {
-            *c = '_';
-        }
+    memcpy(name, AUTHN_JWT_ENV_CLAIM, plen);
+    for (c = name + plen; *claim; c++, claim++) {
+        *c = apr_isalnum(*claim) && (unsigned char)*claim < 0x80 ? *claim
+                                                                 : '_';
     }
+    *c = '\0';
     return name;
+}
+
+/* V as decimal text, as "%lld" writes it, without the formatter. */
+static const char *int_text(apr_pool_t *p, long long v)
+{
+    char buf[24], *end = buf + sizeof(buf), *c = end;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
+                                 : (unsigned long long)v;
+
+    do {
+        *--c = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
+    if (v < 0) {
+        *--c = '-';
+    }
+    return apr_pstrmemdup(p, c, (apr_size_t)(end - c));
+}
+
+/* A claim value as its variable text.  Token strings hold no NUL (the JSON
+ * is parsed without JSON_ALLOW_NUL) and live as long as the request (the
+ * claims belong to r->pool), so a string is used where it is, uncopied;
+ * an integer is written directly; other values as jwt_claim_text makes
+ * them. */
+static const char *claim_env_text(apr_pool_t *p, const json_t *v)
+{
+    if (json_is_string(v)) {
+        return json_string_value(v);
+    }
+    if (json_is_integer(v)) {
+        return int_text(p, (long long)json_integer_value(v));
+    }
+    return jwt_claim_text(p, v);
 }
 
 /* Two claims may map to one variable name ("a-b" and "a_b"), and table
@@ -176,7 +231,6 @@ apr_array_header_t *authn_jwt_env_make(apr_pool_t *p,
                                        const jwt_t *jwt)
 {
     apr_array_header_t *env = apr_array_make(p, 16, sizeof(authn_jwt_env_t));
-    apr_array_header_t *scopes;
     const char *key, *kid;
     json_t *v;
     int n = 0;
@@ -188,13 +242,10 @@ apr_array_header_t *authn_jwt_env_make(apr_pool_t *p,
     kid = jwt->kid ? jwt->kid : (jwt->key ? jwt->key->kid : NULL);
     env_add(env, "JWT_KID", kid);
     if (jwt->has_exp) {
-        env_add(env, "JWT_EXP", apr_psprintf(p, "%" APR_INT64_T_FMT,
-                                             (apr_int64_t)jwt->exp));
+        env_add(env, "JWT_EXP", int_text(p, (long long)jwt->exp));
     }
-    scopes = jwt_scopes(p, jwt->claims, conf->scope_claim);
-    if (scopes != NULL && scopes->nelts > 0) {
-        env_add(env, "JWT_SCOPE", apr_array_pstrcat(p, scopes, ' '));
-    }
+    env_add(env, "JWT_SCOPE", jwt_scope_text(p, jwt->claims,
+                                             conf->scope_claim));
 
     /* Top-level strings, numbers, booleans and arrays of strings only;
      * objects are reachable through jwt_claim() with a dotted path. */
@@ -204,7 +255,7 @@ apr_array_header_t *authn_jwt_env_make(apr_pool_t *p,
         if (*key == '\0' || json_is_object(v) || json_is_null(v)) {
             continue;
         }
-        text = jwt_claim_text(p, v);
+        text = claim_env_text(p, v);
         if (text == NULL) {
             continue;
         }
@@ -309,6 +360,11 @@ static void log_decision(request_rec *r, jwt_status_t st, const jwt_t *jwt,
     apr_pool_t *p = r->pool;
     const char *kid = NULL, *jti = NULL, *sub = NULL, *alg = NULL;
 
+    /* the escaped items cost allocations: not made for a line that the
+     * log level drops anyway */
+    if (!APLOG_R_IS_LEVEL(r, APLOG_INFO)) {
+        return;
+    }
     if (jwt != NULL) {
         kid = jwt->kid ? jwt->kid : (jwt->key ? jwt->key->kid : NULL);
         jti = jwt->jti;
