@@ -182,38 +182,6 @@ static apr_uint32_t now_sec(void)
 
 /* ---- server configuration: the six AuthJWTKeys* directives ---- */
 
-void *authn_jwt_create_srv_conf(apr_pool_t *p, server_rec *s)
-{
-    authn_jwt_srv_conf_t *c = apr_pcalloc(p, sizeof(*c));
-
-    (void)s;
-    c->keys_refresh = AUTHN_JWT_KEYS_REFRESH;
-    c->keys_min_refresh = AUTHN_JWT_KEYS_MIN_REFRESH;
-    c->keys_max_stale = AUTHN_JWT_KEYS_MAX_STALE;
-    c->keys_timeout = AUTHN_JWT_KEYS_TIMEOUT;
-    c->keys_ca_file = NULL;                 /* the system store          */
-    c->keys_cache_dir = NULL;               /* under DefaultRuntimeDir   */
-    return c;
-}
-
-#define MERGE_SRV(f) \
-    c->f = add->f##_set ? add->f : base->f; \
-    c->f##_set = add->f##_set | base->f##_set
-
-void *authn_jwt_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
-{
-    authn_jwt_srv_conf_t *c = apr_pcalloc(p, sizeof(*c));
-    const authn_jwt_srv_conf_t *base = basev, *add = addv;
-
-    MERGE_SRV(keys_refresh);
-    MERGE_SRV(keys_min_refresh);
-    MERGE_SRV(keys_max_stale);
-    MERGE_SRV(keys_timeout);
-    MERGE_SRV(keys_ca_file);
-    MERGE_SRV(keys_cache_dir);
-    return c;
-}
-
 static authn_jwt_srv_conf_t *srv_conf(server_rec *s)
 {
     return ap_get_module_config(s->module_config, &authn_jwt_module);
@@ -558,7 +526,8 @@ static apr_status_t hold_release(void *data)
 /* The current set of B for R, held until R's pool is cleared; NULL when
  * there is none or it is older than MaxStale. */
 static const jwk_set_t *binding_acquire(authn_jwt_remote_t *b,
-                                        request_rec *r, int *unavailable)
+                                        const request_rec *r,
+                                        int *unavailable)
 {
     slot_t *slot = b->src->slot;
     apr_uint32_t g, good_at;
@@ -595,9 +564,9 @@ static const jwk_set_t *binding_acquire(authn_jwt_remote_t *b,
     return h->ks->set;
 }
 
-jwt_status_t authn_jwt_current_keys(request_rec *r,
-                                    const authn_jwt_dir_conf_t *conf,
-                                    const jwk_set_t **keys)
+jwt_status_t authn_jwt_remote_keys(const request_rec *r,
+                                   const authn_jwt_dir_conf_t *conf,
+                                   const jwk_set_t **keys)
 {
     const jwk_set_t *one = NULL;
     jwk_set_t *all;

@@ -63,6 +63,9 @@ typedef enum {
     JWT_ERR_TYPE,               /* typ header not accepted               */
     JWT_ERR_USER_CLAIM,         /* user claim missing or not a string    */
     JWT_ERR_USER_MISMATCH,      /* Basic user name != user claim         */
+    /* revocation (jwt-revoke, AuthJWTRevocationStore) */
+    JWT_ERR_REVOKED,            /* revoked before its exp                */
+    JWT_ERR_REVOCATION_UNAVAILABLE, /* store unreachable: 503            */
     /* authorization */
     JWT_ERR_INSUFFICIENT_SCOPE, /* 403 insufficient_scope                */
     /* the identity provider's failure, not the client's: 503 with
