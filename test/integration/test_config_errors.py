@@ -134,6 +134,12 @@ CASES = {
     "audience-star-not-alone": (
         "AuthJWTAudience api *",
         r"'\*' accepts any audience and stands alone"),
+    "require-claim-none-with-others": (
+        "AuthJWTRequireClaim none sub",
+        r"'none' waives exp and stands alone"),
+    "require-claim-others-with-none": (
+        "AuthJWTRequireClaim sub none",
+        r"'none' waives exp and stands alone"),
     "verify-key-with-enc": (
         "AuthJWTVerifyKey enc=A256GCM {rsa}",
         r"enc=A256GCM"),

@@ -32,7 +32,7 @@ from harness import assert_ok, location
 from issue_kit import (HTJWT, PRIVATE_MEMBERS, htpasswd_line, issued,
                        oct_thumbprint, parts, post, run, verify_jwcrypto,
                        verify_pyjwt)
-from jose_kit import b64u_decode, claims, jwe_nested, pyjwt_token
+from jose_kit import b64u_decode, claims, craft, jwe_nested, pyjwt_token
 
 USER = ("erin", "erin-password-0123456789")
 ISS = "https://htjwt.example/"
@@ -489,6 +489,24 @@ def test_verify_policy_options(srv, gen):
     rejected(["--key", key, "--typ", "at+jwt", tok], "type")
     rejected(["--key", key, "--require", "nbf", tok], "missing_claim")
     rejected(["--key", key, "--max-size", "100", tok], "too_large")
+
+
+def test_verify_require_adds_to_exp(keydir):
+    # as AuthJWTRequireClaim: --require NAME adds to exp; only --require
+    # none, alone, waives it
+    secret = os.path.join(keydir, "req.secret")
+    with open(secret, "wb") as f:
+        f.write(b"r" * 32)
+    noexp = craft({"alg": "HS256"}, {"sub": "alice"}, "HS256", b"r" * 32)
+    rejected(["--key", "secret:" + secret, "--require", "sub", noexp],
+             "missing_claim")
+    rejected(["--key", "secret:" + secret, noexp], "missing_claim")
+    out, _ = ok("verify", "--key", "secret:" + secret, "--require", "none",
+                noexp)
+    assert json.loads(out) == {"sub": "alice"}
+    rc, out, err = htjwt("verify", "--key", "secret:" + secret,
+                         "--require", "none", "--require", "sub", noexp)
+    assert rc == 2 and "'none'" in err, (rc, out, err)
 
 
 def test_verify_garbage(gen):
