@@ -124,6 +124,7 @@ static int secret_looks_like_key(const char *buf, size_t len)
     if (n > 0 && *s == '{') {
         j = json_loadb(s, n, 0, &je);
         if (j != NULL) {
+            jwk_json_wipe(j);
             json_decref(j);
             return 1;
         }
@@ -261,13 +262,18 @@ static int load_json(apr_array_header_t *add, apr_pool_t *p,
                     "`python3 -m json.tool FILE`", path);
     }
     if (json_object_get(doc, "keys") != NULL) {
-        return jwk_parse_set(add, p, tmp, doc, o, path, err);
+        rc = jwk_parse_set(add, p, tmp, doc, o, path, err);
     }
-    rc = jwk_parse_one(&k, p, tmp, doc, o, 0,
-                       apr_pstrcat(p, "in ", path, NULL), path, err);
-    if (rc == RC_OK) {
-        APR_ARRAY_PUSH(add, jwk_t *) = k;
+    else {
+        rc = jwk_parse_one(&k, p, tmp, doc, o, 0,
+                           apr_pstrcat(p, "in ", path, NULL), path, err);
+        if (rc == RC_OK) {
+            APR_ARRAY_PUSH(add, jwk_t *) = k;
+        }
     }
+    /* the decoded values are wiped with TMP; jansson's copies now, before
+     * TMP's cleanup frees the document */
+    jwk_json_wipe(doc);
     return rc;
 }
 
