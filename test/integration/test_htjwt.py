@@ -371,6 +371,31 @@ def test_sign_refuses_bad_keys(gen, K):
         assert out == "", out
 
 
+
+def test_secret_that_is_a_key_refused(keydir, K, gen):
+    # the module's loader: a certificate or public key in any form is
+    # never an HMAC secret (SECURITY.md A2), for sign and verify alike
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization as ser
+    with open(K("rsa.cert.pem"), "rb") as f:
+        pem = f.read()
+    der = x509.load_pem_x509_certificate(pem).public_key().public_bytes(
+        ser.Encoding.DER, ser.PublicFormat.SubjectPublicKeyInfo)
+    files = {"bag.secret": b"Bag Attributes\n    localKeyID: 01 02\n"
+                           b"subject=CN = x\n" + pem,
+             "pub.der.secret": der}
+    tok = craft({"alg": "HS256"}, claims(), "HS256", der)
+    for name, data in files.items():
+        path = os.path.join(keydir, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        for cmd in (["sign", "--key", "secret:" + path],
+                    ["verify", "--key", "secret:" + path, tok]):
+            rc, out, err = htjwt(*cmd)
+            assert rc == 2, (cmd, rc, out, err)
+            assert path in err and "not an HMAC secret" in err, err
+
+
 @pytest.mark.jwe
 @pytest.mark.parametrize("rcpt,alg", [("rsa_enc.pub.pem", "RSA-OAEP-256"),
                                       ("p256_enc.pub.pem", "ECDH-ES+A256KW")])
