@@ -91,6 +91,8 @@
  *            checked against (WARN, start-up)
  *   AJ00101  a section verifies tokens without AuthJWTAudience: tokens
  *            with aud are refused there (NOTICE, start-up)
+ *   AJ00102  AuthJWTRequireClaim none: tokens without exp are accepted
+ *            (WARN, start-up)
  *
  * Block AJ00200-00219: packaging and start-up.
  *   AJ00200  start-up: the module's version, once per (re)start (NOTICE)

@@ -632,24 +632,47 @@ static const char *set_type(cmd_parms *cmd, void *dconf, int argc,
     return append_names(cmd, &conf->rules.types, "token type", argc, argv);
 }
 
-/* The list replaces the default (exp); "none" alone empties it, the only
- * way to accept tokens without exp (SPEC; SECURITY.md E1 says keep it). */
+/* Names add to exp (a list such as "sub" must not drop it by the way);
+ * "none" alone waives exp, the only way to accept tokens without one, and
+ * start-up says so (SPEC; SECURITY.md E1).  A section's lines add up and
+ * replace the parent's list. */
 static const char *set_require_claim(cmd_parms *cmd, void *dconf, int argc,
                                      char *const argv[])
 {
     authn_jwt_dir_conf_t *conf = dconf;
+    const char *err;
+    int i;
 
+    if (argc < 1) {
+        return apr_psprintf(cmd->pool, "%s needs at least one claim name, "
+                            "or none", cmd->cmd->name);
+    }
     if (!conf->required_set) {
         conf->rules.required = NULL;
         conf->required_set = 1;
     }
-    if (argc == 1 && strcmp(argv[0], "none") == 0) {
-        conf->rules.required = apr_array_make(cmd->pool, 1,
-                                              sizeof(const char *));
-        return NULL;
+    for (i = 0; i < argc; i++) {
+        if ((err = authn_jwt_check_name(cmd, "claim name", argv[i]))
+            != NULL) {
+            return err;
+        }
+        if (jwt_required_add(&conf->rules.required, cmd->pool, argv[i],
+                             &err) != 0) {
+            return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, err);
+        }
     }
-    return append_names(cmd, &conf->rules.required, "claim name", argc,
-                        argv);
+    /* said at start-up; a .htaccess file is read for every request */
+    if (conf->rules.required->nelts == 0
+        && cmd->pool == cmd->server->process->pconf) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server,
+                     AJLOGNO(00102) "%s:%d: AuthJWTRequireClaim none: "
+                     "tokens without exp are accepted here and never "
+                     "expire; a stolen one works forever. Remove this line "
+                     "unless the issuer truly sets no exp (then consider "
+                     "AuthJWTMaxTTL and short-lived keys)",
+                     cmd->directive->filename, cmd->directive->line_num);
+    }
+    return NULL;
 }
 
 static const char *set_leeway(cmd_parms *cmd, void *dconf, const char *arg)
@@ -869,8 +892,8 @@ const command_rec authn_jwt_cmds[] = {
         "exp - iat longer); Off (default) disables"),
     AP_INIT_TAKE_ARGV("AuthJWTRequireClaim", set_require_claim, NULL,
         OR_AUTHCFG,
-        "NAME [NAME..]: claims that must be present, replacing the default "
-        "(exp); 'none' alone requires nothing"),
+        "NAME [NAME..]: claims that must be present, in addition to exp; "
+        "'none' alone requires nothing, not even exp (warned at start-up)"),
     AP_INIT_TAKE_ARGV("AuthJWTType", set_type, NULL, OR_AUTHCFG,
         "TYP [TYP..]: accepted typ header values, e.g. at+jwt; default any"),
     AP_INIT_TAKE_ARGV("AuthJWTTokenFrom", set_token_from, NULL, OR_AUTHCFG,

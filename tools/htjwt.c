@@ -667,7 +667,8 @@ static const char verify_help[] =
 "                     without it a token that carries aud is rejected,\n"
 "                     --aud '*' accepts any audience\n"
 "  --typ TYP          accepted typ (repeatable, AuthJWTType)\n"
-"  --require NAME     required claim (repeatable; default exp)\n"
+"  --require NAME     required claim, in addition to exp (repeatable);\n"
+"                     --require none alone: not even exp\n"
 "  --leeway SECS      clock skew (default 30)\n"
 "  --max-ttl SECS     AuthJWTMaxTTL\n"
 "  --max-size BYTES   AuthJWTMaxTokenSize (default 8192)\n"
@@ -714,7 +715,15 @@ static int cmd_verify(apr_pool_t *p, int argc, const char *const *argv)
         case 'i': list = &rules.issuers; break;
         case 'A': list = &rules.audiences; break;
         case 't': list = &rules.types; break;
-        case 'r': list = &rules.required; break;
+        case 'r': {
+            const char *err = NULL;
+
+            /* as AuthJWTRequireClaim: names add to exp, none waives it */
+            if (jwt_required_add(&rules.required, p, arg, &err) != 0) {
+                die("--require %s: %s", arg, err);
+            }
+            break;
+        }
         case 'l': rules.leeway = parse_number("--leeway", arg); break;
         case 'm': rules.max_ttl = parse_number("--max-ttl", arg); break;
         case 'M': rules.max_size = (size_t)parse_number("--max-size", arg);
