@@ -106,7 +106,9 @@ typedef struct {
     volatile apr_uint32_t gen;          /* bumped after each new set      */
     volatile apr_uint32_t cur;          /* buffer of the current set      */
     volatile apr_uint32_t attempts;     /* fetches finished               */
-    volatile apr_uint32_t want;         /* a request asked for a refetch  */
+    volatile apr_uint32_t want_seq;     /* refetch tickets handed out     */
+    volatile apr_uint32_t done_seq;     /* tickets served by a finished
+                                         * fetch (taken at its start)     */
     volatile apr_uint32_t last_forced;  /* jwks_rate_take                 */
     volatile apr_uint32_t good_at;      /* last 200/304 (s); 0: never     */
     volatile apr_uint32_t next_due;     /* next regular fetch (s)         */
@@ -668,7 +670,7 @@ int authn_jwt_remote_refetch(request_rec *r,
                              const authn_jwt_dir_conf_t *conf,
                              const char *kid, const char *iss)
 {
-    apr_uint32_t before[16];
+    apr_uint32_t ticket[16];
     authn_jwt_remote_t *asked[16];
     apr_uint32_t now = (apr_uint32_t)apr_time_sec(r->request_time);
     apr_time_t deadline;
@@ -707,9 +709,10 @@ int authn_jwt_remote_refetch(request_rec *r,
                           b->src->min_refresh);
             continue;
         }
-        before[n] = apr_atomic_read32(&slot->attempts);
+        /* a ticket: only a fetch that starts after it serves it, not
+         * one that was already running when the new key was published */
+        ticket[n] = apr_atomic_inc32(&slot->want_seq) + 1;
         asked[n++] = b;
-        apr_atomic_set32(&slot->want, 1);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AJLOGNO(00230)
                       "unknown kid \"%s\": refetching %s",
                       authn_jwt_log_item(r->pool, kid), b->src->url);
@@ -724,8 +727,8 @@ int authn_jwt_remote_refetch(request_rec *r,
         int done = 0;
 
         for (i = 0; i < n; i++) {
-            done += apr_atomic_read32(&asked[i]->src->slot->attempts)
-                    != before[i];
+            done += (apr_int32_t)(apr_atomic_read32(
+                        &asked[i]->src->slot->done_seq) - ticket[i]) >= 0;
         }
         if (done == n || apr_time_now() >= deadline) {
             break;
@@ -982,7 +985,7 @@ static int source_fetch(source_t *src, apr_pool_t *p, int in_child,
     jwks_fetch_opts_t fo;
     jwks_fetch_result_t res;
     const char *issuer = NULL, *jwks_uri = NULL, *err = NULL, *result;
-    apr_uint32_t now;
+    apr_uint32_t now, serves = apr_atomic_read32(&slot->want_seq);
     int keys = -1, rv, invalid = 0;
 
     memset(&fo, 0, sizeof(fo));
@@ -1058,7 +1061,7 @@ static int source_fetch(source_t *src, apr_pool_t *p, int in_child,
             slot_state(src, KS_FAILING, res.error);
         }
     }
-    apr_atomic_set32(&slot->want, 0);
+    apr_atomic_set32(&slot->done_seq, serves);
     apr_atomic_inc32(&slot->attempts);
     if (at_startup) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, src->s, AJLOGNO(00237)
@@ -1106,7 +1109,8 @@ static apr_status_t fetcher_tick(int state, void *data, apr_pool_t *pool)
             && (apr_int64_t)now - good_at > src->max_stale) {
             slot_state(src, KS_STALE, "the last fetches failed");
         }
-        if (apr_atomic_read32(&slot->want)
+        if (apr_atomic_read32(&slot->want_seq)
+            != apr_atomic_read32(&slot->done_seq)
             || now >= apr_atomic_read32(&slot->next_due)) {
             apr_pool_t *p;
 
