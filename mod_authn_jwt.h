@@ -85,6 +85,17 @@
  *   AJ00032  jwt-issuer: request body too large (INFO)
  *   AJ00033  jwt-issuer: AuthJWTClaim evaluation failed (ERR)
  *   AJ00034  jwt-issuer: AuthJWTClaim value is not valid UTF-8 (ERR)
+ *   AJ00150  Bearer: a subrequest or redirect reuses the token of the
+ *            request it came from, same rules (DEBUG)
+ *   AJ00151  a consumed credential was removed from the request (DEBUG)
+ *   AJ00152  Require jwt-expr / expr: expression could not be evaluated
+ *            (ERR)
+ *   AJ00153  Require jwt-expr: expression false (INFO)
+ *   AJ00154  Require jwt-expr: granted (DEBUG)
+ *   AJ00155  Basic provider: token could not be checked, 500 (ERR)
+ *   AJ00156  jwt-issuer: refresh refused, login too old (INFO)
+ *   AJ00157  .htaccess key cache: key file loaded from disk (DEBUG)
+ *   AJ00158  .htaccess key cache: full, entry dropped (DEBUG)
  */
 #define AJLOGNO(n) "AJ" #n ": "
 
@@ -254,9 +265,19 @@ AUTHN_JWT_PRIVATE const char *authn_jwt_set_resource(cmd_parms *cmd,
  */
 typedef struct {
     jwt_t *jwt;                 /* accepted token; NULL when rejected     */
-    const char *user;           /* the user claim that became r->user     */
+    const char *user;           /* the user claim that became r->user: a
+                                 * request is ours while r->user is this
+                                 * very pointer (httpd copies it into
+                                 * subrequests and redirects)             */
     jwt_status_t status;        /* the decision                           */
     const char *via;            /* header, cookie, query or basic         */
+    const authn_jwt_dir_conf_t *conf; /* the rules that decided      */
+    const char *token;          /* the accepted token, for subrequests and
+                                 * redirects of this request whose source
+                                 * was removed                            */
+    size_t token_len;
+    const char *credential;     /* the API key removed from the request,
+                                 * kept for the issuer's credential guard */
 } authn_jwt_req_t;
 
 /* The record that decided this request, or NULL. */
@@ -276,6 +297,17 @@ AUTHN_JWT_PRIVATE const jwt_t *authn_jwt_authenticated(const request_rec *r);
 AUTHN_JWT_PRIVATE jwt_status_t authn_jwt_check_token(request_rec *r,
     const authn_jwt_dir_conf_t *conf, const char *token, size_t len,
     const char *basic_user, const char *via);
+
+/* AuthType ApiKey accepted VALUE from the header NAME: remove it from the
+ * request (backends never see it), keep it for the issuer's credential
+ * guard, and keep the response out of shared caches. */
+AUTHN_JWT_PRIVATE void authn_jwt_consume_apikey(request_rec *r,
+    const char *name, const char *value);
+
+/* The API key consumed by this request or the request it came from
+ * (subrequest, internal redirect), or NULL. */
+AUTHN_JWT_PRIVATE const char *authn_jwt_consumed_apikey(
+    const request_rec *r);
 
 /* Set JWT_ERROR (environment and notes) to the status' short name. */
 AUTHN_JWT_PRIVATE void authn_jwt_set_error(request_rec *r, jwt_status_t st);

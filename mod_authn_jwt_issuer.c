@@ -373,11 +373,16 @@ static apr_array_header_t *request_creds(request_rec *r,
                                          const authn_jwt_dir_conf_t *conf)
 {
     apr_array_header_t *creds = apr_array_make(r->pool, 4, sizeof(cred_t));
-    const char *key = apr_table_get(r->headers_in, conf->apikey_header);
+    /* The API key left the request once it was accepted (backends never
+     * see it); the guard compares with the copy kept for it. */
+    const char *key = authn_jwt_consumed_apikey(r);
     const jwt_t *old = authn_jwt_authenticated(r);
 
     auth_header_creds(r, creds, "Authorization");
     auth_header_creds(r, creds, "Proxy-Authorization");
+    if (key == NULL) {
+        key = apr_table_get(r->headers_in, conf->apikey_header);
+    }
     if (key != NULL) {
         const char *dot = strchr(key, '.');
 

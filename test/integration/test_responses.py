@@ -211,9 +211,28 @@ def test_cookie_source(srv, tok):
     assert_ok(r)
 
 
-def test_cookie_twice_400(srv, tok):
+def test_cookie_twice_first_wins(srv, tok):
+    # RFC 6265 section 5.4: one cookie per matching path, the longest path
+    # first; the first is the one meant for this resource, not a second
+    # token (this answered 400 multiple_tokens before)
+    t1, bad = tok(), tok(exp=1)
+    r = srv.request("/ck/ok", [("Cookie", "at=%s; at=%s" % (t1, bad))],
+                    secrets=[t1, bad])
+    assert_ok(r)
+    r = srv.request("/ck/ok", [("Cookie", "at=%s; x=1; at=%s" % (bad, t1))],
+                    secrets=[t1, bad])
+    assert_invalid_token(r, reason="expired")
+    # two Cookie headers (HTTP/2 sends crumbs): the first one still wins
+    r = srv.request("/ck/ok", [("Cookie", "at=%s" % t1),
+                               ("Cookie", "at=%s" % bad)],
+                    secrets=[t1, bad])
+    assert_ok(r)
+
+
+def test_cookie_and_query_still_two_tokens(srv, tok):
     t1, t2 = tok(), tok()
-    r = srv.request("/ck/ok", [("Cookie", "at=%s; at=%s" % (t1, t2))],
+    r = srv.request("/qc/ok?access_token=" + t1,
+                    [("Cookie", "at=%s; at=%s" % (t2, t2))],
                     secrets=[t1, t2])
     assert_challenge(r, 400, error="invalid_request",
                      reasons=["multiple_tokens"])
