@@ -383,6 +383,13 @@ static jwt_status_t user_from_claims(const char **user, const jwt_t *jwt,
     return JWT_OK;
 }
 
+int authn_jwt_has_keys(const authn_jwt_dir_conf_t *conf)
+{
+    return jwk_set_size(conf->verify_keys) > 0
+           || (conf->rules.allow_unsigned_jwe
+               && jwk_set_size(conf->decrypt_keys) > 0);
+}
+
 jwt_status_t authn_jwt_check_token(request_rec *r,
                                    const authn_jwt_dir_conf_t *conf,
                                    const char *token, size_t len,
@@ -396,9 +403,7 @@ jwt_status_t authn_jwt_check_token(request_rec *r,
     env_clear(r);
     rq->via = via;
 
-    if (jwk_set_size(conf->verify_keys) == 0
-        && !(conf->rules.allow_unsigned_jwe
-             && jwk_set_size(conf->decrypt_keys) > 0)) {
+    if (!authn_jwt_has_keys(conf)) {
         /* An administrator's mistake, not the client's: said at ERR so it
          * is seen, and the client gets the same 401 as for a bad token. */
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AJLOGNO(00006)

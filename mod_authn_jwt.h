@@ -309,6 +309,9 @@ AUTHN_JWT_PRIVATE void authn_jwt_consume_apikey(request_rec *r,
 AUTHN_JWT_PRIVATE const char *authn_jwt_consumed_apikey(
     const request_rec *r);
 
+/* 1 when CONF has a key that can accept a token at all. */
+AUTHN_JWT_PRIVATE int authn_jwt_has_keys(const authn_jwt_dir_conf_t *conf);
+
 /* Set JWT_ERROR (environment and notes) to the status' short name. */
 AUTHN_JWT_PRIVATE void authn_jwt_set_error(request_rec *r, jwt_status_t st);
 

@@ -37,8 +37,10 @@
 #include "ap_provider.h"
 #include "mod_auth.h"
 
+#include "apr_lib.h"
 #include "apr_strings.h"
 
+#include "jose_b64.h"
 #include "jws.h"
 #include "jwt.h"
 #include "jwt_status.h"
@@ -329,12 +331,40 @@ static int authn_jwt_expr_lookup(ap_expr_lookup_parms *parms)
 /* ---- AuthBasicProvider jwt ---- */
 
 /*
+ * A compact JWS or JWE: 2 or 4 dots, and a first segment that is base64url
+ * of a JSON object.  Anything else is a password for the next provider:
+ * "correct.horse.staple" has the dots of a JWS and is still no token.
+ */
+static int looks_like_token(apr_pool_t *p, const char *s, size_t len)
+{
+    int dots = len ? jose_count_dots(s, len) : 0;
+    const char *dot = memchr(s, '.', len);
+    unsigned char *hdr = NULL;
+    size_t hlen = 0, i, j;
+
+    if ((dots != 2 && dots != 4) || dot == NULL || dot == s
+        || jose_b64url_decode(&hdr, &hlen, p, s, (size_t)(dot - s))
+           != JWT_OK) {
+        return 0;
+    }
+    for (i = 0; i < hlen && apr_isspace(hdr[i]); i++) {
+        ;
+    }
+    for (j = hlen; j > i && apr_isspace(hdr[j - 1]); j--) {
+        ;
+    }
+    return j - i >= 2 && hdr[i] == '{' && hdr[j - 1] == '}';
+}
+
+/*
  * For clients that speak only Basic (git, WebDAV, curl -u): the password is
  * the token, checked exactly as a Bearer token with this directory's
  * directives.  The user name must be empty or equal the user claim.  A
- * password that is not shaped like a compact JWS/JWE (2 or 4 dots) is not
- * ours: AUTH_USER_NOT_FOUND lets "AuthBasicProvider jwt file" try the next
- * provider.
+ * password that is not a well-formed token is not ours: AUTH_USER_NOT_FOUND
+ * lets "AuthBasicProvider jwt file" ask the next provider.  A location
+ * that cannot check tokens at all (no key) or a failure of the module is
+ * the server's fault: AUTH_GENERAL_ERROR, a 500 from mod_auth_basic, never
+ * a 401 that sends the client to retype a correct password.
  */
 static authn_status basic_check_password(request_rec *r, const char *user,
                                          const char *password)
@@ -342,16 +372,27 @@ static authn_status basic_check_password(request_rec *r, const char *user,
     const authn_jwt_dir_conf_t *conf =
         ap_get_module_config(r->per_dir_config, &authn_jwt_module);
     size_t len = password ? strlen(password) : 0;
-    int dots = len ? jose_count_dots(password, len) : 0;
     jwt_status_t st;
 
-    if (dots != 2 && dots != 4) {
+    if (!looks_like_token(r->pool, password ? password : "", len)) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AJLOGNO(00012)
                       "Basic password is not a token; next provider");
         return AUTH_USER_NOT_FOUND;
     }
     st = authn_jwt_check_token(r, conf, password, len, user, "basic");
-    return st == JWT_OK ? AUTH_GRANTED : AUTH_DENIED;
+    if (st == JWT_OK) {
+        return AUTH_GRANTED;
+    }
+    if (st == JWT_ERR_INTERNAL
+        || (st == JWT_ERR_NO_KEY && !authn_jwt_has_keys(conf))) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AJLOGNO(00155)
+                      "Basic password for user \"%s\" could not be checked "
+                      "as a token (reason=%s): answering 500",
+                      authn_jwt_log_item(r->pool, user),
+                      jwt_status_name(st));
+        return AUTH_GENERAL_ERROR;
+    }
+    return AUTH_DENIED;
 }
 
 static const authn_provider authn_jwt_basic_provider = {
