@@ -430,6 +430,7 @@ jwt_status_t authn_jwt_check_token(request_rec *r,
     }
 
     rq->status = st;
+    authn_jwt_metric_decision(st);
     log_decision(r, st, jwt, user, via);
     if (st != JWT_OK) {
         authn_jwt_set_error(r, st);
@@ -894,6 +895,7 @@ static int authn_jwt_check_authn(request_rec *r)
     if (ts.status != JWT_OK) {
         rq = req_make(r);
         rq->status = ts.status;
+        authn_jwt_metric_decision(ts.status);
         env_clear(r);
         authn_jwt_set_error(r, ts.status);
         if (ts.status == JWT_ERR_NO_TOKEN) {
@@ -1131,6 +1133,7 @@ static void authn_jwt_register_hooks(apr_pool_t *p)
                    APR_HOOK_REALLY_FIRST);
     authn_jwt_register_authz(p);
     authn_jwt_register_handlers(p);
+    authn_jwt_register_metrics(p);
 }
 
 module AP_MODULE_DECLARE_DATA authn_jwt_module = {

@@ -85,17 +85,15 @@
  *   AJ00032  jwt-issuer: request body too large (INFO)
  *   AJ00033  jwt-issuer: AuthJWTClaim evaluation failed (ERR)
  *   AJ00034  jwt-issuer: AuthJWTClaim value is not valid UTF-8 (ERR)
+ *
+ * Block AJ00150-00199: credentials, subrequests, authorization glue.
  *   AJ00150  Bearer: a subrequest or redirect reuses the token of the
  *            request it came from, same rules (DEBUG)
  *   AJ00151  a consumed credential was removed from the request (DEBUG)
- *   AJ00152  Require jwt-expr / expr: expression could not be evaluated
- *            (ERR)
- *   AJ00153  Require jwt-expr: expression false (INFO)
- *   AJ00154  Require jwt-expr: granted (DEBUG)
  *   AJ00155  Basic provider: token could not be checked, 500 (ERR)
- *   AJ00156  jwt-issuer: refresh refused, login too old (INFO)
- *   AJ00157  .htaccess key cache: key file loaded from disk (DEBUG)
- *   AJ00158  .htaccess key cache: full, entry dropped (DEBUG)
+ *
+ * Block AJ00320-00399: cache, revocation and metrics.
+ *   AJ00320  metrics: no shared memory for the counters (ERR)
  */
 #define AJLOGNO(n) "AJ" #n ": "
 
@@ -358,6 +356,48 @@ AUTHN_JWT_PRIVATE int authn_jwt_send_json(request_rec *r, int status,
  * Allow: NAME. */
 AUTHN_JWT_PRIVATE int authn_jwt_only_method(request_rec *r, int method,
                                             const char *name);
+
+/* ---- metrics (mod_authn_jwt_metrics.c) ---- */
+
+/* The counters without labels, plus the two store error counters. */
+typedef enum {
+    AUTHN_JWT_M_ACCEPTED = 0,
+    AUTHN_JWT_M_ISSUED,
+    AUTHN_JWT_M_CACHE_HIT,
+    AUTHN_JWT_M_CACHE_MISS,
+    AUTHN_JWT_M_CACHE_EVICT,
+    AUTHN_JWT_M_REVOKED,
+    AUTHN_JWT_M_REVOKE_LOOKUP,
+    AUTHN_JWT_M_FAIL_OPEN,
+    AUTHN_JWT_M_STORE_LOOKUP_ERR,
+    AUTHN_JWT_M_STORE_STORE_ERR,
+    AUTHN_JWT_M_COUNT
+} authn_jwt_metric_t;
+
+/* Add one; lock-free, callable from any thread of any child. */
+AUTHN_JWT_PRIVATE void authn_jwt_metric_inc(authn_jwt_metric_t m);
+/* Count one decision: accepted for JWT_OK, else rejected{reason}. */
+AUTHN_JWT_PRIVATE void authn_jwt_metric_decision(jwt_status_t st);
+
+/*
+ * Families of other parts (e.g. the remote key sources): FN is called for
+ * every jwt-metrics and /server-status answer, after the module's own
+ * counters.  It writes each family with authn_jwt_metrics_family (NAME
+ * prefixed authn_jwt_, counters ending in _total; TYPE "counter" or
+ * "gauge") followed by its samples (LABELS: NULL or a fixed text such as
+ * "source=\"1\",result=\"ok\"", never request data).  Register from a
+ * register_hooks or post_config function; at most 8.
+ */
+typedef struct authn_jwt_metrics_out authn_jwt_metrics_out_t;
+typedef void authn_jwt_metrics_fn(authn_jwt_metrics_out_t *out,
+                                  server_rec *s);
+AUTHN_JWT_PRIVATE void authn_jwt_metrics_register(authn_jwt_metrics_fn *fn);
+AUTHN_JWT_PRIVATE void authn_jwt_metrics_family(authn_jwt_metrics_out_t *out,
+    const char *name, const char *type, const char *help);
+AUTHN_JWT_PRIVATE void authn_jwt_metrics_sample(authn_jwt_metrics_out_t *out,
+    const char *labels, double value);
+
+AUTHN_JWT_PRIVATE void authn_jwt_register_metrics(apr_pool_t *p);
 
 /* ---- jwt-issuer (mod_authn_jwt_issuer.c) ---- */
 

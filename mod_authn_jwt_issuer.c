@@ -545,6 +545,7 @@ static int mint(request_rec *r, const authn_jwt_dir_conf_t *conf,
                   (apr_int64_t)(now + conf->lifetime), sk->alg->name,
                   log_item(r, sk->kid), ek ? " encrypted" : "",
                   log_item(r, authn_jwt_unique_id(r)));
+    authn_jwt_metric_inc(AUTHN_JWT_M_ISSUED);
     return OK;
 }
 

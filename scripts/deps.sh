@@ -17,13 +17,15 @@ BUILD_PKGS=(
 )
 # Tests: libcheck for the unit tests, httpd + Python for the black box,
 # clang and its runtime (libFuzzer) for the fuzz targets, SQLite for the
-# API key tests through mod_authn_dbd.
+# API key tests through mod_authn_dbd; memcached and Redis as the shared
+# revocation stores, and prometheus_client's parser for the metrics.
 TEST_PKGS=(
     check apache2 apache2-utils openssl curl
     python3 python3-pytest python3-requests python3-jwt python3-jwcrypto
     python3-cryptography
     clang libclang-rt-14-dev
     libaprutil1-dbd-sqlite3 sqlite3
+    memcached redis-server python3-prometheus-client
 )
 # Benchmark.
 BENCH_PKGS=(wrk)
