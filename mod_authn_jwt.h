@@ -91,6 +91,7 @@
  *            request it came from, same rules (DEBUG)
  *   AJ00151  a consumed credential was removed from the request (DEBUG)
  *   AJ00155  Basic provider: token could not be checked, 500 (ERR)
+ *   AJ00156  jwt-issuer: refresh refused, login too old (INFO)
  *
  * Block AJ00320-00399: cache, revocation and metrics.
  *   AJ00320  metrics: no shared memory for the counters (ERR)
@@ -117,6 +118,8 @@
 #define AUTHN_JWT_APIKEY_SCHEME "ApiKey"
 #define AUTHN_JWT_APIKEY_HEADER "X-API-Key"
 #define AUTHN_JWT_DEFAULT_LIFETIME 900
+/* AuthJWTRefreshMaxAge: a day after the login, refresh stops. */
+#define AUTHN_JWT_DEFAULT_REFRESH_MAX_AGE 86400
 /* Longest AuthJWTMaxTTL and AuthJWTLifetime: ten years. */
 #define AUTHN_JWT_MAX_TTL       315360000
 
@@ -199,6 +202,7 @@ typedef struct {
     authn_jwt_issue_key_t *sign_key;    /* AuthJWTSignKey; NULL: none     */
     authn_jwt_issue_key_t *encrypt_key; /* AuthJWTEncryptKey; NULL: JWS   */
     apr_int64_t lifetime;               /* AuthJWTLifetime, seconds       */
+    apr_int64_t refresh_max_age;        /* AuthJWTRefreshMaxAge, seconds  */
     apr_array_header_t *scopes;         /* AuthJWTScope: authn_jwt_expr_t */
     apr_array_header_t *claims;         /* AuthJWTClaim: authn_jwt_expr_t */
     const char *apikey_header;          /* AuthJWTApiKeyHeader            */
@@ -209,6 +213,7 @@ typedef struct {
     unsigned sign_key_set:1;
     unsigned encrypt_key_set:1;
     unsigned lifetime_set:1;
+    unsigned refresh_max_age_set:1;
     unsigned scopes_set:1;
     unsigned claims_set:1;
     unsigned apikey_header_set:1;
@@ -241,6 +246,8 @@ AUTHN_JWT_PRIVATE const char *authn_jwt_set_sign_key(cmd_parms *cmd,
 AUTHN_JWT_PRIVATE const char *authn_jwt_set_encrypt_key(cmd_parms *cmd,
     void *dconf, const char *args);
 AUTHN_JWT_PRIVATE const char *authn_jwt_set_lifetime(cmd_parms *cmd,
+    void *dconf, const char *arg);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_refresh_max_age(cmd_parms *cmd,
     void *dconf, const char *arg);
 AUTHN_JWT_PRIVATE const char *authn_jwt_set_scope(cmd_parms *cmd,
     void *dconf, int argc, char *const argv[]);

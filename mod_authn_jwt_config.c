@@ -194,6 +194,7 @@ void *authn_jwt_create_dir_conf(apr_pool_t *p, char *dir)
     conf->sign_key = NULL;
     conf->encrypt_key = NULL;
     conf->lifetime = AUTHN_JWT_DEFAULT_LIFETIME;
+    conf->refresh_max_age = AUTHN_JWT_DEFAULT_REFRESH_MAX_AGE;
     conf->scopes = NULL;                    /* grants nothing            */
     conf->claims = NULL;
     conf->apikey_header = AUTHN_JWT_APIKEY_HEADER;
@@ -239,6 +240,7 @@ void *authn_jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_FIELD(sign_key);
     MERGE_FIELD(encrypt_key);
     MERGE_FIELD(lifetime);
+    MERGE_FIELD(refresh_max_age);
     MERGE_FIELD(scopes);
     MERGE_FIELD(claims);
     MERGE_FIELD(apikey_header);
@@ -809,6 +811,10 @@ const command_rec authn_jwt_cmds[] = {
     AP_INIT_TAKE1("AuthJWTLifetime", authn_jwt_set_lifetime, NULL,
         RSRC_CONF | ACCESS_CONF,
         "SECONDS: exp - iat of issued tokens; default 900"),
+    AP_INIT_TAKE1("AuthJWTRefreshMaxAge", authn_jwt_set_refresh_max_age,
+        NULL, RSRC_CONF | ACCESS_CONF,
+        "SECONDS: a token is refreshed only this long after the login it "
+        "descends from (its auth_time); default 86400"),
     AP_INIT_TAKE_ARGV("AuthJWTScope", authn_jwt_set_scope, NULL,
         RSRC_CONF | ACCESS_CONF,
         "EXPR [EXPR..]: the scopes this jwt-issuer may grant; each argument "

@@ -306,6 +306,26 @@ const char *authn_jwt_set_lifetime(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+/* How long after the original login (auth_time) refresh still works:
+ * without a bound one leaked token renews itself forever. */
+const char *authn_jwt_set_refresh_max_age(cmd_parms *cmd, void *dconf,
+                                          const char *arg)
+{
+    authn_jwt_dir_conf_t *conf = dconf;
+    apr_int64_t v;
+    const char *err = authn_jwt_parse_seconds(cmd, arg, 1,
+                                              AUTHN_JWT_MAX_TTL, &v);
+
+    if (err) {
+        return apr_pstrcat(cmd->pool, err, ": give the seconds after the "
+                           "original login during which a token may be "
+                           "refreshed, e.g. 86400 for a day", NULL);
+    }
+    conf->refresh_max_age = v;
+    conf->refresh_max_age_set = 1;
+    return NULL;
+}
+
 /* Text that ap_expr would read as itself: no variables, no escapes. */
 static int is_literal(const char *s)
 {
@@ -395,7 +415,8 @@ const char *authn_jwt_set_scope(cmd_parms *cmd, void *dconf, int argc,
  * "scp", which verifiers read for scopes when "scope" is absent: an extra
  * claim could otherwise grant what AuthJWTScope does not. */
 static const char *const issuer_claims[] = {
-    "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "scp", NULL
+    "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "scp",
+    "auth_time", NULL
 };
 
 /* AuthJWTClaim NAME EXPR. */
@@ -421,7 +442,8 @@ const char *authn_jwt_set_claim(cmd_parms *cmd, void *dconf,
                                 "from the authenticated user, aud from "
                                 "AuthJWTAudience, iat/exp from "
                                 "AuthJWTLifetime, jti per request, scope "
-                                "from AuthJWTScope) and cannot be set with "
+                                "from AuthJWTScope, auth_time from the login) "
+                                "and cannot be set with "
                                 "%s", cmd->cmd->name, name, name,
                                 cmd->cmd->name);
         }

@@ -493,6 +493,54 @@ static const char *make_jti(request_rec *r)
     return jose_b64url_encode(r->pool, rnd, sizeof(rnd));
 }
 
+/* ---- refresh: how old is the login? ---- */
+
+/*
+ * A refreshed token keeps the auth_time of the one it replaces (OpenID
+ * Connect Core 2: the time of the original authentication); a token from
+ * elsewhere without auth_time counts from its iat.  Once the login is
+ * older than AuthJWTRefreshMaxAge the client must log in again: otherwise
+ * one leaked token renews itself forever, each refresh with a full new
+ * lifetime.  A token with neither claim, or a malformed auth_time, cannot
+ * be bounded and is not refreshed.
+ */
+static int login_time(request_rec *r, const authn_jwt_dir_conf_t *conf,
+                      const jwt_t *old, int64_t now, int64_t *auth_time)
+{
+    const json_t *v = json_object_get(old->claims, "auth_time");
+    authn_jwt_req_t *rq;
+    double t = -1;
+
+    if (v != NULL && json_is_number(v)) {
+        t = json_number_value(v);
+    }
+    else if (v == NULL && old->has_iat) {
+        t = (double)old->iat;
+    }
+    if (t >= 0 && t <= (double)JWT_MAX_NUMERIC_DATE) {
+        *auth_time = (int64_t)t < now ? (int64_t)t : now;
+        if (now - *auth_time <= conf->refresh_max_age) {
+            return OK;
+        }
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AJLOGNO(00156)
+                  "jwt-issuer: refresh refused for user \"%s\": "
+                  "reason=%s auth_time=%s max_age=%" APR_INT64_T_FMT
+                  " jti=%s unique_id=%s", log_item(r, r->user),
+                  jwt_status_name(JWT_ERR_LOGIN_TOO_OLD),
+                  t >= 0 ? apr_psprintf(r->pool, "%.0f", t) : "-",
+                  (apr_int64_t)conf->refresh_max_age, log_item(r, old->jti),
+                  log_item(r, authn_jwt_unique_id(r)));
+    rq = authn_jwt_req_find(r);
+    if (rq != NULL) {
+        rq->status = JWT_ERR_LOGIN_TOO_OLD;
+    }
+    authn_jwt_set_error(r, JWT_ERR_LOGIN_TOO_OLD);
+    no_store(r);
+    ap_note_auth_failure(r);
+    return HTTP_UNAUTHORIZED;
+}
+
 /* ---- the handler ---- */
 
 /* Sign (and encrypt) the token through the core.  SECURITY.md H: iat,
@@ -500,7 +548,7 @@ static const char *make_jti(request_rec *r)
  * servers verifying these tokens share one configuration. */
 static int mint(request_rec *r, const authn_jwt_dir_conf_t *conf,
                 const char *granted, json_t *extra, int64_t now,
-                char **token)
+                int64_t auth_time, char **token)
 {
     const authn_jwt_issue_key_t *sk = conf->sign_key;
     const authn_jwt_issue_key_t *ek = conf->encrypt_key;
@@ -524,6 +572,7 @@ static int mint(request_rec *r, const authn_jwt_dir_conf_t *conf,
     ip.jti = make_jti(r);
     ip.scope = granted;
     ip.lifetime = conf->lifetime;
+    ip.auth_time = auth_time;
     ip.extra = extra;
     *token = NULL;
     st = ip.jti != NULL ? jwt_issue(token, NULL, r->pool, &ip, now)
@@ -554,6 +603,7 @@ int authn_jwt_issuer_handler(request_rec *r)
     const authn_jwt_dir_conf_t *conf =
         ap_get_module_config(r->per_dir_config, &authn_jwt_module);
     int64_t now = (int64_t)apr_time_sec(r->request_time);
+    int64_t auth_time = 0;
     apr_array_header_t *allowed;
     const char *asked, *granted;
     const jwt_t *old;
@@ -590,6 +640,10 @@ int authn_jwt_issuer_handler(request_rec *r)
      * what the new one may carry; without AuthJWTScope it is the bound
      * itself. */
     old = authn_jwt_authenticated(r);
+    if (old != NULL
+        && (rc = login_time(r, conf, old, now, &auth_time)) != OK) {
+        return rc;
+    }
     if (old != NULL) {
         apr_array_header_t *had = jwt_scopes(r->pool, old->claims,
                                              conf->scope_claim);
@@ -610,7 +664,8 @@ int authn_jwt_issuer_handler(request_rec *r)
     if ((rc = extra_claims(r, conf, &extra)) != OK) {
         return rc;
     }
-    if ((rc = mint(r, conf, granted, extra, now, &token)) != OK) {
+    if ((rc = mint(r, conf, granted, extra, now, auth_time, &token))
+        != OK) {
         return rc;
     }
 

@@ -62,6 +62,7 @@ typedef enum {
     JWT_ERR_TYPE,               /* typ header not accepted               */
     JWT_ERR_USER_CLAIM,         /* user claim missing or not a string    */
     JWT_ERR_USER_MISMATCH,      /* Basic user name != user claim         */
+    JWT_ERR_LOGIN_TOO_OLD,      /* refresh past AuthJWTRefreshMaxAge     */
     /* authorization */
     JWT_ERR_INSUFFICIENT_SCOPE, /* 403 insufficient_scope                */
     /* the module's own failure: answered like a bad token, never a 500 */

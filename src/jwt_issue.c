@@ -28,7 +28,8 @@
 /* Registered names the caller's extra claims may not replace: they are
  * what a verifier decides on. */
 static const char *const registered[] = {
-    "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", NULL
+    "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "auth_time",
+    NULL
 };
 
 static int is_registered(const char *name)
@@ -128,7 +129,10 @@ jwt_status_t jwt_issue(char **token, json_t **claims_out, apr_pool_t *p,
     }
     if (json_object_set_new(claims, "iat", json_integer(now)) != 0
         || json_object_set_new(claims, "exp",
-                               json_integer(now + ip->lifetime)) != 0) {
+                               json_integer(now + ip->lifetime)) != 0
+        || json_object_set_new(claims, "auth_time",
+                               json_integer(ip->auth_time > 0
+                                            ? ip->auth_time : now)) != 0) {
         return JWT_ERR_INTERNAL;
     }
     if (set_str(claims, "jti", ip->jti)

@@ -55,6 +55,7 @@ static const jwt_status_info_t status_table[] = {
     { "user_claim", "user claim missing", "invalid_token", 401 },
     { "user_mismatch", "user name does not match the token",
       "invalid_token", 401 },
+    { "login_too_old", "login too old", "invalid_token", 401 },
     { "insufficient_scope", "insufficient scope",
       "insufficient_scope", 403 },
     { "internal", "token could not be checked", "invalid_token", 401 },

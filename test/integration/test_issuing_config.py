@@ -37,6 +37,18 @@ CASES = {
     "claim-scp": (
         None, "AuthJWTClaim scp admin",
         r"'scp' is set by the issuer itself"),
+    "refresh-max-age-zero": (
+        None, "AuthJWTRefreshMaxAge 0",
+        r"e\.g\. 86400"),
+    "refresh-max-age-word": (
+        None, "AuthJWTRefreshMaxAge day",
+        r"refreshed, e\.g\. 86400"),
+    "refresh-max-age-negative": (
+        None, "AuthJWTRefreshMaxAge -60",
+        r"whole number between 1 and"),
+    "claim-registered-auth-time": (
+        None, "AuthJWTClaim auth_time 1",
+        r"'auth_time' is set by the issuer itself"),
     "claim-duplicate": (
         "AuthJWTClaim org a", "AuthJWTClaim org b",
         r"already set"),
