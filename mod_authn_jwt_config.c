@@ -9,7 +9,8 @@
 
 /*
  * mod_authn_jwt_config.c: the per-directory configuration: the record's
- * defaults, the merge, the directives of the validator (SPEC "Validating")
+ * defaults, the merge, the directives of the validator (README
+ * "Validating tokens")
  * and the one directive table of the module.  The directives of the issuer
  * (SetHandler jwt-issuer), of AuthType ApiKey and of the RFC 9728 metadata
  * document are handled in mod_authn_jwt_config_issue.c; what they do at
@@ -45,7 +46,7 @@
 
 APLOG_USE_MODULE(authn_jwt);
 
-/* SPEC defaults. */
+/* Documented defaults. */
 #define DEFAULT_LEEWAY          30
 #define DEFAULT_MAX_SIZE        8192
 #define DEFAULT_USER_CLAIM      "sub"
@@ -170,7 +171,7 @@ void *authn_jwt_create_dir_conf(apr_pool_t *p, char *dir)
 
     (void)dir;
     jwt_rules_init(&conf->rules);
-    /* Spelled out even where jwt_rules_init agrees: these are the SPEC's
+    /* Spelled out even where jwt_rules_init agrees: these are the documented
      * defaults and the glue must not depend on the core's choice. */
     conf->rules.verify_keys = NULL;
     conf->rules.decrypt_keys = NULL;        /* JWE refused (C1)          */
@@ -543,7 +544,8 @@ static const char *set_type(cmd_parms *cmd, void *dconf, int argc,
 }
 
 /* The list replaces the default (exp); "none" alone empties it, the only
- * way to accept tokens without exp (SPEC; SECURITY.md E1 says keep it). */
+ * way to accept tokens without exp (README "Validating tokens"; SECURITY.md
+ * E1 says keep it). */
 static const char *set_require_claim(cmd_parms *cmd, void *dconf, int argc,
                                      char *const argv[])
 {

@@ -50,7 +50,7 @@
 #define JWT_MAX_CLAIM_DEPTH 16
 /* NumericDate values beyond year 9999 are refused (overflow-safe maths). */
 #define JWT_MAX_NUMERIC_DATE INT64_C(253402300799)
-/* The SPEC defaults. */
+/* The documented defaults (README "Validating tokens"). */
 #define JWT_DEFAULT_LEEWAY   30
 #define JWT_DEFAULT_MAX_SIZE 8192
 
@@ -114,7 +114,7 @@ typedef struct {
                                  * header, ALG/KID are the JWE alg/kid     */
 } jwt_t;
 
-void jwt_rules_init(jwt_rules_t *rules);   /* the SPEC defaults */
+void jwt_rules_init(jwt_rules_t *rules);   /* the documented defaults */
 
 /* Framing and types only.  Order: length > max_size gives JWT_ERR_TOO_LARGE
  * before anything is read; 2 dots is a JWS (JWT_ERR_ENCRYPTION_REQUIRED
