@@ -1132,6 +1132,7 @@ static void authn_jwt_register_hooks(apr_pool_t *p)
     ap_hook_fixups(authn_jwt_redirect_fixups, NULL, NULL,
                    APR_HOOK_REALLY_FIRST);
     authn_jwt_register_authz(p);
+    authn_jwt_register_keycache(p);
     authn_jwt_register_handlers(p);
     authn_jwt_register_metrics(p);
 }

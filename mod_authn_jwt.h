@@ -92,6 +92,8 @@
  *   AJ00151  a consumed credential was removed from the request (DEBUG)
  *   AJ00155  Basic provider: token could not be checked, 500 (ERR)
  *   AJ00156  jwt-issuer: refresh refused, login too old (INFO)
+ *   AJ00157  .htaccess key cache: a key file loaded from disk (DEBUG)
+ *   AJ00158  .htaccess key cache: full, a source dropped (DEBUG)
  *
  * Block AJ00320-00399: cache, revocation and metrics.
  *   AJ00320  metrics: no shared memory for the counters (ERR)
@@ -342,6 +344,16 @@ AUTHN_JWT_PRIVATE const char *authn_jwt_quoted(apr_pool_t *p,
 
 /* The request's UNIQUE_ID (mod_unique_id), or NULL. */
 AUTHN_JWT_PRIVATE const char *authn_jwt_unique_id(const request_rec *r);
+
+/* ---- keys named in .htaccess (mod_authn_jwt_keycache.c) ---- */
+
+/* jwk_load for a directive: once the child serves requests (.htaccess), the
+ * keys of SOURCE with OPTS come from a per-child cache while the file keeps
+ * its size and mtime; at start-up it is jwk_load itself.  S: for the log. */
+AUTHN_JWT_PRIVATE int authn_jwt_keycache_load(jwk_set_t *set, apr_pool_t *p,
+    server_rec *s, const char *source, const jwk_load_opts_t *opts,
+    const char **err);
+AUTHN_JWT_PRIVATE void authn_jwt_register_keycache(apr_pool_t *p);
 
 /* ---- authorization and the Basic provider (mod_authn_jwt_authz.c) ---- */
 

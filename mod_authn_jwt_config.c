@@ -409,7 +409,8 @@ static const char *set_key(cmd_parms *cmd, authn_jwt_dir_conf_t *conf,
     if (*setp == NULL) {
         *setp = jwk_set_make(cmd->pool);
     }
-    if (jwk_load(*setp, cmd->pool, source, &opts, &err) != 0) {
+    if (authn_jwt_keycache_load(*setp, cmd->pool, cmd->server, source,
+                                &opts, &err) != 0) {
         return apr_psprintf(cmd->pool, "%s %s: %s", cmd->cmd->name,
                             ap_escape_logitem(cmd->temp_pool, source),
                             err ? err : "the key could not be loaded");
