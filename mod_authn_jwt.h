@@ -90,6 +90,10 @@
  *   AJ00150  Bearer: a subrequest or redirect reuses the token of the
  *            request it came from, same rules (DEBUG)
  *   AJ00151  a consumed credential was removed from the request (DEBUG)
+ *   AJ00152  Require jwt-expr / expr: cannot evaluate the expression
+ *            (ERR)
+ *   AJ00153  Require jwt-expr: expression false (INFO)
+ *   AJ00154  Require jwt-expr: granted (DEBUG)
  *   AJ00155  Basic provider: token could not be checked, 500 (ERR)
  *   AJ00156  jwt-issuer: refresh refused, login too old (INFO)
  *   AJ00157  .htaccess key cache: a key file loaded from disk (DEBUG)

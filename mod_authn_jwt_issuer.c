@@ -604,7 +604,7 @@ int authn_jwt_issuer_handler(request_rec *r)
     const authn_jwt_dir_conf_t *conf =
         ap_get_module_config(r->per_dir_config, &authn_jwt_module);
     int64_t now = (int64_t)apr_time_sec(r->request_time);
-    int64_t auth_time = 0;
+    int64_t auth_time = now;        /* a login, unless a refresh */
     apr_array_header_t *allowed;
     const char *asked, *granted;
     const jwt_t *old;

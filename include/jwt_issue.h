@@ -44,7 +44,7 @@ typedef struct {
     const char *scope;                 /* space-separated; NULL/"": none */
     int64_t lifetime;                  /* exp - iat, seconds (> 0)       */
     int64_t auth_time;                 /* the original login (OpenID
-                                        * Connect Core 2); 0: now        */
+                                        * Connect Core 2); 0: no claim   */
     json_t *extra;                     /* more claims (object) or NULL;
                                         * registered names are not
                                         * overridden                     */

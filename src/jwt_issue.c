@@ -28,8 +28,7 @@
 /* Registered names the caller's extra claims may not replace: they are
  * what a verifier decides on. */
 static const char *const registered[] = {
-    "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "auth_time",
-    NULL
+    "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", NULL
 };
 
 static int is_registered(const char *name)
@@ -129,10 +128,7 @@ jwt_status_t jwt_issue(char **token, json_t **claims_out, apr_pool_t *p,
     }
     if (json_object_set_new(claims, "iat", json_integer(now)) != 0
         || json_object_set_new(claims, "exp",
-                               json_integer(now + ip->lifetime)) != 0
-        || json_object_set_new(claims, "auth_time",
-                               json_integer(ip->auth_time > 0
-                                            ? ip->auth_time : now)) != 0) {
+                               json_integer(now + ip->lifetime)) != 0) {
         return JWT_ERR_INTERNAL;
     }
     if (set_str(claims, "jti", ip->jti)
@@ -148,6 +144,13 @@ jwt_status_t jwt_issue(char **token, json_t **claims_out, apr_pool_t *p,
                 return JWT_ERR_INTERNAL;
             }
         }
+    }
+
+    /* after the extra claims: the login time is the caller's word */
+    if (ip->auth_time > 0
+        && json_object_set_new(claims, "auth_time",
+                               json_integer(ip->auth_time)) != 0) {
+        return JWT_ERR_INTERNAL;
     }
 
     payload = jose_json_dump(p, claims, &plen);
