@@ -284,7 +284,7 @@ void authn_jwt_consume_apikey(request_rec *r, const char *name,
     /* mod_cache stores a response unless the request carried an
      * Authorization header: an API key is no such header. */
     r->no_cache = 1;
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AJLOGNO(00151)
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AJLOGNO(00159)
                   "credential removed from the request: header %s", name);
 }
 

@@ -89,15 +89,17 @@
  * Block AJ00150-00199: credentials, subrequests, authorization glue.
  *   AJ00150  Bearer: a subrequest or redirect reuses the token of the
  *            request it came from, same rules (DEBUG)
- *   AJ00151  a consumed credential was removed from the request (DEBUG)
- *   AJ00152  Require jwt-expr / expr: cannot evaluate the expression
- *            (ERR)
+ *   AJ00151  the token cookie or query argument was removed from the
+ *            request (DEBUG)
+ *   AJ00152  Require jwt-expr: cannot evaluate the expression (ERR)
  *   AJ00153  Require jwt-expr: expression false (INFO)
  *   AJ00154  Require jwt-expr: granted (DEBUG)
  *   AJ00155  Basic provider: token could not be checked, 500 (ERR)
  *   AJ00156  jwt-issuer: refresh refused, login too old (INFO)
  *   AJ00157  .htaccess key cache: a key file loaded from disk (DEBUG)
  *   AJ00158  .htaccess key cache: full, a source dropped (DEBUG)
+ *   AJ00159  ApiKey: the key header was removed from the request (DEBUG)
+ *   AJ00160  Require expr: cannot evaluate the expression (ERR)
  *
  * Block AJ00320-00399: cache, revocation and metrics.
  *   AJ00320  metrics: no shared memory for the counters (ERR)

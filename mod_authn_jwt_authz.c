@@ -424,7 +424,7 @@ static authz_status expr_check(request_rec *r, const char *line,
     (void)line;
     rc = ap_expr_exec(r, req->expr, &err);
     if (rc < 0) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AJLOGNO(00152)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AJLOGNO(00160)
                       "Require expr: cannot evaluate \"%s\": %s",
                       authn_jwt_log_item(r->pool, req->text),
                       authn_jwt_log_item(r->pool, err));
