@@ -39,6 +39,7 @@
 #include "apr_strings.h"
 #include "apr_lib.h"
 
+#include "authn_jwt_version.h"
 #include "jose_util.h"
 #include "jwt.h"
 #include "jwt_status.h"
@@ -1115,6 +1116,13 @@ static int authn_jwt_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)plog;
     (void)ptemp;
     jose_log_set(authn_jwt_jose_log, s);
+    /* Once per start or restart, not in the dry run httpd makes of the
+     * configuration first; NOTICE, which httpd logs whatever LogLevel, as
+     * its own "configured -- resuming normal operations". */
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, AJLOGNO(00200)
+                     AUTHN_JWT_VERSION_STRING " configured");
+    }
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, AJLOGNO(00015)
                  "mod_authn_jwt initialised");
     return OK;

@@ -101,6 +101,9 @@
  *   AJ00159  ApiKey: the key header was removed from the request (DEBUG)
  *   AJ00160  Require expr: cannot evaluate the expression (ERR)
  *
+ * Block AJ00200-00219: packaging and start-up.
+ *   AJ00200  start-up: the module's version, once per (re)start (NOTICE)
+ *
  * Block AJ00320-00399: cache, revocation and metrics.
  *   AJ00320  metrics: no shared memory for the counters (ERR)
  */

@@ -41,6 +41,7 @@
 #include <openssl/rand.h>
 #include <openssl/err.h>
 
+#include "authn_jwt_version.h"
 #include "jose_alg.h"
 #include "jose_b64.h"
 #include "jose_util.h"
@@ -961,8 +962,9 @@ static const char main_help[] =
 "  decode        show a token's header and claims WITHOUT checking them\n"
 "  thumbprint    RFC 7638 thumbprint of a key (the default kid)\n"
 "  apikey        make an API key ID.SECRET and its htpasswd -B line\n"
-"'htjwt COMMAND --help' describes each.  Exit status: 0 success,\n"
-"1 token rejected (verify), 2 usage or key error.\n";
+"'htjwt COMMAND --help' describes each; 'htjwt --version' the version.\n"
+"Exit status: 0 success, 1 token rejected (verify), 2 usage or key\n"
+"error.\n";
 
 int main(int argc, const char *const *argv)
 {
@@ -986,6 +988,11 @@ int main(int argc, const char *const *argv)
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0
         || strcmp(cmd, "help") == 0) {
         fputs(main_help, stdout);
+        return 0;
+    }
+    /* The same string the module logs at start-up (AJ00200). */
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        printf("htjwt (%s)\n", AUTHN_JWT_VERSION_STRING);
         return 0;
     }
     argc--;
