@@ -1123,6 +1123,7 @@ static int authn_jwt_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, AJLOGNO(00200)
                      AUTHN_JWT_VERSION_STRING " configured");
     }
+    authn_jwt_startup_checks(ptemp, s);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, AJLOGNO(00015)
                  "mod_authn_jwt initialised");
     return OK;

@@ -10,8 +10,8 @@
 /*
  * mod_authn_jwt.h: private header shared by the httpd glue files
  * (mod_authn_jwt.c, mod_authn_jwt_config.c, mod_authn_jwt_config_issue.c,
- * mod_authn_jwt_authz.c, mod_authn_jwt_handlers.c and
- * mod_authn_jwt_issuer.c).  It is not installed and not part of the core
+ * mod_authn_jwt_authz.c, mod_authn_jwt_handlers.c, mod_authn_jwt_issuer.c
+ * and mod_authn_jwt_startup.c).  It is not installed and not part of the core
  * API in include/.
  *
  * It holds the per-directory configuration record, the per-request record
@@ -85,6 +85,12 @@
  *   AJ00032  jwt-issuer: request body too large (INFO)
  *   AJ00033  jwt-issuer: AuthJWTClaim evaluation failed (ERR)
  *   AJ00034  jwt-issuer: AuthJWTClaim value is not valid UTF-8 (ERR)
+ *
+ * Block AJ00100-00149: key selection, audience and start-up checks.
+ *   AJ00100  AuthJWTVerifyKey: more keys without a kid than a token is
+ *            checked against (WARN, start-up)
+ *   AJ00101  a section verifies tokens without AuthJWTAudience: tokens
+ *            with aud are refused there (NOTICE, start-up)
  *
  * Block AJ00150-00199: credentials, subrequests, authorization glue.
  *   AJ00150  Bearer: a subrequest or redirect reuses the token of the
@@ -190,6 +196,8 @@ typedef struct {
     apr_array_header_t *token_from; /* of authn_jwt_source_t              */
     const char *scope_claim;        /* NULL: "scope", then "scp"          */
     const char *resource_metadata;  /* RFC 9728 URL for the challenge     */
+    const char *keys_where;         /* "file:line" of the first key line,
+                                     * for start-up messages              */
 
     unsigned verify_keys_set:1;
     unsigned decrypt_keys_set:1;
@@ -270,6 +278,11 @@ AUTHN_JWT_PRIVATE const char *authn_jwt_set_apikey_provider(cmd_parms *cmd,
     void *dconf, const char *arg);
 AUTHN_JWT_PRIVATE const char *authn_jwt_set_resource(cmd_parms *cmd,
     void *dconf, const char *arg);
+
+/* ---- start-up checks (mod_authn_jwt_startup.c), from post_config ---- */
+
+AUTHN_JWT_PRIVATE void authn_jwt_startup_checks(apr_pool_t *ptemp,
+                                                server_rec *s);
 
 /* ---- per request (mod_authn_jwt.c) ---- */
 

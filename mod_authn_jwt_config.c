@@ -248,6 +248,9 @@ void *authn_jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_FIELD(apikey_providers);
     MERGE_FIELD(resource);
 
+    new->keys_where = add->verify_keys_set || add->decrypt_keys_set
+                      ? add->keys_where : base->keys_where;
+
     /* Derived, never set by a directive of their own. */
     new->rules.verify_keys = new->verify_keys;
     new->rules.decrypt_keys = new->decrypt_keys;
@@ -329,6 +332,7 @@ static const char *set_key(cmd_parms *cmd, authn_jwt_dir_conf_t *conf,
         : "alg=A[,A..], enc=E[,E..] and kid=K";
     apr_array_header_t *words = apr_array_make(cmd->temp_pool, 4,
                                                sizeof(const char *));
+    const jose_alg_info_t *crowded;
     jwk_load_opts_t opts;
     jwk_set_t **setp;
     const char *source, *err = NULL, *w;
@@ -409,6 +413,7 @@ static const char *set_key(cmd_parms *cmd, authn_jwt_dir_conf_t *conf,
     if (*setp == NULL) {
         *setp = jwk_set_make(cmd->pool);
     }
+    crowded = use == JOSE_USE_SIG ? jws_crowded_alg(*setp) : NULL;
     if (authn_jwt_keycache_load(*setp, cmd->pool, cmd->server, source,
                                 &opts, &err) != 0) {
         return apr_psprintf(cmd->pool, "%s %s: %s", cmd->cmd->name,
@@ -422,6 +427,28 @@ static const char *set_key(cmd_parms *cmd, authn_jwt_dir_conf_t *conf,
                             err ? err : "duplicate kid in the key set");
     }
 
+    /* README "Security notes": a token is checked against two keys at most
+     * (jws.h); said once, for the line that crowds the location, and not from .htaccess,
+     * which is read for every request. */
+    if (use == JOSE_USE_SIG && crowded == NULL
+        && (crowded = jws_crowded_alg(*setp)) != NULL
+        && cmd->pool == cmd->server->process->pconf) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server,
+                     AJLOGNO(00100) "%s:%d: %s: more than %d keys without "
+                     "a kid can verify %s here, but a token is checked "
+                     "against %d keys at most, so a token without a kid "
+                     "signed by a later key is refused: give every key a "
+                     "kid (kid=, or the JWK's own) and have tokens carry it",
+                     cmd->directive->filename, cmd->directive->line_num,
+                     cmd->cmd->name, JWS_MAX_VERIFY_KEYS, crowded->name,
+                     JWS_MAX_VERIFY_KEYS);
+    }
+
+    if (conf->keys_where == NULL && cmd->directive != NULL) {
+        conf->keys_where = apr_psprintf(cmd->pool, "%s:%d",
+                                        cmd->directive->filename,
+                                        cmd->directive->line_num);
+    }
     if (use == JOSE_USE_SIG) {
         conf->rules.verify_keys = conf->verify_keys;
         conf->verify_keys_set = 1;
@@ -525,14 +552,31 @@ static const char *set_issuer(cmd_parms *cmd, void *dconf, int argc,
     return append_names(cmd, &conf->rules.issuers, "issuer", argc, argv);
 }
 
+/* RFC 7519 section 4.1.3: where no audience is named, a token that
+ * carries aud is refused; "*" (alone) accepts any audience, explicitly. */
 static const char *set_audience(cmd_parms *cmd, void *dconf, int argc,
                                 char *const argv[])
 {
     authn_jwt_dir_conf_t *conf = dconf;
+    const char *err;
+    int i;
 
     conf->audiences_set = 1;
-    return append_names(cmd, &conf->rules.audiences, "audience", argc,
-                        argv);
+    err = append_names(cmd, &conf->rules.audiences, "audience", argc, argv);
+    if (err != NULL) {
+        return err;
+    }
+    for (i = 0; i < conf->rules.audiences->nelts; i++) {
+        if (strcmp(APR_ARRAY_IDX(conf->rules.audiences, i, const char *),
+                   JWT_AUDIENCE_ANY) == 0
+            && conf->rules.audiences->nelts > 1) {
+            return apr_psprintf(cmd->pool, "%s: '*' accepts any audience "
+                                "and stands alone: write either "
+                                "AuthJWTAudience * or the audiences to "
+                                "accept", cmd->cmd->name);
+        }
+    }
+    return NULL;
 }
 
 static const char *set_type(cmd_parms *cmd, void *dconf, int argc,
@@ -770,7 +814,9 @@ const command_rec authn_jwt_cmds[] = {
     AP_INIT_TAKE_ARGV("AuthJWTIssuer", set_issuer, NULL, OR_AUTHCFG,
         "ISS [ISS..]: accepted iss values (exact); default any"),
     AP_INIT_TAKE_ARGV("AuthJWTAudience", set_audience, NULL, OR_AUTHCFG,
-        "AUD [AUD..]: aud must name one of these; default not checked"),
+        "AUD [AUD..]: aud (string or array) must name one of these; '*' "
+        "accepts any audience; default none: a token that carries aud is "
+        "refused (RFC 7519 4.1.3)"),
     AP_INIT_TAKE1("AuthJWTLeeway", set_leeway, NULL, OR_AUTHCFG,
         "SECONDS of clock skew allowed on exp, nbf and iat; default 30"),
     AP_INIT_TAKE1("AuthJWTMaxTTL", set_max_ttl, NULL, OR_AUTHCFG,

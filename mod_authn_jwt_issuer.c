@@ -569,7 +569,9 @@ static int mint(request_rec *r, const authn_jwt_dir_conf_t *conf,
         ip.iss = APR_ARRAY_IDX(conf->rules.issuers, 0, const char *);
     }
     ip.sub = r->user;
-    ip.aud = conf->rules.audiences;
+    /* AuthJWTAudience * accepts any audience; it names none to issue */
+    ip.aud = jwt_audience_any(conf->rules.audiences)
+             ? NULL : conf->rules.audiences;
     ip.jti = make_jti(r);
     ip.scope = granted;
     ip.lifetime = conf->lifetime;

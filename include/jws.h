@@ -18,7 +18,8 @@
  *
  * jws_verify selects candidate keys from the configured set only (kid is an
  * opaque lookup key; jku, x5u, jwk, x5c are never used), narrows them by the
- * algorithms each key allows and by issuer, and verifies over the received
+ * algorithms each key allows and by issuer, tries at most
+ * JWS_MAX_VERIFY_KEYS of them, and verifies over the received
  * header.payload bytes.  It does NOT check claims or time.
  */
 
@@ -72,15 +73,35 @@ int jose_count_dots(const char *token, size_t len);
 jwt_status_t jws_parse(jws_t **out, apr_pool_t *p, const char *token,
                        size_t len) JWT_WUR;
 
+/* The most keys one token is checked against (README "Security notes": no
+ * request costs more than two public-key signature checks, whatever the
+ * number of keys).  One rule for every key type: an HMAC is cheap, but
+ * the bound is the same. */
+#define JWS_MAX_VERIFY_KEYS 2
+
+/* The keys jws_verify tries, in order, into OUT (room for
+ * JWS_MAX_VERIFY_KEYS); returns how many (0 when none fits).  A key fits
+ * when it has use sig, allows jws->alg and is of the algorithm's key type
+ * (and EC curve; EdDSA: Ed25519/Ed448), when its kid equals the token's kid
+ * exactly if both have one, and when its iss (if any) equals ISS exactly.
+ * A token with a kid gets the key with that kid first, then keys without a
+ * kid; a token without a kid gets the fitting keys in set order.  The list
+ * stops at JWS_MAX_VERIFY_KEYS: with more keys that could verify the same
+ * tokens, only kids tell them apart. */
+int jws_select_keys(const jwk_t **out, const jws_t *jws,
+                    const jwk_set_t *keys, const char *iss);
+
+/* For start-up warnings: an algorithm for which SET holds more than
+ * JWS_MAX_VERIFY_KEYS keys without a kid (and with the same iss=, or none),
+ * so that a token without a kid signed by one of the later keys is
+ * refused; NULL when there is none. */
+const jose_alg_info_t *jws_crowded_alg(const jwk_set_t *keys);
+
 /* ISS is the token's iss claim (NULL when absent): keys loaded with iss=
- * only verify tokens of that issuer.  On success *USED is the key.
- * Candidates: keys with use sig that allow jws->alg, of the algorithm's key
- * type (and EC curve; EdDSA: Ed25519/Ed448), whose kid equals the token's
- * kid exactly when both have one, and whose iss (if any) equals ISS
- * exactly.  A key without a kid is a candidate for every token, and a
- * token without a kid tries every fitting key.  They are
- * tried in set order; the first that verifies wins.  No candidate:
- * JWT_ERR_NO_KEY; candidates but no valid signature: JWT_ERR_SIGNATURE. */
+ * only verify tokens of that issuer.  On success *USED is the key.  The
+ * keys of jws_select_keys are tried in its order; the first that verifies
+ * wins.  No key fits: JWT_ERR_NO_KEY; keys fit but none verifies (or the
+ * signing key lies past JWS_MAX_VERIFY_KEYS): JWT_ERR_SIGNATURE. */
 jwt_status_t jws_verify(const jwk_t **used, const jws_t *jws,
                         const jwk_set_t *keys, const char *iss) JWT_WUR;
 

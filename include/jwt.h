@@ -50,6 +50,8 @@
 #define JWT_MAX_CLAIM_DEPTH 16
 /* NumericDate values beyond year 9999 are refused (overflow-safe maths). */
 #define JWT_MAX_NUMERIC_DATE INT64_C(253402300799)
+/* AuthJWTAudience *: any audience, said explicitly. */
+#define JWT_AUDIENCE_ANY "*"
 /* The documented defaults (README "Validating tokens"). */
 #define JWT_DEFAULT_LEEWAY   30
 #define JWT_DEFAULT_MAX_SIZE 8192
@@ -61,8 +63,13 @@
  *   require_encryption,
  *   allow_unsigned_jwe          0
  *   max_p2c                     0: JWE_DEFAULT_MAX_P2C (10000)
- *   issuers, audiences, types   NULL: not checked (an empty array is the
+ *   issuers, types              NULL: not checked (an empty array is the
  *                               same)
+ *   audiences                   NULL (or empty): a token that carries aud
+ *                               is refused, JWT_ERR_AUDIENCE_NOT_CONFIGURED
+ *                               (RFC 7519 section 4.1.3: nothing names
+ *                               us); the one entry JWT_AUDIENCE_ANY accepts
+ *                               any aud, or none
  *   required                    NULL: the default list {"exp"}; an
  *                               allocated EMPTY array requires nothing.
  *                               A name may be a dotted path; a member whose
@@ -86,7 +93,8 @@ typedef struct {
     unsigned long max_p2c;          /* PBES2 p2c ceiling (C6); 0: the
                                      * default, see jwe.h                   */
     apr_array_header_t *issuers;    /* const char *; NULL/empty: any        */
-    apr_array_header_t *audiences;  /* const char *; NULL/empty: unchecked  */
+    apr_array_header_t *audiences;  /* const char *; NULL/empty: tokens
+                                     * with aud refused; {"*"}: any      */
     apr_array_header_t *required;   /* claim names that must be present     */
     apr_array_header_t *types;      /* accepted typ; NULL/empty: any        */
     int64_t leeway;                 /* seconds                              */
@@ -147,7 +155,9 @@ jwt_status_t jwt_verify(jwt_t *jwt, const jwt_rules_t *rules) JWT_WUR;
  * (iat > now + leeway: JWT_ERR_ISSUED_IN_FUTURE), max_ttl (no exp, or
  * exp - now > max_ttl + leeway, or exp - iat > max_ttl: JWT_ERR_TTL), iss
  * (exact bytes: JWT_ERR_ISSUER), aud (a string equal to one, or an array
- * holding one: JWT_ERR_AUDIENCE), user claim (JWT_ERR_USER_CLAIM).  No
+ * holding one: JWT_ERR_AUDIENCE; any aud when audiences is {"*"}; no
+ * audiences and an aud: JWT_ERR_AUDIENCE_NOT_CONFIGURED), user claim
+ * (JWT_ERR_USER_CLAIM).  No
  * arithmetic can overflow.  Does NOT check the signature. */
 jwt_status_t jwt_validate(const jwt_t *jwt, const jwt_rules_t *rules,
                           int64_t now) JWT_WUR;
@@ -182,6 +192,10 @@ int jwt_claim_matches(const json_t *v, const char *value);
  * grammar (jwt_is_scope_token) nor made unique.  Returns an array of
  * const char * copied into P, never NULL. */
 apr_array_header_t *jwt_scope_split(apr_pool_t *p, const char *s);
+
+/* 1 when AUDIENCES is the explicit wildcard: the one entry
+ * JWT_AUDIENCE_ANY. */
+int jwt_audience_any(const apr_array_header_t *audiences);
 
 /* 1 when S is an RFC 6749 section 3.3 scope-token: one or more NQCHAR
  * (%x21 / %x23-5B / %x5D-7E), so no space, quote or backslash. */

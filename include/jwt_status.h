@@ -59,6 +59,7 @@ typedef enum {
     JWT_ERR_TTL,                /* lives longer than AuthJWTMaxTTL       */
     JWT_ERR_ISSUER,             /* iss not accepted                      */
     JWT_ERR_AUDIENCE,           /* aud does not name us                  */
+    JWT_ERR_AUDIENCE_NOT_CONFIGURED, /* aud present, no AuthJWTAudience  */
     JWT_ERR_TYPE,               /* typ header not accepted               */
     JWT_ERR_USER_CLAIM,         /* user claim missing or not a string    */
     JWT_ERR_USER_MISMATCH,      /* Basic user name != user claim         */

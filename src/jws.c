@@ -516,10 +516,103 @@ static int same_str(const char *a, const char *b)
     return alen == strlen(b) && memcmp(a, b, alen) == 0;
 }
 
+/* May KEY verify JWS at all: the token's alg among what the key allows
+ * (A2), the kid when both have one (A5: a lookup key and nothing else),
+ * the issuer when the key is bound to one (AuthJWTVerifyKey iss=). */
+static int key_candidate(const jwk_t *key, const jws_t *jws, const char *iss)
+{
+    if (!key_fits(key, jws->alg)) {
+        return 0;
+    }
+    if (key->kid != NULL && jws->kid != NULL
+        && !same_str(key->kid, jws->kid)) {
+        return 0;
+    }
+    return key->iss == NULL || (iss != NULL && same_str(key->iss, iss));
+}
+
+int jws_select_keys(const jwk_t **out, const jws_t *jws,
+                    const jwk_set_t *keys, const char *iss)
+{
+    int i, n = 0;
+
+    if (jws == NULL || jws->alg == NULL || keys == NULL
+        || keys->keys == NULL) {
+        return 0;
+    }
+    /* The key named by the token's kid goes first, so that a kid always
+     * reaches its key whatever else the set holds. */
+    if (jws->kid != NULL) {
+        for (i = 0; i < keys->keys->nelts; i++) {
+            const jwk_t *key = APR_ARRAY_IDX(keys->keys, i, const jwk_t *);
+
+            if (key->kid != NULL && key_candidate(key, jws, iss)) {
+                out[n++] = key;
+                break;
+            }
+        }
+    }
+    /* Then, in configuration order, the keys the kid did not rule out.
+     * Each one costs a signature check, public-key ones ~0.05-1 ms, and
+     * the token is the attacker's: no token, however it is forged, gets
+     * more than JWS_MAX_VERIFY_KEYS of them (README "Security notes").
+     * Two is enough for a key rollover without kids; more keys need kids. */
+    for (i = 0; i < keys->keys->nelts && n < JWS_MAX_VERIFY_KEYS; i++) {
+        const jwk_t *key = APR_ARRAY_IDX(keys->keys, i, const jwk_t *);
+
+        if ((jws->kid == NULL || key->kid == NULL)
+            && key_candidate(key, jws, iss)) {
+            out[n++] = key;
+        }
+    }
+    return n;
+}
+
+static int same_iss(const jwk_t *a, const jwk_t *b)
+{
+    return a->iss == NULL ? b->iss == NULL
+                          : b->iss != NULL && same_str(a->iss, b->iss);
+}
+
+const jose_alg_info_t *jws_crowded_alg(const jwk_set_t *keys)
+{
+    int i, j, a;
+
+    if (keys == NULL || keys->keys == NULL) {
+        return NULL;
+    }
+    /* start-up only: quadratic in the keys of one location is fine */
+    for (i = 0; i < keys->keys->nelts; i++) {
+        const jwk_t *k = APR_ARRAY_IDX(keys->keys, i, const jwk_t *);
+
+        if (k->kid != NULL || k->use != JOSE_USE_SIG) {
+            continue;
+        }
+        for (a = 1; a < JOSE_ALG_COUNT; a++) {
+            int n = 0;
+
+            if (!JOSE_ALG_IN(k->algs, a)) {
+                continue;
+            }
+            for (j = 0; j < keys->keys->nelts; j++) {
+                const jwk_t *o = APR_ARRAY_IDX(keys->keys, j, const jwk_t *);
+
+                n += o->kid == NULL && o->use == JOSE_USE_SIG
+                     && JOSE_ALG_IN(o->algs, a) && same_iss(k, o);
+            }
+            if (n > JWS_MAX_VERIFY_KEYS) {
+                return jose_alg_get((jose_alg_t)a);
+            }
+        }
+    }
+    return NULL;
+}
+
 jwt_status_t jws_verify(const jwk_t **used, const jws_t *jws,
                         const jwk_set_t *keys, const char *iss)
 {
-    int i, candidates = 0;
+    const jwk_t *cand[JWS_MAX_VERIFY_KEYS];
+    int i, n;
 
     if (used != NULL) {
         *used = NULL;
@@ -530,37 +623,19 @@ jwt_status_t jws_verify(const jwk_t **used, const jws_t *jws,
     if (keys == NULL || keys->keys == NULL) {
         return JWT_ERR_NO_KEY;
     }
-    for (i = 0; i < keys->keys->nelts; i++) {
-        const jwk_t *key = APR_ARRAY_IDX(keys->keys, i, const jwk_t *);
-
-        /* the token's alg only selects among what the key allows (A2) */
-        if (!key_fits(key, jws->alg)) {
-            continue;
-        }
-        /* kid is a lookup key and nothing else: a token naming a kid is
-         * verified only by the key with that kid or by keys without one;
-         * a token without a kid may be verified by any fitting key (the
-         * set is the administrator's, never the token's) */
-        if (key->kid != NULL && jws->kid != NULL
-            && !same_str(key->kid, jws->kid)) {
-            continue;
-        }
-        /* AuthJWTVerifyKey iss=: several issuers on one location */
-        if (key->iss != NULL && (iss == NULL || !same_str(key->iss, iss))) {
-            continue;
-        }
-        candidates++;
-        if (jose_sig_verify(key, jws->alg,
+    n = jws_select_keys(cand, jws, keys, iss);
+    for (i = 0; i < n; i++) {
+        if (jose_sig_verify(cand[i], jws->alg,
                             (const unsigned char *)jws->signing_input,
                             jws->signing_input_len, jws->sig, jws->sig_len)
             == JWT_OK) {
             if (used != NULL) {
-                *used = key;
+                *used = cand[i];
             }
             return JWT_OK;
         }
     }
-    return candidates ? JWT_ERR_SIGNATURE : JWT_ERR_NO_KEY;
+    return n > 0 ? JWT_ERR_SIGNATURE : JWT_ERR_NO_KEY;
 }
 
 jwt_status_t jws_sign(char **out, apr_pool_t *p, const jwk_t *key,

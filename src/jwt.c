@@ -499,6 +499,17 @@ static int audience_accepted(const json_t *aud,
     return 0;
 }
 
+int jwt_audience_any(const apr_array_header_t *audiences)
+{
+    const char *a;
+
+    if (array_empty(audiences) || audiences->nelts != 1) {
+        return 0;
+    }
+    a = APR_ARRAY_IDX(audiences, 0, const char *);
+    return a != NULL && strcmp(a, JWT_AUDIENCE_ANY) == 0;
+}
+
 /* REMOTE_USER: a non-empty string; control characters would reach logs
  * and headers (SECURITY.md E3). */
 static int user_claim_ok(const json_t *v)
@@ -524,6 +535,7 @@ jwt_status_t jwt_validate(const jwt_t *jwt, const jwt_rules_t *rules,
 {
     jwt_rules_t defaults;
     int64_t leeway, max_ttl;
+    const json_t *aud;
     int i;
 
     if (jwt == NULL || !json_is_object(jwt->claims)) {
@@ -579,9 +591,18 @@ jwt_status_t jwt_validate(const jwt_t *jwt, const jwt_rules_t *rules,
                              rules->issuers)) {
         return JWT_ERR_ISSUER;
     }
-    if (!array_empty(rules->audiences)
-        && !audience_accepted(json_object_get(jwt->claims, "aud"),
-                              rules->audiences)) {
+    /* RFC 7519 section 4.1.3: a token whose aud does not name us is
+     * refused, and where no audience is configured nothing names us: a
+     * token minted for another service of the same issuer must not pass
+     * here (SECURITY.md E2).  A token without aud is for anyone. */
+    aud = json_object_get(jwt->claims, "aud");
+    if (array_empty(rules->audiences)) {
+        if (aud != NULL) {
+            return JWT_ERR_AUDIENCE_NOT_CONFIGURED;
+        }
+    }
+    else if (!jwt_audience_any(rules->audiences)
+             && !audience_accepted(aud, rules->audiences)) {
         return JWT_ERR_AUDIENCE;
     }
     if (rules->user_claim != NULL

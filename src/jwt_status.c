@@ -51,6 +51,10 @@ static const jwt_status_info_t status_table[] = {
     { "ttl", "token lifetime too long", "invalid_token", 401 },
     { "issuer", "issuer not accepted", "invalid_token", 401 },
     { "audience", "audience not accepted", "invalid_token", 401 },
+    /* RFC 7519 section 4.1.3: an aud that does not name us is refused,
+     * and with no audience configured nothing names us */
+    { "audience_not_configured", "audience not configured",
+      "invalid_token", 401 },
     { "type", "token type not accepted", "invalid_token", 401 },
     { "user_claim", "user claim missing", "invalid_token", 401 },
     { "user_mismatch", "user name does not match the token",

@@ -648,7 +648,9 @@ static const char verify_help[] =
 "  --allow-unsigned-jwe  also accept a JWE holding the claims, with\n"
 "                     dir/A*KW/A*GCMKW (AuthJWTAllowUnsignedJWE On)\n"
 "  --iss ISS          accepted issuer (repeatable, AuthJWTIssuer)\n"
-"  --aud AUD          accepted audience (repeatable, AuthJWTAudience)\n"
+"  --aud AUD          accepted audience (repeatable, AuthJWTAudience);\n"
+"                     without it a token that carries aud is rejected,\n"
+"                     --aud '*' accepts any audience\n"
 "  --typ TYP          accepted typ (repeatable, AuthJWTType)\n"
 "  --require NAME     required claim (repeatable; default exp)\n"
 "  --leeway SECS      clock skew (default 30)\n"
@@ -719,6 +721,14 @@ static int cmd_verify(apr_pool_t *p, int argc, const char *const *argv)
                 *list = apr_array_make(p, 2, sizeof(const char *));
             }
             APR_ARRAY_PUSH(*list, const char *) = arg;
+        }
+    }
+    if (rules.audiences != NULL && rules.audiences->nelts > 1) {
+        for (i = 0; i < rules.audiences->nelts; i++) {
+            if (strcmp(APR_ARRAY_IDX(rules.audiences, i, const char *),
+                       JWT_AUDIENCE_ANY) == 0) {
+                die("--aud '*' accepts any audience and stands alone");
+            }
         }
     }
     /* without a verification key only an unsigned JWE could pass */

@@ -31,6 +31,7 @@ def srv(httpd, K):
         + location("/c/", key)
         + location("/iss/", key, "AuthJWTIssuer %s %s" % (ISS1, ISS2))
         + location("/aud/", key, "AuthJWTAudience api1 api2")
+        + location("/aud-any/", key, "AuthJWTAudience *")
         + location("/lee0/", key, "AuthJWTLeeway 0")
         + location("/lee120/", key, "AuthJWTLeeway 120")
         + location("/ttl/", key, "AuthJWTMaxTTL 600")
@@ -316,9 +317,50 @@ def test_audience_wrong_type(srv, ring, value):
                          reasons=["claim_type", "audience"])
 
 
-def test_audience_unchecked_without_directive(srv, ring):
-    assert_ok(srv.get("/c/ok", hs(ring, claims(aud="whatever"))))
-    assert_ok(srv.get("/c/ok", hs(ring, claims(aud=["a", "b"]))))
+# RFC 7519 section 4.1.3: an aud that does not name us is refused, and
+# where no AuthJWTAudience applies nothing names us (a token minted for
+# another service of the same issuer)
+@pytest.mark.parametrize("aud", ["whatever", ["a", "b"], ["api1"], ""])
+def test_audience_refused_without_directive(srv, ring, aud):
+    assert_invalid_token(srv.get("/c/ok", hs(ring, claims(aud=aud))),
+                         reason="audience_not_configured")
+
+
+def test_no_audience_without_directive(srv, ring):
+    assert_ok(srv.get("/c/ok", hs(ring, claims())))
+
+
+@pytest.mark.parametrize("aud", ["whatever", ["a", "b"], "*", ""])
+def test_audience_any_explicitly(srv, ring, aud):
+    assert_ok(srv.get("/aud-any/ok", hs(ring, claims(aud=aud))))
+    assert_ok(srv.get("/aud-any/ok", hs(ring, claims())))
+
+
+def test_audience_any_still_checks_types(srv, ring):
+    assert_invalid_token(srv.get("/aud-any/ok",
+                                 hs(ring, raw_claims(aud="[5]"))),
+                         reason="claim_type")
+
+
+def test_audience_star_is_a_wildcard_only_alone(srv, ring):
+    # "*" is no wildcard inside a token's aud where audiences are named
+    assert_invalid_token(srv.get("/aud/ok", hs(ring, claims(aud="*"))),
+                         reason="audience")
+
+
+def test_startup_names_locations_without_audience(srv):
+    notes = [l for l in srv.startup_lines if "AJ00101" in l]
+    named = " ".join(notes)
+    for loc in ("/c/", "/iss/", "/lee0/", "/typ/"):
+        assert "<Location %s>" % loc in named, notes
+    for loc in ("/aud/", "/aud-any/"):
+        assert "<Location %s>" % loc not in named, notes
+    # once per location, with the file and line of its key
+    assert len(notes) == len(set(notes))
+    line = srv.line_of('<Location "/c/">') + 3
+    assert any("%s:%d: <Location /c/>" % (srv.conf_path, line) in l
+               for l in notes), notes
+    assert all("[authn_jwt:notice]" in l for l in notes), notes
 
 
 # ---- AuthJWTType (RFC 9068, RFC 8725 section 3.11)

@@ -132,6 +132,9 @@ CASES = {
     "decrypt-dir-enc-other-length": (
         "AuthJWTDecryptKey alg=dir enc=A128GCM secret:{hs256}",
         r"(?i)dir.*enc="),
+    "audience-star-not-alone": (
+        "AuthJWTAudience api *",
+        r"'\*' accepts any audience and stands alone"),
     "verify-key-with-enc": (
         "AuthJWTVerifyKey enc=A256GCM {rsa}",
         r"enc=A256GCM"),

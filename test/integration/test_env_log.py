@@ -23,7 +23,7 @@ from jose_kit import claims, craft, now
 def srv(httpd, K):
     key = "AuthJWTVerifyKey kid=k1 secret:%s" % K("hs256.secret")
     body = (
-        location("/e/", key)
+        location("/e/", key, "AuthJWTAudience *")
         + location("/ed/", key,
                    'ErrorDocument 401 "jwt_error=%{env:JWT_ERROR}"')
         + location("/nokid/", "AuthJWTVerifyKey secret:%s"

@@ -402,7 +402,8 @@ def test_verify_module_token_with_jwks(srv, keydir, gen):
     kid = parts(tok)[0]["kid"]
     assert "accepted (alg ES384, kid %s)" % kid in err, err
     # from standard input (no argument), one trailing newline dropped
-    out2, _ = ok("verify", "--key", path, stdin=tok + "\n")
+    out2, _ = ok("verify", "--key", path, "--aud", "a1",
+                 stdin=tok + "\n")
     assert json.loads(out2) == parts(tok)[1]
 
 
@@ -411,20 +412,39 @@ def test_verify_dash_reads_stdin(srv, gen):
     # before the options
     tok = module_token(srv)
     key = gen["ec:P-384"]["pub.pem"]
-    for args in (["--key", key, "-"], ["--key", key, "--", "-"],
-                 ["-", "--key", key]):
+    for args in (["--key", key, "--aud", "a1", "-"],
+                 ["--key", key, "--aud", "a1", "--", "-"],
+                 ["-", "--key", key, "--aud", "a1"]):
         out, _ = ok("verify", *args, stdin=tok + "\n")
         assert json.loads(out) == parts(tok)[1], args
     # the token before the options
-    out, _ = ok("verify", tok, "--key", key)
+    out, _ = ok("verify", tok, "--key", key, "--aud", "a1")
     assert json.loads(out) == parts(tok)[1]
 
 
 def test_verify_module_token_with_pem(srv, gen):
     tok = module_token(srv, scope="read")
-    out, _ = ok("verify", "--key", gen["ec:P-384"]["pub.pem"], tok)
+    out, _ = ok("verify", "--key", gen["ec:P-384"]["pub.pem"], "--aud",
+                "a1", tok)
     cl = json.loads(out)
     assert cl == parts(tok)[1] and cl["scope"] == "read"
+
+
+def test_verify_audience_rule(srv, gen):
+    # the module's rule (RFC 7519 4.1.3): a token that carries aud is
+    # rejected unless an audience names it, or --aud '*' accepts any
+    tok = module_token(srv)
+    key = gen["ec:P-384"]["pub.pem"]
+    out = rejected(["--key", key, tok], "audience_not_configured")
+    assert out.strip() == ("rejected: audience_not_configured: audience "
+                           "not configured")
+    rejected(["--key", key, "--aud", "a2", tok], "audience")
+    out, _ = ok("verify", "--key", key, "--aud", "*", tok)
+    assert json.loads(out)["aud"] == "a1"
+    # '*' stands alone, as in AuthJWTAudience
+    rc, out, err = htjwt("verify", "--key", key, "--aud", "*", "--aud",
+                         "a1", tok)
+    assert rc == 2 and "'*'" in err, (rc, out, err)
 
 
 def rejected(args, reason, stdin=None):

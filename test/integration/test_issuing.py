@@ -106,7 +106,8 @@ def srv(httpd, K, ring):
         + location("/api/admin/", verify, iss, aud,
                    "AuthzSendForbiddenOnFailure On",
                    require="Require jwt-scope admin")
-        + location("/api/rm/", verify, "AuthJWTResourceMetadata " + RM_URL,
+        + location("/api/rm/", verify, aud,
+                   "AuthJWTResourceMetadata " + RM_URL,
                    "AuthzSendForbiddenOnFailure On",
                    require="Require jwt-scope read")
         # jwt-jwks

@@ -1276,6 +1276,155 @@ START_TEST(iss_key_filter)
 }
 END_TEST
 
+/* README "Security notes": no token costs more than two signature checks,
+ * however many keys fit it.  KEYS gets N freshly made P-256 keys for verification
+ * (the private halves in SIGNERS), each with kid "kN" when WITH_KID. */
+static jwk_set_t *many_ec_keys(const jwk_t **signers, int n, int with_kid)
+{
+    jwk_set_t *set = jwk_set_make(tu_pool);
+    int i;
+
+    for (i = 0; i < n; i++) {
+        jwk_load_opts_t o = tu_opts(JOSE_USE_SIG, 0, 0,
+                                    with_kid ? apr_psprintf(tu_pool, "k%d",
+                                                            i + 1) : NULL,
+                                    NULL);
+        jwk_load_opts_t so = tu_opts(JOSE_USE_SIG, 1, 0, NULL, NULL);
+        EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+        EVP_PKEY *pub = NULL;
+        unsigned char *der = NULL;
+        const unsigned char *d;
+        const char *err = NULL;
+        jwk_t *k = NULL, *s = NULL;
+        int len;
+
+        ck_assert_ptr_nonnull(pk);
+        len = i2d_PUBKEY(pk, &der);
+        ck_assert_int_gt(len, 0);
+        d = der;
+        pub = d2i_PUBKEY(NULL, &d, len);
+        OPENSSL_free(der);
+        ck_assert_ptr_nonnull(pub);
+        ck_assert_msg(jwk_from_pkey(&k, tu_pool, pub, &o, "generated",
+                                    &err) == 0, "%s", err);
+        ck_assert_msg(jwk_from_pkey(&s, tu_pool, pk, &so, "generated",
+                                    &err) == 0, "%s", err);
+        APR_ARRAY_PUSH(set->keys, const jwk_t *) = k;
+        signers[i] = s;
+    }
+    return set;
+}
+
+START_TEST(at_most_two_keys_per_token)
+{
+    enum { N = 40 };
+    const jwk_t *signers[N], *cand[JWS_MAX_VERIFY_KEYS + 1];
+    jwk_set_t *bare = many_ec_keys(signers, N, 0);
+    jws_t *jws;
+    char *t;
+    int i;
+
+    ck_assert_int_eq(JWS_MAX_VERIFY_KEYS, 2);
+    /* no kid: the first two fitting keys and no more, whoever signed */
+    for (i = 0; i < N; i++) {
+        t = tu_token(tu_pool, "{\"alg\":\"ES256\"}", PAYLOAD, signers[i],
+                     "ES256");
+        ck_assert_status(jws_parse(&jws, tu_pool, t, strlen(t)), JWT_OK);
+        ck_assert_int_eq(jws_select_keys(cand, jws, bare, NULL), 2);
+        ck_assert_ptr_eq(cand[0], APR_ARRAY_IDX(bare->keys, 0, jwk_t *));
+        ck_assert_ptr_eq(cand[1], APR_ARRAY_IDX(bare->keys, 1, jwk_t *));
+        ck_assert_status(tu_jws(t, bare),
+                         i < 2 ? JWT_OK : JWT_ERR_SIGNATURE);
+    }
+    /* a kid nobody has: still the keys without a kid, two of them */
+    t = tu_token(tu_pool, "{\"alg\":\"ES256\",\"kid\":\"zz\"}", PAYLOAD,
+                 signers[N - 1], "ES256");
+    ck_assert_status(jws_parse(&jws, tu_pool, t, strlen(t)), JWT_OK);
+    ck_assert_int_eq(jws_select_keys(cand, jws, bare, NULL), 2);
+    ck_assert_status(tu_jws(t, bare), JWT_ERR_SIGNATURE);
+}
+END_TEST
+
+START_TEST(kid_reaches_its_key_among_many)
+{
+    enum { N = 40 };
+    const jwk_t *signers[N], *cand[JWS_MAX_VERIFY_KEYS + 1], *used;
+    jwk_set_t *kids = many_ec_keys(signers, N, 1);
+    const jwk_t *extra[2];
+    jwk_set_t *more;
+    jws_t *jws;
+    char *t, hdr[64];
+    int i;
+
+    for (i = 0; i < N; i++) {
+        snprintf(hdr, sizeof(hdr), "{\"alg\":\"ES256\",\"kid\":\"k%d\"}",
+                 i + 1);
+        t = tu_token(tu_pool, hdr, PAYLOAD, signers[i], "ES256");
+        ck_assert_status(jws_parse(&jws, tu_pool, t, strlen(t)), JWT_OK);
+        ck_assert_int_eq(jws_select_keys(cand, jws, kids, NULL), 1);
+        ck_assert_status(parse_verify(&jws, &used, t, kids, NULL), JWT_OK);
+        ck_assert_ptr_eq(used, APR_ARRAY_IDX(kids->keys, i, jwk_t *));
+        /* the key of another kid is never tried */
+        t = tu_token(tu_pool, hdr, PAYLOAD, signers[(i + 1) % N], "ES256");
+        ck_assert_status(tu_jws(t, kids), JWT_ERR_SIGNATURE);
+    }
+    /* no kid in the token: keys with kids fit too, but only two are
+     * tried */
+    t = tu_token(tu_pool, "{\"alg\":\"ES256\"}", PAYLOAD, signers[N - 1],
+                 "ES256");
+    ck_assert_status(jws_parse(&jws, tu_pool, t, strlen(t)), JWT_OK);
+    ck_assert_int_eq(jws_select_keys(cand, jws, kids, NULL), 2);
+    ck_assert_status(tu_jws(t, kids), JWT_ERR_SIGNATURE);
+
+    /* the kid's key comes first even behind keys without a kid, and one
+     * key without a kid may follow it */
+    more = many_ec_keys(extra, 2, 0);
+    for (i = 0; i < N; i++) {
+        APR_ARRAY_PUSH(more->keys, const jwk_t *) =
+            APR_ARRAY_IDX(kids->keys, i, const jwk_t *);
+    }
+    t = tu_token(tu_pool, "{\"alg\":\"ES256\",\"kid\":\"k40\"}", PAYLOAD,
+                 signers[N - 1], "ES256");
+    ck_assert_status(jws_parse(&jws, tu_pool, t, strlen(t)), JWT_OK);
+    ck_assert_int_eq(jws_select_keys(cand, jws, more, NULL), 2);
+    ck_assert_ptr_eq(cand[0], APR_ARRAY_IDX(more->keys, N + 1, jwk_t *));
+    ck_assert_ptr_eq(cand[1], APR_ARRAY_IDX(more->keys, 0, jwk_t *));
+    ck_assert_status(parse_verify(&jws, &used, t, more, NULL), JWT_OK);
+    ck_assert_ptr_eq(used, cand[0]);
+    t = tu_token(tu_pool, "{\"alg\":\"ES256\",\"kid\":\"k40\"}", PAYLOAD,
+                 extra[0], "ES256");
+    ck_assert_status(tu_jws(t, more), JWT_OK);
+    t = tu_token(tu_pool, "{\"alg\":\"ES256\",\"kid\":\"k40\"}", PAYLOAD,
+                 extra[1], "ES256");
+    ck_assert_status(tu_jws(t, more), JWT_ERR_SIGNATURE);
+}
+END_TEST
+
+START_TEST(hmac_tries_bounded_too)
+{
+    static const char *const names[] = {
+        "secret:hs256.secret", "secret:hs256-other.secret",
+        "secret:hs512.secret"
+    };
+    const jwk_t *k[3], *cand[JWS_MAX_VERIFY_KEYS + 1];
+    jwk_set_t *set;
+    jws_t *jws;
+    char *t;
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        k[i] = tu_verify_key(tu_pool, names[i], B(HS256));
+    }
+    set = tu_set(tu_pool, k[0], k[1], k[2], NULL);
+    t = tu_token(tu_pool, "{\"alg\":\"HS256\"}", PAYLOAD, k[2], "HS256");
+    ck_assert_status(jws_parse(&jws, tu_pool, t, strlen(t)), JWT_OK);
+    ck_assert_int_eq(jws_select_keys(cand, jws, set, NULL), 2);
+    ck_assert_status(tu_jws(t, set), JWT_ERR_SIGNATURE);
+    t = tu_token(tu_pool, "{\"alg\":\"HS256\"}", PAYLOAD, k[1], "HS256");
+    ck_assert_status(tu_jws(t, set), JWT_OK);
+}
+END_TEST
+
 /* ------------------------------------------------------------ headers -- */
 
 static const jwk_t *hkey(void)
@@ -1814,6 +1963,9 @@ static Suite *jws_suite(void)
     tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, kid_is_a_filter);
+    tcase_add_test(tc, at_most_two_keys_per_token);
+    tcase_add_test(tc, kid_reaches_its_key_among_many);
+    tcase_add_test(tc, hmac_tries_bounded_too);
     tcase_add_test(tc, key_without_kid_matches_any);
     tcase_add_test(tc, kid_type_and_length);
     tcase_add_test(tc, kid_injection);

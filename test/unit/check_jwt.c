@@ -160,6 +160,7 @@ START_TEST(mutations_through_jwt_check)
     size_t len = strlen(t), n, bit, cut;
     unsigned char *sig = tu_sig_of(tu_pool, t, &n);
 
+    R.audiences = tu_strs(tu_pool, "api", NULL);
     ck_chk(t, JWT_OK);
     for (bit = 0; bit < n * 8; bit++) {
         unsigned char *m = apr_pmemdup(tu_pool, sig, n);
@@ -189,6 +190,7 @@ START_TEST(every_character_replaced)
     size_t len = strlen(t), i, c;
     long n = 0;
 
+    R.audiences = tu_strs(tu_pool, "api", NULL);
     ck_chk(t, JWT_OK);
     for (i = 0; i < len; i++) {
         for (c = 0; c < sizeof(chars) - 1; c++) {
@@ -905,10 +907,37 @@ START_TEST(st_audience)
     ck_claims("", JWT_ERR_AUDIENCE);
     ck_claims("\"aud\":[]", JWT_ERR_CLAIM_TYPE);
     ck_claims("\"aud\":[123,\"api\"]", JWT_ERR_CLAIM_TYPE);
-    /* not configured: aud unchecked (but still typed) */
+    /* "*" in a token's aud is just a string */
+    ck_claims("\"aud\":\"*\"", JWT_ERR_AUDIENCE);
+    /* not configured: RFC 7519 4.1.3, a token that carries aud is refused,
+     * whatever it names (but still typed first); without aud it passes */
     R.audiences = NULL;
-    ck_claims("\"aud\":\"whatever\"", JWT_OK);
+    ck_claims("\"aud\":\"whatever\"", JWT_ERR_AUDIENCE_NOT_CONFIGURED);
+    ck_claims("\"aud\":[\"api\",\"x\"]", JWT_ERR_AUDIENCE_NOT_CONFIGURED);
+    ck_claims("\"aud\":\"\"", JWT_ERR_AUDIENCE_NOT_CONFIGURED);
+    ck_claims("\"aud\":\"*\"", JWT_ERR_AUDIENCE_NOT_CONFIGURED);
     ck_claims("\"aud\":[123]", JWT_ERR_CLAIM_TYPE);
+    ck_claims("", JWT_OK);
+    R.audiences = tu_strs(tu_pool, NULL);
+    ck_claims("\"aud\":\"whatever\"", JWT_ERR_AUDIENCE_NOT_CONFIGURED);
+    ck_claims("", JWT_OK);
+    /* "*" alone: any audience, or none, explicitly */
+    R.audiences = tu_strs(tu_pool, JWT_AUDIENCE_ANY, NULL);
+    ck_assert(jwt_audience_any(R.audiences));
+    ck_claims("\"aud\":\"whatever\"", JWT_OK);
+    ck_claims("\"aud\":[\"a\",\"b\"]", JWT_OK);
+    ck_claims("", JWT_OK);
+    ck_claims("\"aud\":[123]", JWT_ERR_CLAIM_TYPE);
+    /* "*" among others is no wildcard (the directive refuses that) */
+    R.audiences = tu_strs(tu_pool, "api", JWT_AUDIENCE_ANY, NULL);
+    ck_assert(!jwt_audience_any(R.audiences));
+    ck_claims("\"aud\":\"whatever\"", JWT_ERR_AUDIENCE);
+    ck_assert(!jwt_audience_any(NULL));
+    ck_assert(!jwt_audience_any(tu_strs(tu_pool, "**", NULL)));
+    ck_assert_str_eq(jwt_status_description(JWT_ERR_AUDIENCE_NOT_CONFIGURED),
+                     "audience not configured");
+    ck_assert_int_eq(jwt_status_info(JWT_ERR_AUDIENCE_NOT_CONFIGURED)
+                     ->http_status, 401);
 }
 END_TEST
 
