@@ -188,7 +188,7 @@ typedef struct {
  * (thread safety under the event and worker MPMs).
  */
 typedef struct {
-    /* Validating (README "Validating tokens").  rules.verify_keys and
+    /* Validating (manual "Validating tokens").  rules.verify_keys and
      * rules.decrypt_keys always point at the two sets below. */
     jwt_rules_t rules;
     jwk_set_t *verify_keys;         /* AuthJWTVerifyKey; NULL: none       */

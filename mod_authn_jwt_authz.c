@@ -85,7 +85,7 @@ static const char *scope_parse(cmd_parms *cmd, const char *line,
 }
 
 /* Request not ours: before authentication ask for it, after someone else's
- * refuse (README: requests not authenticated by this module never satisfy a
+ * refuse (manual: requests not authenticated by this module never satisfy a
  * jwt-* provider). */
 static authz_status not_ours(request_rec *r, const char *provider)
 {

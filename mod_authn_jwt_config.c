@@ -9,7 +9,7 @@
 
 /*
  * mod_authn_jwt_config.c: the per-directory configuration: the record's
- * defaults, the merge, the directives of the validator (README
+ * defaults, the merge, the directives of the validator (manual
  * "Validating tokens")
  * and the one directive table of the module.  The directives of the issuer
  * (SetHandler jwt-issuer), of AuthType ApiKey and of the RFC 9728 metadata
@@ -589,7 +589,7 @@ static const char *set_type(cmd_parms *cmd, void *dconf, int argc,
 }
 
 /* The list replaces the default (exp); "none" alone empties it, the only
- * way to accept tokens without exp (README "Validating tokens"; SECURITY.md
+ * way to accept tokens without exp (manual "Validating tokens"; SECURITY.md
  * E1 says keep it). */
 static const char *set_require_claim(cmd_parms *cmd, void *dconf, int argc,
                                      char *const argv[])

@@ -10,7 +10,7 @@
 /*
  * mod_authn_jwt_config_issue.c: the directives of the issuer (SetHandler
  * jwt-issuer: AuthJWTSignKey, AuthJWTEncryptKey, AuthJWTLifetime,
- * AuthJWTScope, AuthJWTClaim; README "Issuing tokens", RFC 7515, RFC 7516,
+ * AuthJWTScope, AuthJWTClaim; manual "Issuing tokens", RFC 7515, RFC 7516,
  * RFC 7519
  * section 5.2), of AuthType ApiKey (AuthJWTApiKeyHeader,
  * AuthJWTApiKeyProvider) and of the RFC 9728 metadata document
@@ -22,7 +22,7 @@
  * algorithm comes from the key and the configuration, never "none", and
  * RSA1_5 is never used to encrypt (SECURITY.md C4, H).  AuthJWTScope and
  * AuthJWTClaim expressions are parsed here, once; a claim named like a
- * secret or like a registered claim is a start-up error (README "Issuing
+ * secret or like a registered claim is a start-up error (manual "Issuing
  * tokens").
  */
 
@@ -49,7 +49,7 @@ APLOG_USE_MODULE(authn_jwt);
 
 #define MAX_CLAIM_NAME          128
 
-/* ---- issuing: keys (README "Issuing tokens"; RFC 7515, RFC 7516) ---- */
+/* ---- issuing: keys (manual "Issuing tokens"; RFC 7515, RFC 7516) ---- */
 
 typedef struct {
     const char *alg, *enc, *kid;    /* options; NULL when absent         */
@@ -214,7 +214,7 @@ const char *authn_jwt_set_sign_key(cmd_parms *cmd, void *dconf,
     if ((err = load_one_key(cmd, &ka, &opts, &key, &alg)) != NULL) {
         return err;
     }
-    /* README: the default kid is the key's own, else its RFC 7638
+    /* manual: the default kid is the key's own, else its RFC 7638
      * thumbprint; the JWKS publishes the same value. */
     conf->sign_key = issue_key(cmd->pool, key, alg, NULL,
                                key->kid != NULL ? key->kid
@@ -450,7 +450,7 @@ const char *authn_jwt_set_claim(cmd_parms *cmd, void *dconf,
                                 cmd->cmd->name);
         }
     }
-    /* README "Issuing tokens": a JWT is only base64url-encoded; anyone
+    /* manual "Issuing tokens": a JWT is only base64url-encoded; anyone
      * holding the
      * token reads every claim, so a secret must never become one. */
     if (jwt_claim_name_sensitive(name)) {

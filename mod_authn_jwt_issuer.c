@@ -18,7 +18,7 @@
  * file only gathers what goes in: the scope asked for (a bounded form body
  * or the query string), the scopes AuthJWTScope allows, the extra claims
  * evaluated from their ap_expr strings, jti.  A claim value that is the
- * credential of the request itself is refused (README "Issuing tokens").
+ * credential of the request itself is refused (manual "Issuing tokens").
  * A
  * configuration mistake never gives a 500: the administrator gets an ERR
  * line with its AJ tag, the client a 403.  The handler hook that calls
@@ -314,7 +314,7 @@ static apr_array_header_t *intersect(apr_pool_t *p,
     return out;
 }
 
-/* ---- the credential of this request (README: never a claim value) ---- */
+/* ---- the credential of this request (manual: never a claim value) ---- */
 
 typedef struct {
     const char *s;
@@ -452,7 +452,7 @@ static int extra_claims(request_rec *r, const authn_jwt_dir_conf_t *conf,
             return HTTP_FORBIDDEN;
         }
         if (*v == '\0') {
-            continue;           /* README: an empty value omits the claim */
+            continue;           /* manual: an empty value omits the claim */
         }
         if (is_credential(creds, v)) {
             /* The claim's name only: its value is the secret. */
@@ -639,7 +639,7 @@ int authn_jwt_issuer_handler(request_rec *r)
     if ((rc = allowed_scopes(r, conf, &allowed)) != OK) {
         return rc;
     }
-    /* Refresh (README "Issuing tokens"; RFC 6749 section 6): a token
+    /* Refresh (manual "Issuing tokens"; RFC 6749 section 6): a token
      * presented here bounds
      * what the new one may carry; without AuthJWTScope it is the bound
      * itself. */

@@ -52,7 +52,7 @@
 #define JWT_MAX_NUMERIC_DATE INT64_C(253402300799)
 /* AuthJWTAudience *: any audience, said explicitly. */
 #define JWT_AUDIENCE_ANY "*"
-/* The documented defaults (README "Validating tokens"). */
+/* The documented defaults (manual "Validating tokens"). */
 #define JWT_DEFAULT_LEEWAY   30
 #define JWT_DEFAULT_MAX_SIZE 8192
 

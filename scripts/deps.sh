@@ -27,6 +27,9 @@ TEST_PKGS=(
     libaprutil1-dbd-sqlite3 sqlite3
     memcached redis-server python3-prometheus-client
 )
+# The Debian packages (scripts/package-test.sh): dpkg-buildpackage,
+# debhelper (dh_apache2 comes with apache2-dev), lintian.
+PACKAGE_PKGS=(dpkg-dev debhelper lintian)
 # Benchmark.
 BENCH_PKGS=(wrk)
 # Interoperability tests (JavaScript JOSE libraries from npm): nodejs and
@@ -36,7 +39,8 @@ NODE_PKGS=()
 command -v node >/dev/null 2>&1 || NODE_PKGS+=(nodejs)
 command -v npm >/dev/null 2>&1 || NODE_PKGS+=(npm)
 
-ALL_PKGS=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${BENCH_PKGS[@]}"
+ALL_PKGS=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${PACKAGE_PKGS[@]}"
+          "${BENCH_PKGS[@]}"
           ${NODE_PKGS[@]+"${NODE_PKGS[@]}"})
 
 is_installed() {

@@ -8,6 +8,9 @@
 #                       module symbol check
 #   4. integration      pytest against a real httpd (test/integration)
 #   5. interop          other JOSE implementations (test/interop), if present
+#   6. package          the Debian packages: build, lintian, install, serve
+#                       an example from the Debian apache2, purge
+#                       (scripts/package-test.sh; root and dpkg-dev needed)
 # Every step runs even when an earlier test step failed; the exit status is
 # non-zero when any step failed.
 #
@@ -16,6 +19,7 @@
 #   CONFIGURE_FLAGS  extra ./configure arguments (e.g. --with-apxs=...)
 #   SKIP_DEPS=1      do not run scripts/deps.sh
 #   PYTEST_ARGS      extra pytest arguments (e.g. "-k expiry -x")
+#   SKIP_PACKAGE=1   do not build and try the Debian packages
 # Exported to the tests:
 #   MOD_AUTHN_JWT_SO path of the built module
 #   HTJWT            path of the built htjwt (when it is built)
@@ -143,6 +147,20 @@ elif compgen -G "$SRC_DIR/test/interop/test_*.py" >/dev/null; then
 else
     echo "no test/interop yet"
     record interop "SKIP (none yet)"
+fi
+
+# -------------------------------------------------------------- package --
+banner "Debian packages (scripts/package-test.sh)"
+if [ "${SKIP_PACKAGE:-0}" = 1 ]; then
+    record package "SKIP (SKIP_PACKAGE=1)"
+else
+    bash "$SRC_DIR/scripts/package-test.sh" 2>&1 | tee "$BUILD_DIR/package-test.log"
+    case ${PIPESTATUS[0]} in
+        0) record package PASS ;;
+        77) record package "SKIP ($(sed -n 's/^package-test: SKIPPED: //p' \
+                "$BUILD_DIR/package-test.log" | cut -c1-60))" ;;
+        *) record package FAIL ;;
+    esac
 fi
 
 summary

@@ -291,7 +291,7 @@ DocumentRoot "{root}/htdocs"
 AliasMatch "^/(.+)/ok$" "{root}/htdocs/ok.txt"
 ScriptAliasMatch "^/(.+)/env$" "{root}/cgi/env.cgi"
 
-# what the module exposes, as response headers (README "Environment
+# what the module exposes, as response headers (manual "Environment
 # variables"); an unset variable reads "(null)"
 # which server answered: the start-up probe checks it (another run of this
 # suite may hold the same port)

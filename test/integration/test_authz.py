@@ -5,7 +5,7 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""README "Authorization": Require jwt-scope, Require jwt-claim,
+"""manual "Authorization": Require jwt-scope, Require jwt-claim,
 Require expr with jwt_claim(), RequireAll/RequireAny, AuthJWTScopeClaim;
 requests not authenticated by this module never satisfy jwt-*; and the
 Basic authn provider (AuthBasicProvider jwt)."""

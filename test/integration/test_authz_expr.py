@@ -5,7 +5,7 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""README "Authorization": Require jwt-expr (an ap_expr over the
+"""manual "Authorization": Require jwt-expr (an ap_expr over the
 verified claims, false answers like jwt-claim) and Require expr with
 jwt_claim() (evaluated after authentication; false answers 401, as httpd
 does for expressions that need a user)."""

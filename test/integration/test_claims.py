@@ -5,7 +5,7 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""Claim checks (RFC 7519 section 4.1, README "Validating tokens"):
+"""Claim checks (RFC 7519 section 4.1, manual "Validating tokens"):
 exp/nbf/iat with
 AuthJWTLeeway, AuthJWTMaxTTL, AuthJWTIssuer, AuthJWTAudience,
 AuthJWTRequireClaim, AuthJWTType, AuthJWTUserClaim, AuthJWTMaxTokenSize, and
@@ -232,7 +232,7 @@ def test_require_claim_null_is_not_presence(srv, ring):
 
 
 def test_exp_optional_when_removed(srv, ring):
-    # README: exp is required unless removed from AuthJWTRequireClaim
+    # manual: exp is required unless removed from AuthJWTRequireClaim
     assert_ok(srv.get("/noexp/ok", hs(ring, claims(exp=None))))
     # a present exp is still checked, and still must be a number
     assert_invalid_token(

@@ -5,7 +5,7 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""The credential after it was accepted (README "Validating tokens", key rules):
+"""The credential after it was accepted (manual "Validating tokens", key rules):
 the query-string token, the token cookie and the API key header are
 removed before a CGI (or any backend) sees them; responses to requests
 authenticated by anything but Authorization never reach mod_cache; and

@@ -5,7 +5,7 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""AuthJWTVerifyKey in .htaccess (README "Where directives go"): httpd runs
+"""AuthJWTVerifyKey in .htaccess (manual "Where the directives go"): httpd runs
 the file's directives on every request, and the key file behind them is
 read from disk once per child while its size and mtime stay the same, not
 once per request; a changed file is read again."""

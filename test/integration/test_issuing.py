@@ -5,12 +5,12 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""README "Issuing tokens" (SetHandler jwt-issuer) with Basic authentication
+"""manual "Issuing tokens" (SetHandler jwt-issuer) with Basic authentication
 from an
 htpasswd -B file, end to end: the RFC 6749 section 5.1 token response, the
 claims of the token, scope narrowing (RFC 6749 section 3.3, 5.2), methods,
 refresh through AuthType Bearer, the run-time guard that keeps the
-credential out of the claims, the AJ00016 log line; README "Publishing keys"
+credential out of the claims, the AJ00016 log line; manual "Publishing keys"
 (SetHandler jwt-jwks) and "Protected resource metadata" (RFC 9728) of the
 same server; jti without mod_unique_id on a second one."""
 
@@ -178,7 +178,7 @@ def test_issued_header_and_claims(srv, ring, rsa_kid):
     for seg in tok.split("."):
         strict_b64u(seg)
     hdr, cl, sig = parts(tok)
-    # README: default alg from the key, default kid its RFC 7638 thumbprint
+    # manual: default alg from the key, default kid its RFC 7638 thumbprint
     assert hdr == {"alg": "RS256", "kid": rsa_kid, "typ": "JWT"}, hdr
     assert len(sig) == 256
     assert set(cl) == {"iss", "sub", "aud", "iat", "exp", "jti", "scope",

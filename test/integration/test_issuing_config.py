@@ -5,7 +5,7 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""Start-up errors of the issuing directives (README "Issuing tokens", "API
+"""Start-up errors of the issuing directives (manual "Issuing tokens", "API
 keys";
 SECURITY.md H): httpd refuses to start, and its message names the file,
 the line and the fix, both on a real start and with `apache2 -t`, as

@@ -299,3 +299,18 @@ def test_context_and_override_match_httpd(registered, manual):
             problems.append("%s (line %d): Override says %r, httpd: %s" % (
                 name, line, ov, want["override"]))
     assert not problems, "\n".join(problems)
+
+
+def test_links_into_the_manual_land_on_an_anchor(manual):
+    """README.md and the manual's own topic links name anchors that
+    exist."""
+    with open(os.path.join(harness.REPO, "README.md"),
+              encoding="utf-8") as f:
+        readme = f.read()
+    wanted = set(re.findall(r"doc/mod_authn_jwt\.html#([A-Za-z0-9_-]+)",
+                            readme))
+    with open(MANUAL, encoding="utf-8") as f:
+        wanted |= set(re.findall(r'href="#([A-Za-z0-9_-]+)"', f.read()))
+    missing = sorted(wanted - set(manual.ids))
+    assert not missing, "links to anchors the manual lacks: %s" % (
+        ", ".join(missing))

@@ -5,7 +5,7 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""README "Responses" (RFC 6750 section 3): every row, exactly, plus where the
+"""manual "Responses" (RFC 6750 section 3): every row, exactly, plus where the
 token is read from (AuthJWTTokenFrom) and the Authorization header syntax
 (RFC 6750 section 2.1, SECURITY.md F2)."""
 
@@ -161,7 +161,7 @@ def test_realm_with_space(srv, tok):
 
 
 def test_htaccess_authconfig(srv, tok):
-    # README: directory context, also .htaccess with AuthConfig
+    # manual: directory context, also .htaccess with AuthConfig
     assert_challenge(srv.get("/htadir/file.txt"), 401, realm="H")
     r = assert_ok(srv.get("/htadir/file.txt", tok(aud="api1")))
     assert r.text == "hta\n"
@@ -180,7 +180,7 @@ def test_htaccess_with_key(srv, tok):
 
 @pytest.mark.expect_log(r"AH01631")
 def test_resource_metadata_in_every_challenge(srv, tok):
-    # README "Protected resource metadata" (RFC 9728 section 5.1)
+    # manual "Protected resource metadata" (RFC 9728 section 5.1)
     rm = {"resource_metadata": RM_URL}
     assert_challenge(srv.get("/rm/ok"), 401, extra=rm)
     assert_invalid_token(srv.get("/rm/ok", tok(exp=1)), reason="expired",

@@ -896,7 +896,7 @@ START_TEST(sign_header_shape)
     json_t *h;
     char *t;
 
-    /* no kid anywhere: the RFC 7638 thumbprint (README: default kid) */
+    /* no kid anywhere: the RFC 7638 thumbprint (manual: default kid) */
     t = tu_sign(tu_pool, ec, "ES256", NULL, "{\"typ\":\"JWT\"}", PAYLOAD);
     h = tu_json(tu_pool, tu_segment(tu_pool, t, 0));
     ck_assert_str_eq(json_string_value(json_object_get(h, "alg")), "ES256");
@@ -1151,7 +1151,7 @@ START_TEST(key_without_kid_matches_any)
     const jwk_t *s = tu_sign_key(tu_pool, "rsa2048.key.pem", 0);
     jwk_set_t *set = tu_set(tu_pool, pub, NULL);
 
-    /* README: a PEM source has no kid unless kid= gives one */
+    /* manual: a PEM source has no kid unless kid= gives one */
     ck_assert_ptr_null(pub->kid);
     ck_assert_status(tu_jws(tu_sign(tu_pool, s, "RS256", "anything", NULL,
                                     PAYLOAD), set), JWT_OK);
