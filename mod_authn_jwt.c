@@ -54,7 +54,8 @@ APLOG_USE_MODULE(authn_jwt);
 #define MAX_CLAIM_VARS 64
 
 /* The fixed variables this module sets; cleared before every decision so
- * nothing set earlier (SetEnvIf on client headers) passes for a claim. */
+ * nothing set earlier (SetEnvIf on client headers) passes for a claim.
+ * Every one starts with "JWT_" (env_clear relies on it). */
 static const char *const env_names[] = {
     "JWT_SUB", "JWT_ISS", "JWT_JTI", "JWT_SCOPE", "JWT_EXP", "JWT_ALG",
     "JWT_KID", AUTHN_JWT_ENV_ERROR, NULL
@@ -93,6 +94,19 @@ static void env_set(request_rec *r, const char *name, const char *value)
     }
 }
 
+/* Is there any JWT_ variable at all?  Stops at the first. */
+static int find_jwt_var(void *baton, const char *key, const char *val)
+{
+    int *found = baton;
+
+    (void)val;
+    if (ap_cstr_casecmpn(key, "JWT_", 4) == 0) {
+        *found = 1;
+        return 0;
+    }
+    return 1;
+}
+
 static int collect_claim_var(void *baton, const char *key, const char *val)
 {
     apr_array_header_t *names = baton;
@@ -108,10 +122,17 @@ static int collect_claim_var(void *baton, const char *key, const char *val)
 
 static void env_clear(request_rec *r)
 {
-    apr_array_header_t *names = apr_array_make(r->pool, 4,
-                                               sizeof(const char *));
-    int i;
+    apr_array_header_t *names;
+    int i, found = 0;
 
+    /* Every name of ours starts with JWT_: one pass over the table finds
+     * none in the common case, and then there is nothing to unset. */
+    apr_table_do(find_jwt_var, &found, r->subprocess_env, NULL);
+    if (!found) {
+        apr_table_unset(r->notes, AUTHN_JWT_ENV_ERROR);
+        return;
+    }
+    names = apr_array_make(r->pool, 4, sizeof(const char *));
     for (i = 0; env_names[i] != NULL; i++) {
         apr_table_unset(r->subprocess_env, env_names[i]);
     }
@@ -132,24 +153,58 @@ void authn_jwt_set_error(request_rec *r, jwt_status_t st)
 }
 
 /* JWT_CLAIM_<name>: characters outside [A-Za-z0-9_] become '_' so the name
- * is a valid environment variable for CGI and %{..}e. */
+ * is a valid environment variable for CGI and %{..}e.  One allocation. */
 static const char *claim_var_name(apr_pool_t *p, const char *claim)
 {
-    char *name = apr_pstrcat(p, AUTHN_JWT_ENV_CLAIM, claim, NULL);
-    char *c;
+    size_t plen = sizeof(AUTHN_JWT_ENV_CLAIM) - 1, clen = strlen(claim);
+    char *name = apr_palloc(p, plen + clen + 1), *c;
 
-    for (c = name + sizeof(AUTHN_JWT_ENV_CLAIM) - 1; *c; c++) {
-        if (!apr_isalnum(*c) || (unsigned char)*c >= 0x80) {
-            *c = '_';
-        }
+    memcpy(name, AUTHN_JWT_ENV_CLAIM, plen);
+    for (c = name + plen; *claim; c++, claim++) {
+        *c = apr_isalnum(*claim) && (unsigned char)*claim < 0x80 ? *claim
+                                                                 : '_';
     }
+    *c = '\0';
     return name;
 }
+
+/* V as decimal text, as "%lld" writes it, without the formatter. */
+static const char *int_text(apr_pool_t *p, long long v)
+{
+    char buf[24], *end = buf + sizeof(buf), *c = end;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
+                                 : (unsigned long long)v;
+
+    do {
+        *--c = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
+    if (v < 0) {
+        *--c = '-';
+    }
+    return apr_pstrmemdup(p, c, (apr_size_t)(end - c));
+}
+
+/* A claim value as its variable text.  Token strings hold no NUL (the JSON
+ * is parsed without JSON_ALLOW_NUL) and live as long as the request (the
+ * claims belong to r->pool), so a string is used where it is, uncopied;
+ * an integer is written directly; other values as jwt_claim_text makes
+ * them. */
+static const char *claim_env_text(apr_pool_t *p, const json_t *v)
+{
+    if (json_is_string(v)) {
+        return json_string_value(v);
+    }
+    if (json_is_integer(v)) {
+        return int_text(p, (long long)json_integer_value(v));
+    }
+    return jwt_claim_text(p, v);
+}
+
 
 static void env_from_token(request_rec *r, const authn_jwt_dir_conf_t *conf,
                            const jwt_t *jwt)
 {
-    apr_array_header_t *scopes;
     const char *key, *kid;
     json_t *v;
     int n = 0;
@@ -161,13 +216,10 @@ static void env_from_token(request_rec *r, const authn_jwt_dir_conf_t *conf,
     kid = jwt->kid ? jwt->kid : (jwt->key ? jwt->key->kid : NULL);
     env_set(r, "JWT_KID", kid);
     if (jwt->has_exp) {
-        env_set(r, "JWT_EXP", apr_psprintf(r->pool, "%" APR_INT64_T_FMT,
-                                           (apr_int64_t)jwt->exp));
+        env_set(r, "JWT_EXP", int_text(r->pool, (long long)jwt->exp));
     }
-    scopes = jwt_scopes(r->pool, jwt->claims, conf->scope_claim);
-    if (scopes != NULL && scopes->nelts > 0) {
-        env_set(r, "JWT_SCOPE", apr_array_pstrcat(r->pool, scopes, ' '));
-    }
+    env_set(r, "JWT_SCOPE", jwt_scope_text(r->pool, jwt->claims,
+                                           conf->scope_claim));
 
     /* Top-level strings, numbers, booleans and arrays of strings only;
      * objects are reachable through jwt_claim() with a dotted path. */
@@ -177,7 +229,7 @@ static void env_from_token(request_rec *r, const authn_jwt_dir_conf_t *conf,
         if (*key == '\0' || json_is_object(v) || json_is_null(v)) {
             continue;
         }
-        text = jwt_claim_text(r->pool, v);
+        text = claim_env_text(r->pool, v);
         if (text == NULL) {
             continue;
         }
@@ -328,6 +380,11 @@ static void log_decision(request_rec *r, jwt_status_t st, const jwt_t *jwt,
     apr_pool_t *p = r->pool;
     const char *kid = NULL, *jti = NULL, *sub = NULL, *alg = NULL;
 
+    /* the escaped items cost allocations: not made for a line that the
+     * log level drops anyway */
+    if (!APLOG_R_IS_LEVEL(r, APLOG_INFO)) {
+        return;
+    }
     if (jwt != NULL) {
         kid = jwt->kid ? jwt->kid : (jwt->key ? jwt->key->kid : NULL);
         jti = jwt->jti;

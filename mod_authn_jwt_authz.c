@@ -143,9 +143,11 @@ static authz_status scope_check(request_rec *r, const char *line,
     conf = ap_get_module_config(r->per_dir_config, &authn_jwt_module);
     have = jwt_scopes(r->pool, jwt->claims, conf->scope_claim);
     if (have != NULL && jwt_scopes_include(have, req->scopes)) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AJLOGNO(00013)
-                      "Require jwt-scope %s: granted",
-                      ap_escape_logitem(r->pool, req->text));
+        if (APLOG_R_IS_LEVEL(r, APLOG_DEBUG)) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AJLOGNO(00013)
+                          "Require jwt-scope %s: granted",
+                          ap_escape_logitem(r->pool, req->text));
+        }
         return AUTHZ_GRANTED;
     }
 

@@ -28,6 +28,15 @@
 jwt_status_t jose_json_object(json_t **out, apr_pool_t *p,
                               const void *buf, size_t len) JWT_WUR;
 
+/* The fast path of jose_json_object (jose_json.c): 1 and *OUT (owned by
+ * the caller) when BUF is one object whose members are plain strings
+ * (printable ASCII, no escapes), integers of up to 18 digits without
+ * sign, true, false, null or arrays of those, without duplicates; 0 for
+ * anything else, which is then left to jansson.  Whatever it accepts,
+ * json_loadb with JSON_REJECT_DUPLICATES accepts too and reads as the
+ * same value, members in the same order. */
+int jose_json_flat(json_t **out, const void *buf, size_t len) JWT_WUR;
+
 /* Release J (json_decref) when P is cleared; returns J. */
 json_t *jose_json_pool_own(apr_pool_t *p, json_t *j);
 

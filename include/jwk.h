@@ -34,6 +34,9 @@
 #include "jose_alg.h"
 #include "jwt_status.h"
 
+/* Verification state prepared at load (jose_sig.h); opaque here. */
+struct jose_sig_prep;
+
 typedef struct jwk_t {
     jose_kty_t kty;
     EVP_PKEY *pkey;             /* RSA, EC, OKP; NULL for oct            */
@@ -50,6 +53,8 @@ typedef struct jwk_t {
     const char *iss;            /* only tokens of this issuer; NULL: any */
     const char *thumbprint;     /* RFC 7638 SHA-256, base64url           */
     const char *source;         /* where it came from, for messages      */
+    struct jose_sig_prep *prep; /* prepared verify contexts; NULL: none,
+                                 * read-only once the key is loaded       */
 } jwk_t;
 
 typedef struct {

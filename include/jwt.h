@@ -208,6 +208,12 @@ int jwt_is_scope_token(const char *s);
 apr_array_header_t *jwt_scopes(apr_pool_t *p, const json_t *claims,
                                const char *claim);
 
+/* The scopes of jwt_scopes joined by single spaces, NULL when there are
+ * none.  May point into CLAIMS (a string claim already in that form), so
+ * it lives as long as the claims do. */
+const char *jwt_scope_text(apr_pool_t *p, const json_t *claims,
+                           const char *claim);
+
 /* 1 when SCOPES holds every member of WANTED (exact, case-sensitive). */
 int jwt_scopes_include(const apr_array_header_t *scopes,
                        const apr_array_header_t *wanted);

@@ -240,7 +240,7 @@ if ! flock -w 1200 9; then
 fi
 for p in "$MODULE_PKG" "$TOOL_PKG"; do
     if known_to_dpkg "$p"; then
-        skip "$p is already installed (or not purged) on this machine; the test installs and purges it, so it leaves it alone"
+        skip "$p is already installed (or not purged) here, so the test leaves it alone (a killed run? dpkg --purge $TOOL_PKG $MODULE_PKG)"
     fi
 done
 for f in "${OWNED[@]}" "${MAINT_STATE[@]}"; do

@@ -55,6 +55,11 @@ jwt_status_t jose_json_object(json_t **out, apr_pool_t *p,
     if (buf == NULL) {
         return JWT_ERR_JSON;
     }
+    /* the usual token JSON without jansson's lexer; anything else below */
+    if (jose_json_flat(&j, buf, len)) {
+        *out = jose_json_pool_own(p, j);
+        return JWT_OK;
+    }
     /* No JSON_ALLOW_NUL: "\u0000" would make json_string_length() and
      * strlen() disagree (E5).  No JSON_DECODE_ANY, no
      * JSON_DISABLE_EOF_CHECK: one value and nothing after it.  Duplicates

@@ -31,6 +31,7 @@
 #include <apr_strings.h>
 #include <openssl/err.h>
 #include <openssl/obj_mac.h>
+#include "jose_sig.h"
 #include "jose_util.h"
 #include "jwk.h"
 #include "jwk_int.h"
@@ -472,6 +473,8 @@ static int key_finish(jwk_t **out, jwk_t *k, apr_pool_t *p,
                                                  o->use), where,
                     jwk_ossl_why(p));
     }
+    /* the per-key verification contexts, once, here: not per request */
+    jose_sig_prepare(k, p);
     *out = k;
     return RC_OK;
 }

@@ -38,11 +38,9 @@
 #include <openssl/rsa.h>
 #include <apr_strings.h>
 #include "jose_b64.h"
+#include "jose_sig.h"
 #include "jose_util.h"
 #include "jws.h"
-
-/* Largest DER ECDSA-Sig-Value (P-521): SEQUENCE of two 67-byte INTEGERs */
-#define ECDSA_DER_MAX 160
 
 int jose_count_dots(const char *token, size_t len)
 {
@@ -121,9 +119,14 @@ static int hmac_compute(unsigned char *mac, size_t *maclen,
     EVP_MAC *hmac = jose_hmac();
     EVP_MAC_CTX *ctx = NULL;
     OSSL_PARAM params[2];
-    int ok = 0;
+    int ok;
 
-    *maclen = 0;
+    /* the states keyed at load, when there are some */
+    ok = jose_sig_hmac(mac, maclen, key, alg, in, inlen);
+    if (ok >= 0) {
+        return ok && *maclen == alg->sig_len;
+    }
+    ok = 0;
     if (hmac == NULL || jose_md(alg->digest) == NULL) {
         goto cleanup;
     }
@@ -145,9 +148,10 @@ cleanup:
 
 /* Initialise CTX for signing or verifying with KEY and ALG: the digest is
  * the prefetched one (EdDSA: none, RFC 8037 section 3.1 signs the message
- * itself), the RSA padding is fixed by the algorithm, never negotiated. */
-static int digest_init(EVP_MD_CTX *ctx, const jwk_t *key,
-                       const jose_alg_info_t *alg, int sign)
+ * itself), the RSA padding is fixed by the algorithm, never negotiated.
+ * Also what jose_sig_prepare runs once per key and algorithm. */
+int jose_sig_digest_init(EVP_MD_CTX *ctx, const jwk_t *key,
+                         const jose_alg_info_t *alg, int sign)
 {
     EVP_PKEY_CTX *pctx = NULL;
     const EVP_MD *md = NULL;
@@ -190,11 +194,15 @@ static int pkey_verify(const jwk_t *key, const jose_alg_info_t *alg,
                        const unsigned char *in, size_t inlen,
                        const unsigned char *sig, size_t siglen)
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    /* a copy of the context initialised at load, when there is one */
+    EVP_MD_CTX *ctx = jose_sig_md_copy(key, alg);
     int ok = 0;
 
-    if (ctx == NULL || !digest_init(ctx, key, alg, 0)) {
-        goto cleanup;
+    if (ctx == NULL) {
+        ctx = EVP_MD_CTX_new();
+        if (ctx == NULL || !jose_sig_digest_init(ctx, key, alg, 0)) {
+            goto cleanup;
+        }
     }
     ok = EVP_DigestVerify(ctx, sig, siglen, in, inlen) == 1;
 cleanup:
@@ -205,38 +213,20 @@ cleanup:
 /* RFC 7518 section 3.4: the JWS signature is R || S, each exactly half of
  * the table's length.  It is turned into the DER that OpenSSL verifies
  * here, from the halves, so DER from the token is never parsed (B3), and
- * r = 0 or s = 0 reaches ECDSA verification, which refuses it (B2). */
+ * r = 0 or s = 0 reaches ECDSA verification, which refuses it (B2).  The
+ * DER is written directly (jose_ecdsa_der), without ECDSA_SIG/BIGNUMs. */
 static int ecdsa_verify(const jwk_t *key, const jose_alg_info_t *alg,
                         const unsigned char *in, size_t inlen,
                         const unsigned char *sig, size_t siglen)
 {
-    size_t half = alg->sig_len / 2;
-    unsigned char der[ECDSA_DER_MAX], *d = der;
-    ECDSA_SIG *es = NULL;
-    BIGNUM *r = NULL, *s = NULL;
-    int derlen, ok = 0;
+    unsigned char der[JOSE_ECDSA_DER_MAX];
+    size_t derlen;
 
-    if (siglen != alg->sig_len) {
+    if (siglen != alg->sig_len
+        || jose_ecdsa_der(der, &derlen, sizeof(der), sig, siglen) != 0) {
         return 0;
     }
-    es = ECDSA_SIG_new();
-    r = BN_bin2bn(sig, (int)half, NULL);
-    s = BN_bin2bn(sig + half, (int)half, NULL);
-    if (es == NULL || r == NULL || s == NULL || !ECDSA_SIG_set0(es, r, s)) {
-        BN_free(r);
-        BN_free(s);
-        goto cleanup;
-    }
-    /* r and s belong to es now */
-    derlen = i2d_ECDSA_SIG(es, NULL);
-    if (derlen <= 0 || (size_t)derlen > sizeof(der)
-        || i2d_ECDSA_SIG(es, &d) != derlen) {
-        goto cleanup;
-    }
-    ok = pkey_verify(key, alg, in, inlen, der, (size_t)derlen);
-cleanup:
-    ECDSA_SIG_free(es);
-    return ok;
+    return pkey_verify(key, alg, in, inlen, der, derlen);
 }
 
 jwt_status_t jose_sig_verify(const jwk_t *key, const jose_alg_info_t *alg,
@@ -322,7 +312,7 @@ static int pkey_sign(unsigned char **sig, size_t *siglen, apr_pool_t *p,
     size_t len = 0;
     int ok = 0;
 
-    if (ctx == NULL || !digest_init(ctx, key, alg, 1)
+    if (ctx == NULL || !jose_sig_digest_init(ctx, key, alg, 1)
         || EVP_DigestSign(ctx, NULL, &len, in, inlen) != 1 || len == 0) {
         goto cleanup;
     }

@@ -194,22 +194,25 @@ int jwt_is_scope_token(const char *s)
     return 1;
 }
 
+/* The claim the scopes come from (see jwt_scopes). */
+static const json_t *scope_claim(const json_t *claims, const char *claim)
+{
+    const json_t *v;
+
+    if (claim != NULL) {
+        return jwt_claim_get(claims, claim);
+    }
+    v = jwt_claim_get(claims, "scope");
+    return v != NULL ? v : jwt_claim_get(claims, "scp");
+}
+
 apr_array_header_t *jwt_scopes(apr_pool_t *p, const json_t *claims,
                                const char *claim)
 {
     apr_array_header_t *out;
-    const json_t *v;
+    const json_t *v = scope_claim(claims, claim);
     size_t i;
 
-    if (claim != NULL) {
-        v = jwt_claim_get(claims, claim);
-    }
-    else {
-        v = jwt_claim_get(claims, "scope");
-        if (v == NULL) {
-            v = jwt_claim_get(claims, "scp");
-        }
-    }
     /* Token strings hold no NUL (JSON parsed without JSON_ALLOW_NUL), so
      * the C string is the whole value. */
     if (json_is_string(v)) {
@@ -260,4 +263,26 @@ int jwt_scopes_include(const apr_array_header_t *scopes,
         }
     }
     return 1;
+}
+
+const char *jwt_scope_text(apr_pool_t *p, const json_t *claims,
+                           const char *claim)
+{
+    const json_t *v = scope_claim(claims, claim);
+    apr_array_header_t *scopes;
+    const char *s;
+    size_t len;
+
+    /* a string already in the joined form (no leading, trailing or
+     * doubled space) is its own answer: no split, no join, no copy */
+    if (json_is_string(v)) {
+        s = json_string_value(v);
+        len = json_string_length(v);
+        if (len > 0 && s[0] != ' ' && s[len - 1] != ' '
+            && strstr(s, "  ") == NULL) {
+            return s;
+        }
+    }
+    scopes = jwt_scopes(p, claims, claim);
+    return scopes->nelts > 0 ? apr_array_pstrcat(p, scopes, ' ') : NULL;
 }

@@ -77,6 +77,21 @@ def test_cgi_environment(srv, ring):
         assert tok not in v and tok.split(".")[2] not in v, k
 
 
+def test_env_integer_and_scope_text(srv, ring):
+    """Integers are written digit by digit, signs and the 64-bit limits
+    included; JWT_SCOPE joins by one space whatever the token's spacing."""
+    c = claims(zero=0, neg=-42, big=9223372036854775807,
+               small=-9223372036854775808, scope="  read   write ")
+    env = assert_ok(srv.get("/e/env", hs(ring, c))).cgi_env()
+    assert claim_env(env, "zero") == "0"
+    assert claim_env(env, "neg") == "-42"
+    assert claim_env(env, "big") == "9223372036854775807"
+    assert claim_env(env, "small") == "-9223372036854775808"
+    assert env.get("JWT_EXP") == str(c["exp"])
+    assert claim_env(env, "exp") == str(c["exp"])
+    assert env.get("JWT_SCOPE") == "read write"
+
+
 def test_env_without_kid(srv, ring):
     r = assert_ok(srv.get("/nokid/env", hs(ring, claims(), kid=None)))
     env = r.cgi_env()

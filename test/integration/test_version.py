@@ -52,3 +52,18 @@ def test_module_logs_the_same_version_once_at_start(httpd):
                        universal_newlines=True, timeout=30)
     logged = re.search(r"AJ00200: (\S+) configured", lines[0]).group(1)
     assert "(%s)" % logged in r.stdout
+
+
+def test_debian_changelog_is_for_this_version():
+    """The packages take their version from debian/changelog: its top
+    entry must be for configure.ac's version (a new version needs a
+    changelog entry)."""
+    with open(os.path.join(harness.REPO, "debian", "changelog")) as f:
+        first = f.readline()
+    m = re.match(r"^mod-authn-jwt \(([^)]+)\) ", first)
+    assert m, first
+    upstream = m.group(1).rsplit("-", 1)[0]
+    assert upstream == configure_version(), (
+        "debian/changelog's top entry is %s, configure.ac says %s: add an "
+        "entry (dch -v %s-1)" % (m.group(1), configure_version(),
+                                 configure_version()))

@@ -838,6 +838,144 @@ START_TEST(json_helpers)
 }
 END_TEST
 
+/* ---- jose_json_flat: never more lenient than jansson, same value ---- */
+
+/* jansson's reading of BUF, as jose_json_object did it before the fast
+ * path (NULL when refused or not an object). */
+static json_t *jansson_object(const char *buf, size_t len)
+{
+    json_error_t err;
+    json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
+
+    if (j != NULL && !json_is_object(j)) {
+        json_decref(j);
+        j = NULL;
+    }
+    return j;
+}
+
+/* When the fast path takes BUF, jansson takes it too, as an equal value
+ * with the members in the same order.  Returns 1 when it took it. */
+static int flat_agrees(const char *buf, size_t len)
+{
+    json_t *f = NULL, *j;
+    void *fi, *ji;
+    int took = jose_json_flat(&f, buf, len);
+
+    if (!took) {
+        ck_assert_ptr_null(f);
+        return 0;
+    }
+    j = jansson_object(buf, len);
+    ck_assert_msg(j != NULL, "fast path accepted what jansson refuses: "
+                  "%.*s", (int)len, buf);
+    ck_assert_msg(json_equal(f, j), "different values for %.*s", (int)len,
+                  buf);
+    for (fi = json_object_iter(f), ji = json_object_iter(j);
+         fi != NULL && ji != NULL;
+         fi = json_object_iter_next(f, fi), ji = json_object_iter_next(j, ji)) {
+        ck_assert_str_eq(json_object_iter_key(fi), json_object_iter_key(ji));
+    }
+    ck_assert(fi == NULL && ji == NULL);
+    json_decref(f);
+    json_decref(j);
+    return 1;
+}
+
+static const char *const flat_inputs[] = {
+    "{}",
+    " \t\r\n{ } \n",
+    "{\"alg\":\"HS256\",\"kid\":\"bench-hs256\",\"typ\":\"JWT\"}",
+    "{\"typ\":\"JWT\",\r\n \"alg\":\"HS256\"}",
+    "{\"sub\":\"bench-user\",\"iss\":\"https://issuer.bench.invalid\","
+    "\"aud\":\"bench-api\",\"iat\":1765065600,\"exp\":1765152000,"
+    "\"scope\":\"read write\",\"jti\":\"hs256-cold-000001\"}",
+    "{\"aud\":[\"a\",\"b\"],\"roles\":[],\"n\":[1,true,false,null,\"x\"]}",
+    "{\"\":0,\"a\":999999999999999999,\"b\":0}",
+    "{\"t\":true,\"f\":false,\"z\":null}",
+    "{ \"a\" : [ 1 , 2 ] , \"b\" : \"c\" }",
+    NULL
+};
+
+START_TEST(json_flat_taken)
+{
+    int i;
+
+    /* the common shapes do take the fast path, and agree */
+    for (i = 0; flat_inputs[i] != NULL; i++) {
+        ck_assert_msg(flat_agrees(flat_inputs[i], strlen(flat_inputs[i])),
+                      "not taken: %s", flat_inputs[i]);
+    }
+}
+END_TEST
+
+START_TEST(json_flat_left_to_jansson)
+{
+    static const char *const other[] = {
+        /* escapes, non-ASCII, reals, signs, long numbers, nesting */
+        "{\"a\":\"\\u0041\"}", "{\"a\\n\":1}", "{\"a\":\"\xc3\xa9\"}",
+        "{\"a\":1.5}", "{\"a\":1e3}", "{\"a\":-1}", "{\"a\":-0}",
+        "{\"a\":9223372036854775807}", "{\"a\":1234567890123456789}",
+        "{\"a\":{}}", "{\"a\":[[]]}", "{\"a\":[{}]}",
+        /* duplicates and every kind of syntax error */
+        "{\"a\":1,\"a\":1}", "{\"a\":1,}", "{,}", "{\"a\"}", "{\"a\":}",
+        "{\"a\":01}", "{\"a\":tru}", "{\"a\":truex}", "{\"a\":[1,]}",
+        "{\"a\":[1 2]}", "{\"a\":1}x", "{\"a\":1}}", "[1]", "\"a\"", "",
+        "{\"a\":\"\t\"}", "{\"a\":\"x", "{\"a\":1", "{\"a\":\"\x7f\"}",
+        NULL
+    };
+    json_t *f;
+    int i;
+
+    for (i = 0; other[i] != NULL; i++) {
+        ck_assert_msg(jose_json_flat(&f, other[i], strlen(other[i])) == 0,
+                      "taken: %s", other[i]);
+        ck_assert_ptr_null(f);
+    }
+    /* an embedded NUL, within LEN */
+    ck_assert_int_eq(jose_json_flat(&f, "{\"a\":\"x\0y\"}", 11), 0);
+    ck_assert_int_eq(jose_json_flat(&f, "{\"a\":1}\0", 8), 0);
+    /* only LEN bytes are read */
+    ck_assert_int_eq(flat_agrees("{\"a\":1}GARBAGE", 7), 1);
+    ck_assert_int_eq(jose_json_flat(&f, NULL, 0), 0);
+}
+END_TEST
+
+/* Every single-byte change, deletion and truncation of the common shapes:
+ * whatever the fast path takes, jansson takes as the same value. */
+START_TEST(json_flat_mutations)
+{
+    static const char bytes[] = "\"\\,:{}[] 0159-.eEtfnulx\t\x00\x7f\x80\xff";
+    char buf[512];
+    long taken = 0, tried = 0;
+    size_t len, pos, b;
+    int i;
+
+    for (i = 0; flat_inputs[i] != NULL; i++) {
+        len = strlen(flat_inputs[i]);
+        ck_assert_uint_lt(len, sizeof(buf));
+        for (pos = 0; pos < len; pos++) {
+            for (b = 0; b < sizeof(bytes) - 1; b++) {
+                memcpy(buf, flat_inputs[i], len);
+                buf[pos] = bytes[b];
+                taken += flat_agrees(buf, len);
+                tried++;
+            }
+            /* the byte deleted */
+            memcpy(buf, flat_inputs[i], pos);
+            memcpy(buf + pos, flat_inputs[i] + pos + 1, len - pos - 1);
+            taken += flat_agrees(buf, len - 1);
+            /* truncated here */
+            taken += flat_agrees(flat_inputs[i], pos);
+            tried += 2;
+        }
+    }
+    /* the mutants exercised both outcomes */
+    ck_assert_int_gt(taken, 0);
+    ck_assert_int_lt(taken, tried);
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
     Suite *s = suite_create("core");
@@ -887,6 +1025,9 @@ static Suite *core_suite(void)
     tcase_add_test(tc, json_nul_and_bad_utf8);
     tcase_add_test(tc, json_deep_nesting);
     tcase_add_test(tc, json_helpers);
+    tcase_add_test(tc, json_flat_taken);
+    tcase_add_test(tc, json_flat_left_to_jansson);
+    tcase_add_test(tc, json_flat_mutations);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1228,6 +1228,50 @@ START_TEST(scopes)
 }
 END_TEST
 
+/* jwt_scope_text (JWT_SCOPE) is jwt_scopes joined by one space, whether
+ * it takes the string as it is or splits and joins it. */
+START_TEST(scope_text)
+{
+    static const char *const cases[][3] = {
+        /* claims, AuthJWTScopeClaim, JWT_SCOPE (NULL: not set) */
+        { "{\"scope\":\"read write\"}", NULL, "read write" },
+        { "{\"scope\":\"read\"}", NULL, "read" },
+        { "{\"scope\":\"read  write   admin \"}", NULL,
+          "read write admin" },
+        { "{\"scope\":\" read\"}", NULL, "read" },
+        { "{\"scope\":\"read \"}", NULL, "read" },
+        { "{\"scope\":\"read\\tadmin\"}", NULL, "read\tadmin" },
+        { "{\"scope\":\"\"}", NULL, NULL },
+        { "{\"scope\":\"   \"}", NULL, NULL },
+        { "{\"scope\":[\"read\",\"\",\"write\"]}", NULL, "read write" },
+        { "{\"scope\":[]}", NULL, NULL },
+        { "{\"scope\":5}", NULL, NULL },
+        { "{\"scp\":\"a b\"}", NULL, "a b" },
+        { "{\"scope\":\"r\",\"scp\":\"a b\"}", NULL, "r" },
+        { "{\"perms\":\"x  y\",\"scope\":\"r\"}", "perms", "x y" },
+        { "{\"scope\":\"r\"}", "perms", NULL },
+        { "{}", NULL, NULL },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *c = tu_json(tu_pool, cases[i][0]);
+        const char *got = jwt_scope_text(tu_pool, c, cases[i][1]);
+        apr_array_header_t *s = jwt_scopes(tu_pool, c, cases[i][1]);
+
+        if (cases[i][2] == NULL) {
+            ck_assert_msg(got == NULL, "%s: got \"%s\"", cases[i][0], got);
+            ck_assert_int_eq(s->nelts, 0);
+        }
+        else {
+            ck_assert_msg(got != NULL && strcmp(got, cases[i][2]) == 0,
+                          "%s: got \"%s\"", cases[i][0], got ? got : "NULL");
+            ck_assert_str_eq(got, apr_array_pstrcat(tu_pool, s, ' '));
+        }
+    }
+}
+END_TEST
+
 /* RFC 6749 section 3.3: a scope-token is never empty, so "" in an array
  * is no scope, as the runs of spaces in a string give none. */
 START_TEST(scopes_empty_member)
@@ -1323,6 +1367,7 @@ static Suite *jwt_suite(void)
     tcase_add_test(tc, claim_text);
     tcase_add_test(tc, claim_matches);
     tcase_add_test(tc, scopes);
+    tcase_add_test(tc, scope_text);
     tcase_add_test(tc, scopes_empty_member);
     tcase_add_test(tc, scope_split);
     suite_add_tcase(s, tc);
