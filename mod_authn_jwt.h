@@ -112,6 +112,20 @@
  *
  * Block AJ00320-00399: cache, revocation and metrics.
  *   AJ00320  metrics: no shared memory for the counters (ERR)
+ *   AJ00321  cache: no locks for the token cache, cache off (ERR)
+ *   AJ00322  revocation: store cannot be set up, start-up stops (ERR)
+ *   AJ00323  revocation: store failed on a lookup (ERR, at most once a
+ *            minute per child)
+ *   AJ00324  revocation: token refused, revoked (INFO, the decision line
+ *            AJ00003 follows)
+ *   AJ00325  jwt-revoke: token revoked (INFO)
+ *   AJ00326  jwt-revoke: token not valid here, nothing revoked (INFO)
+ *   AJ00327  jwt-revoke: caller may not revoke this token (INFO)
+ *   AJ00328  jwt-revoke: malformed request (INFO)
+ *   AJ00329  jwt-revoke: the store failed, not revoked (ERR)
+ *   AJ00330  jwt-revoke: no revocation store on this server (ERR)
+ *   AJ00331  revocation: global mutex for the store failed (ERR)
+ *   AJ00332  revocation: store ready, post_config (DEBUG)
  */
 #define AJLOGNO(n) "AJ" #n ": "
 
@@ -216,6 +230,15 @@ typedef struct {
     unsigned max_size_set:1;
     unsigned resource_metadata_set:1;
 
+    /* Cache and revocation (mod_authn_jwt_cache.c,
+     * mod_authn_jwt_revoke.c). */
+    int cache;                      /* AuthJWTCache                       */
+    apr_int64_t cache_max_age;      /* AuthJWTCacheMaxAge, seconds        */
+    int revoke_any;                 /* AuthJWTRevokeAny                   */
+    unsigned cache_set:1;
+    unsigned cache_max_age_set:1;
+    unsigned revoke_any_set:1;
+
     /* Issuing (mod_authn_jwt_issuer.c), API keys, JWKS and RFC 9728
      * metadata (mod_authn_jwt_handlers.c). */
     authn_jwt_issue_key_t *sign_key;    /* AuthJWTSignKey; NULL: none     */
@@ -239,6 +262,38 @@ typedef struct {
     unsigned apikey_providers_set:1;
     unsigned resource_set:1;
 } authn_jwt_dir_conf_t;
+
+/*
+ * Server scope (main server and <VirtualHost>), merged like the directory
+ * record.  Other parts add their server-scope fields here.
+ */
+typedef struct {
+    int cache_size;                 /* AuthJWTCacheSize, entries          */
+    const char *rev_store;          /* AuthJWTRevocationStore, as written */
+    apr_int64_t rev_delay;          /* AuthJWTRevocationDelay, seconds    */
+    int rev_fail_open;              /* AuthJWTRevocationFailOpen          */
+    unsigned cache_size_set:1;
+    unsigned rev_store_set:1;
+    unsigned rev_delay_set:1;
+    unsigned rev_fail_open_set:1;
+
+    /* Run time, never merged. */
+    struct authn_jwt_cache *cache;  /* this child's, made in child_init   */
+    struct authn_jwt_revstore *revstore; /* made in post_config; NULL:
+                                     * nothing can be revoked             */
+} authn_jwt_srv_conf_t;
+
+#define AUTHN_JWT_CACHE_SIZE_DEFAULT    10000
+#define AUTHN_JWT_CACHE_SIZE_MAX        10000000
+#define AUTHN_JWT_CACHE_MAX_AGE_DEFAULT 300
+#define AUTHN_JWT_CACHE_MAX_AGE_MAX     86400
+#define AUTHN_JWT_REV_DELAY_DEFAULT     5
+#define AUTHN_JWT_REV_DELAY_MAX         3600
+
+AUTHN_JWT_PRIVATE void *authn_jwt_create_srv_conf(apr_pool_t *p,
+                                                  server_rec *s);
+AUTHN_JWT_PRIVATE void *authn_jwt_merge_srv_conf(apr_pool_t *p, void *basev,
+                                                 void *addv);
 
 AUTHN_JWT_PRIVATE extern const command_rec authn_jwt_cmds[];
 AUTHN_JWT_PRIVATE void *authn_jwt_create_dir_conf(apr_pool_t *p, char *dir);
@@ -301,15 +356,16 @@ typedef struct {
     jwt_status_t status;        /* the decision                           */
     const char *via;            /* header, cookie, query or basic         */
     const authn_jwt_dir_conf_t *conf; /* the rules that decided      */
-    const char *token;          /* the accepted token, for subrequests and
-                                 * redirects of this request whose source
-                                 * was removed                            */
+    const char *token;          /* the accepted token; NULL when rejected.
+                                 * Also for subrequests and redirects of
+                                 * this request whose source was removed  */
     size_t token_len;
     const char *credential;     /* the API key removed from the request,
                                  * kept for the issuer's credential guard */
 } authn_jwt_req_t;
 
-/* The record that decided this request, or NULL. */
+/* The record that decided this request, or NULL.  TOKEN/TOKEN_LEN: the
+ * credential that was accepted (jwt-revoke compares with it). */
 AUTHN_JWT_PRIVATE authn_jwt_req_t *authn_jwt_req_find(const request_rec *r);
 
 /* The verified claims when THIS module authenticated r->user, else NULL. */
@@ -339,7 +395,29 @@ AUTHN_JWT_PRIVATE const char *authn_jwt_consumed_apikey(
     const request_rec *r);
 
 /* 1 when CONF has a key that can accept a token at all. */
-AUTHN_JWT_PRIVATE int authn_jwt_has_keys(const authn_jwt_dir_conf_t *conf);
+AUTHN_JWT_PRIVATE int authn_jwt_has_keys(const request_rec *r,
+                                         const authn_jwt_dir_conf_t *conf);
+
+/*
+ * The location's verification keys as they are now.  Every check of a
+ * token and the cache's "is the key that verified it still there" test go
+ * through this one function, so a key set that changes at run time (remote
+ * key sources) is seen the same way by both.
+ */
+AUTHN_JWT_PRIVATE const jwk_set_t *authn_jwt_verify_keys(
+    const request_rec *r, const authn_jwt_dir_conf_t *conf);
+
+/* One JWT_* variable of an accepted token. */
+typedef struct {
+    const char *name;
+    const char *value;
+} authn_jwt_env_t;
+
+/* The JWT_* variables of JWT at a location of CONF (manual "Environment
+ * variables"): an array of authn_jwt_env_t, values without control
+ * characters only.  The cache keeps it with the token. */
+AUTHN_JWT_PRIVATE apr_array_header_t *authn_jwt_env_make(apr_pool_t *p,
+    const authn_jwt_dir_conf_t *conf, const jwt_t *jwt);
 
 /* Set JWT_ERROR (environment and notes) to the status' short name. */
 AUTHN_JWT_PRIVATE void authn_jwt_set_error(request_rec *r, jwt_status_t st);
@@ -439,6 +517,76 @@ AUTHN_JWT_PRIVATE void authn_jwt_metrics_sample(authn_jwt_metrics_out_t *out,
     const char *labels, double value);
 
 AUTHN_JWT_PRIVATE void authn_jwt_register_metrics(apr_pool_t *p);
+
+/* ---- the verified-token cache (mod_authn_jwt_cache.c) ---- */
+
+/* Revocation lookup state of one cache entry: the shared revocation
+ * generation (high 32 bits) and the second (low 32 bits) of its last
+ * "not revoked" answer; 0: never asked. */
+typedef struct {
+    uint64_t word;
+} authn_jwt_rev_state_t;
+
+/* One request's use of the cache, filled by authn_jwt_cache_lookup. */
+typedef struct {
+    struct authn_jwt_cache *cache;  /* NULL: no cache here               */
+    uint64_t hash, rules;
+    int hit;
+    authn_jwt_rev_state_t *rev;     /* the entry's, on a hit             */
+    uint64_t rev_checked;           /* a lookup's answer before insert   */
+    const authn_jwt_env_t *env;     /* the entry's JWT_* variables       */
+    int nenv;
+} authn_jwt_cache_ctx_t;
+
+/* 1 and *OUT (valid until r->pool is cleared) when TOKEN was accepted
+ * before under the same rules, has not expired (exp, nbf, max age) and its
+ * key is still in the location's set; 0 otherwise (check in full).
+ * Revocation is the caller's to check. */
+AUTHN_JWT_PRIVATE int authn_jwt_cache_lookup(authn_jwt_cache_ctx_t *cc,
+    request_rec *r, const authn_jwt_dir_conf_t *conf, const char *token,
+    size_t len, jwt_t **out);
+
+/* Remember JWT, just accepted in full, and its NENV variables ENV, for
+ * CC's rules. */
+AUTHN_JWT_PRIVATE void authn_jwt_cache_insert(authn_jwt_cache_ctx_t *cc,
+    request_rec *r, const authn_jwt_dir_conf_t *conf, const char *token,
+    size_t len, const jwt_t *jwt, const authn_jwt_env_t *env, int nenv);
+
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_cache(cmd_parms *cmd,
+    void *dconf, int on);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_cache_max_age(cmd_parms *cmd,
+    void *dconf, const char *arg);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_cache_size(cmd_parms *cmd,
+    void *dconf, const char *arg);
+AUTHN_JWT_PRIVATE void authn_jwt_register_cache(apr_pool_t *p);
+
+/* ---- revocation (mod_authn_jwt_revoke.c) ---- */
+
+/*
+ * JWT_OK, JWT_ERR_REVOKED, or JWT_ERR_REVOCATION_UNAVAILABLE (store
+ * failed, fail closed).  Asks the store only when CC's entry has no
+ * recent enough answer (AuthJWTRevocationDelay; at once after a
+ * revocation at this server).
+ */
+AUTHN_JWT_PRIVATE jwt_status_t authn_jwt_revocation_check(request_rec *r,
+    authn_jwt_cache_ctx_t *cc, const jwt_t *jwt, const char *token,
+    size_t len);
+
+/* Shared by all children (mod_authn_jwt_metrics.c): bumped after every
+ * revocation stored at this server.  0 when there is no shared memory
+ * (then nothing may be assumed: ask the store). */
+AUTHN_JWT_PRIVATE int authn_jwt_revocation_generation(uint32_t *gen);
+AUTHN_JWT_PRIVATE void authn_jwt_revocation_bump(void);
+
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_revocation_store(
+    cmd_parms *cmd, void *dconf, const char *arg);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_revocation_delay(
+    cmd_parms *cmd, void *dconf, const char *arg);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_revocation_fail_open(
+    cmd_parms *cmd, void *dconf, int on);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_revoke_any(cmd_parms *cmd,
+    void *dconf, int on);
+AUTHN_JWT_PRIVATE void authn_jwt_register_revoke(apr_pool_t *p);
 
 /* ---- jwt-issuer (mod_authn_jwt_issuer.c) ---- */
 

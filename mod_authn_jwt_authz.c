@@ -494,7 +494,7 @@ static authn_status basic_check_password(request_rec *r, const char *user,
         return AUTH_GRANTED;
     }
     if (st == JWT_ERR_INTERNAL
-        || (st == JWT_ERR_NO_KEY && !authn_jwt_has_keys(conf))) {
+        || (st == JWT_ERR_NO_KEY && !authn_jwt_has_keys(r, conf))) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AJLOGNO(00155)
                       "Basic password for user \"%s\" could not be checked "
                       "as a token (reason=%s): answering 500",

@@ -201,6 +201,10 @@ void *authn_jwt_create_dir_conf(apr_pool_t *p, char *dir)
     conf->apikey_header = AUTHN_JWT_APIKEY_HEADER;
     conf->apikey_providers = NULL;          /* "file"                    */
     conf->resource = NULL;
+
+    conf->cache = 1;
+    conf->cache_max_age = AUTHN_JWT_CACHE_MAX_AGE_DEFAULT;
+    conf->revoke_any = 0;
     return conf;
 }
 
@@ -247,6 +251,9 @@ void *authn_jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_FIELD(apikey_header);
     MERGE_FIELD(apikey_providers);
     MERGE_FIELD(resource);
+    MERGE_FIELD(cache);
+    MERGE_FIELD(cache_max_age);
+    MERGE_FIELD(revoke_any);
 
     new->keys_where = add->verify_keys_set || add->decrypt_keys_set
                       ? add->keys_where : base->keys_where;
@@ -254,6 +261,33 @@ void *authn_jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     /* Derived, never set by a directive of their own. */
     new->rules.verify_keys = new->verify_keys;
     new->rules.decrypt_keys = new->decrypt_keys;
+    return new;
+}
+
+/* ---- server scope ---- */
+
+void *authn_jwt_create_srv_conf(apr_pool_t *p, server_rec *s)
+{
+    authn_jwt_srv_conf_t *sc = apr_pcalloc(p, sizeof(*sc));
+
+    (void)s;
+    sc->cache_size = AUTHN_JWT_CACHE_SIZE_DEFAULT;
+    sc->rev_store = NULL;               /* shmcb, when it is loaded      */
+    sc->rev_delay = AUTHN_JWT_REV_DELAY_DEFAULT;
+    sc->rev_fail_open = 0;              /* fail closed: 503              */
+    return sc;
+}
+
+void *authn_jwt_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    authn_jwt_srv_conf_t *new = apr_pcalloc(p, sizeof(*new));
+    const authn_jwt_srv_conf_t *base = basev;
+    const authn_jwt_srv_conf_t *add = addv;
+
+    MERGE_FIELD(cache_size);
+    MERGE_FIELD(rev_store);
+    MERGE_FIELD(rev_delay);
+    MERGE_FIELD(rev_fail_open);
     return new;
 }
 
@@ -891,5 +925,36 @@ const command_rec authn_jwt_cmds[] = {
         "URL: the protected resource identifier served by SetHandler "
         "jwt-resource-metadata (RFC 9728); default derived from "
         "AuthJWTResourceMetadata, else from the request URL"),
+    /* The verified-token cache (mod_authn_jwt_cache.c) */
+    AP_INIT_FLAG("AuthJWTCache", authn_jwt_set_cache, NULL, OR_AUTHCFG,
+        "On|Off: remember accepted tokens so that the next request with the "
+        "same token costs a lookup; default On"),
+    AP_INIT_TAKE1("AuthJWTCacheMaxAge", authn_jwt_set_cache_max_age, NULL,
+        OR_AUTHCFG,
+        "SECONDS: the longest a token stays in the cache (never past its "
+        "exp), 1 to 86400; default 300"),
+    AP_INIT_TAKE1("AuthJWTCacheSize", authn_jwt_set_cache_size, NULL,
+        RSRC_CONF,
+        "N: the most tokens cached per virtual host in each child, 0 to "
+        "10000000 (0: no cache); default 10000"),
+    /* Revocation (mod_authn_jwt_revoke.c) */
+    AP_INIT_TAKE1("AuthJWTRevocationStore", authn_jwt_set_revocation_store,
+        NULL, RSRC_CONF,
+        "shmcb | memcache:HOST:PORT[,HOST:PORT..] | redis:HOST:PORT: where "
+        "revoked tokens are listed (the socache provider must be loaded); "
+        "servers naming the same memcached or Redis share the list; "
+        "default shmcb (this server only)"),
+    AP_INIT_TAKE1("AuthJWTRevocationDelay", authn_jwt_set_revocation_delay,
+        NULL, RSRC_CONF,
+        "SECONDS: a revocation made at another server is seen within this "
+        "time; 0 asks the store on every request; default 5"),
+    AP_INIT_FLAG("AuthJWTRevocationFailOpen",
+        authn_jwt_set_revocation_fail_open, NULL, RSRC_CONF,
+        "On: accept tokens unchecked while the revocation store cannot be "
+        "reached; Off (default): answer 503"),
+    AP_INIT_FLAG("AuthJWTRevokeAny", authn_jwt_set_revoke_any, NULL,
+        RSRC_CONF | ACCESS_CONF,
+        "On: callers of this jwt-revoke location may revoke any valid "
+        "token, not only their own; default Off"),
     { NULL }
 };

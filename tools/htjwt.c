@@ -19,6 +19,8 @@
  *   htjwt decode             show a token WITHOUT checking it
  *   htjwt thumbprint KEY     RFC 7638 thumbprint of a key
  *   htjwt apikey             make an API key ID.SECRET and its htpasswd line
+ *   htjwt revoke URL         revoke a token at a running server
+ *                            (tools/htjwt_revoke.c)
  *
  * Exit status: 0 success, 1 token rejected, 2 usage or key error.
  */
@@ -50,6 +52,7 @@
 #include "jwe.h"
 #include "jwt.h"
 #include "jwt_issue.h"
+#include "htjwt.h"
 
 #define EXIT_REJECTED 1
 #define EXIT_USAGE    2
@@ -57,6 +60,7 @@
 #define MAX_TOKEN_INPUT (1024 * 1024)
 
 static const char *progname = "htjwt";
+const char *const htjwt_progname = "htjwt";
 
 static void die(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
@@ -204,6 +208,11 @@ static const char *token_arg(apr_pool_t *p, const char *arg, size_t *len)
     }
     *len = n;
     return apr_pstrmemdup(p, t, n);
+}
+
+const char *htjwt_token_arg(apr_pool_t *p, const char *arg, size_t *len)
+{
+    return token_arg(p, arg, len);
 }
 
 static void print_json(FILE *f, const json_t *j)
@@ -972,6 +981,7 @@ static const char main_help[] =
 "  decode        show a token's header and claims WITHOUT checking them\n"
 "  thumbprint    RFC 7638 thumbprint of a key (the default kid)\n"
 "  apikey        make an API key ID.SECRET and its htpasswd -B line\n"
+"  revoke URL    revoke a token at a running server (RFC 7009)\n"
 "'htjwt COMMAND --help' describes each; 'htjwt --version' the version.\n"
 "Exit status: 0 success, 1 token rejected (verify), 2 usage or key\n"
 "error.\n";
@@ -1024,6 +1034,9 @@ int main(int argc, const char *const *argv)
     }
     else if (strcmp(cmd, "apikey") == 0) {
         rc = cmd_apikey(p, argc, argv);
+    }
+    else if (strcmp(cmd, "revoke") == 0) {
+        rc = htjwt_cmd_revoke(p, argc, argv);
     }
     else {
         fprintf(stderr, "%s: unknown command '%s'\n\n%s", progname, cmd,
