@@ -55,7 +55,8 @@
  *   AJ00003  token rejected, with reason (INFO)
  *   AJ00004  Bearer: no token in the request (INFO)
  *   AJ00005  Bearer: request-level rejection, 400/401 (INFO)
- *   AJ00006  no AuthJWTVerifyKey for this location (ERR, misconfiguration)
+ *   AJ00006  no AuthJWTVerifyKey for this location (ERR, misconfiguration;
+ *            once per location per child, then DEBUG)
  *   AJ00007  Basic provider: token accepted (INFO)
  *   AJ00008  Bearer: token source found (DEBUG)
  *   AJ00009  Require jwt-scope: insufficient scope (INFO)
@@ -93,6 +94,7 @@
  *            with aud are refused there (NOTICE, start-up)
  *   AJ00102  AuthJWTRequireClaim none: tokens without exp are accepted
  *            (WARN, start-up)
+ *   AJ00103  OpenSSL lacks a digest or HMAC: start-up stops (CRIT)
  *
  * Block AJ00200-00219: packaging and start-up.
  *   AJ00200  start-up: the module's version, once per (re)start (NOTICE)
@@ -319,6 +321,13 @@ AUTHN_JWT_PRIVATE const char *authn_jwt_set_resource(cmd_parms *cmd,
 
 AUTHN_JWT_PRIVATE void authn_jwt_startup_checks(apr_pool_t *ptemp,
                                                 server_rec *s);
+
+/* 1 the first time, in this child, that WHAT is said about the section
+ * that configured R, else 0 (log it at debug then).  The registry is
+ * made by authn_jwt_once_init from child_init. */
+AUTHN_JWT_PRIVATE void authn_jwt_once_init(apr_pool_t *pchild);
+AUTHN_JWT_PRIVATE int authn_jwt_once(const request_rec *r,
+                                     const char *what);
 
 /* ---- per request (mod_authn_jwt.c) ---- */
 
