@@ -404,8 +404,13 @@ static void log_decision(request_rec *r, jwt_status_t st, const jwt_t *jwt,
 const jwk_set_t *authn_jwt_verify_keys(const request_rec *r,
                                        const authn_jwt_dir_conf_t *conf)
 {
-    (void)r;
-    return conf->rules.verify_keys;
+    const jwk_set_t *keys = NULL;
+
+    if (conf->remote_keys == NULL) {
+        return conf->rules.verify_keys;
+    }
+    (void)authn_jwt_remote_keys(r, conf, &keys);
+    return keys;
 }
 
 /* The user claim: a non-empty string without control characters, so that
@@ -428,6 +433,40 @@ static jwt_status_t user_from_claims(const char **user, const jwt_t *jwt,
     return JWT_OK;
 }
 
+/*
+ * jwt_check against the keys of the moment (SPEC "Remote keys"): a token
+ * whose kid no current set has may trigger one refetch for the whole
+ * server, and is then checked again; "no key" while a provider's set is
+ * missing or too old is the provider's failure (503), not the client's.
+ */
+static jwt_status_t check_with_remote_keys(jwt_t **jwt, request_rec *r,
+    const authn_jwt_dir_conf_t *conf, const char *token, size_t len)
+{
+    jwt_rules_t rules = conf->rules;
+    int64_t now = (int64_t)apr_time_sec(r->request_time);
+    jwt_status_t st;
+    jwt_t *peek = NULL;
+
+    rules.verify_keys = authn_jwt_verify_keys(r, conf);
+    st = jwt_check(jwt, r->pool, token, len, &rules, now);
+    if (st != JWT_ERR_NO_KEY) {
+        return st;
+    }
+    if (jwt_parse(&peek, r->pool, token, len, &rules) == JWT_OK
+        && peek->kid != NULL && !peek->unsigned_jwe
+        && authn_jwt_remote_refetch(r, conf, peek->kid, peek->iss)) {
+        rules.verify_keys = authn_jwt_verify_keys(r, conf);
+        st = jwt_check(jwt, r->pool, token, len, &rules, now);
+    }
+    if (st == JWT_ERR_NO_KEY && authn_jwt_remote_any_unavailable(r, conf)) {
+        st = JWT_ERR_KEYS_UNAVAILABLE;
+        apr_table_setn(r->err_headers_out, "Retry-After",
+                       apr_ltoa(r->pool,
+                                authn_jwt_remote_retry_after(conf)));
+    }
+    return st;
+}
+
 jwt_status_t authn_jwt_check_token(request_rec *r,
                                    const authn_jwt_dir_conf_t *conf,
                                    const char *token, size_t len,
@@ -445,7 +484,7 @@ jwt_status_t authn_jwt_check_token(request_rec *r,
     env_clear(r);
     rq->via = via;
 
-    if (jwk_set_size(conf->verify_keys) == 0
+    if (jwk_set_size(conf->verify_keys) == 0 && conf->remote_keys == NULL
         && !(conf->rules.allow_unsigned_jwe
              && jwk_set_size(conf->decrypt_keys) > 0)) {
         /* An administrator's mistake, not the client's: said at ERR so it
@@ -464,12 +503,15 @@ jwt_status_t authn_jwt_check_token(request_rec *r,
     else if (authn_jwt_cache_lookup(&cc, r, conf, token, len, &jwt)) {
         st = JWT_OK;
     }
-    else {
+    else if (conf->remote_keys == NULL) {
         jwt_rules_t rules = conf->rules;
 
         rules.verify_keys = authn_jwt_verify_keys(r, conf);
         st = jwt_check(&jwt, r->pool, token, len, &rules,
                        (int64_t)apr_time_sec(r->request_time));
+    }
+    else {
+        st = check_with_remote_keys(&jwt, r, conf, token, len);
     }
     if (st == JWT_OK && jwt == NULL) {
         st = JWT_ERR_INTERNAL;
@@ -961,6 +1003,7 @@ static void authn_jwt_register_hooks(apr_pool_t *p)
     authn_jwt_register_metrics(p);
     authn_jwt_register_cache(p);
     authn_jwt_register_revoke(p);
+    authn_jwt_remote_register_hooks(p);
 }
 
 module AP_MODULE_DECLARE_DATA authn_jwt_module = {

@@ -99,6 +99,34 @@
  * Block AJ00200-00219: packaging and start-up.
  *   AJ00200  start-up: the module's version, once per (re)start (NOTICE)
  *
+ * Remote key sets (mod_authn_jwt_remote.c), AJ00220-AJ00299:
+ *   AJ00220  key set fetched in the background: URL, result, HTTP status,
+ *            keys, ETag hit, duration (INFO)
+ *   AJ00221  key set cannot be refreshed, last good set in use (WARN,
+ *            once per state change)
+ *   AJ00222  key set older than AuthJWTKeysMaxStale: 503 (ERR, once)
+ *   AJ00223  key set refreshed again after a failure (NOTICE)
+ *   AJ00224  no key set at all: 503 until a fetch succeeds (ERR, once)
+ *   AJ00225  start-up: key set taken from AuthJWTKeysCacheDir (WARN)
+ *   AJ00226  key set could not be written to AuthJWTKeysCacheDir (WARN)
+ *   AJ00227  AuthJWTKeysCacheDir entry unreadable (WARN)
+ *   AJ00228  a child loaded a new generation of a key set (DEBUG)
+ *   AJ00229  a new generation has no key for one AuthJWTVerifyKey line;
+ *            that line keeps its keys (WARN)
+ *   AJ00230  unknown kid: refetch asked for (INFO)
+ *   AJ00231  unknown kid: refetch suppressed by AuthJWTKeysMinRefresh
+ *            (DEBUG)
+ *   AJ00233  mod_watchdog not loaded (CRIT, start-up stops)
+ *   AJ00234  libcurl initialisation failed (CRIT, start-up stops)
+ *   AJ00235  shared memory for the key sets failed (CRIT, start-up stops)
+ *   AJ00236  AuthJWTKeysCacheDir unusable (CRIT, start-up stops)
+ *   AJ00237  start-up fetch: same fields as AJ00220 (INFO)
+ *   AJ00238  cannot chown a kept key set file (WARN)
+ *   AJ00239  the kept key set is not usable (WARN)
+ *   AJ00240  start-up: a key set has no key for one AuthJWTVerifyKey line
+ *            (WARN)
+ *   AJ00241  the key set fetcher could not be registered (CRIT)
+ *
  * Block AJ00320-00399: cache, revocation and metrics.
  *   AJ00320  metrics: no shared memory for the counters (ERR)
  *   AJ00321  cache: no locks for the token cache, cache off (ERR)
@@ -144,6 +172,10 @@
 extern module AP_MODULE_DECLARE_DATA authn_jwt_module;
 
 /* ---- configuration (mod_authn_jwt_config.c) ---- */
+
+/* A remote key source line (AuthJWTVerifyKey https://...); opaque outside
+ * mod_authn_jwt_remote.c. */
+typedef struct authn_jwt_remote_t authn_jwt_remote_t;
 
 typedef enum {
     AUTHN_JWT_FROM_HEADER = 1,  /* Authorization: Bearer (RFC 6750 2.1)  */
@@ -194,6 +226,9 @@ typedef struct {
     jwt_rules_t rules;
     jwk_set_t *verify_keys;         /* AuthJWTVerifyKey; NULL: none       */
     jwk_set_t *decrypt_keys;        /* AuthJWTDecryptKey; NULL: no JWE    */
+    apr_array_header_t *remote_keys;/* authn_jwt_remote_t *: the https://
+                                     * AuthJWTVerifyKey lines; merged with
+                                     * verify_keys (verify_keys_set)     */
     apr_array_header_t *token_from; /* of authn_jwt_source_t              */
     const char *scope_claim;        /* NULL: "scope", then "scp"          */
     const char *resource_metadata;  /* RFC 9728 URL for the challenge     */
@@ -248,6 +283,12 @@ typedef struct {
     unsigned resource_set:1;
 } authn_jwt_dir_conf_t;
 
+/* SPEC "Remote keys" defaults, seconds. */
+#define AUTHN_JWT_KEYS_REFRESH      600
+#define AUTHN_JWT_KEYS_MIN_REFRESH  30
+#define AUTHN_JWT_KEYS_MAX_STALE    86400
+#define AUTHN_JWT_KEYS_TIMEOUT      5
+
 /*
  * Server scope (main server and <VirtualHost>), merged like the directory
  * record.  Other parts add their server-scope fields here.
@@ -262,7 +303,23 @@ typedef struct {
     unsigned rev_delay_set:1;
     unsigned rev_fail_open_set:1;
 
+    /* Remote key sets (mod_authn_jwt_remote.c) */
+    apr_int64_t keys_refresh;       /* AuthJWTKeysRefresh                 */
+    apr_int64_t keys_min_refresh;   /* AuthJWTKeysMinRefresh              */
+    apr_int64_t keys_max_stale;     /* AuthJWTKeysMaxStale                */
+    apr_int64_t keys_timeout;       /* AuthJWTKeysTimeout                 */
+    const char *keys_ca_file;       /* AuthJWTKeysCAFile; NULL: system    */
+    const char *keys_cache_dir;     /* AuthJWTKeysCacheDir; NULL: default */
+    unsigned keys_refresh_set:1;
+    unsigned keys_min_refresh_set:1;
+    unsigned keys_max_stale_set:1;
+    unsigned keys_timeout_set:1;
+    unsigned keys_ca_file_set:1;
+    unsigned keys_cache_dir_set:1;
+
     /* Run time, never merged. */
+    void *remote;                   /* main server: the remote key sources,
+                                     * set at post_config                 */
     struct authn_jwt_cache *cache;  /* this child's, made in child_init   */
     struct authn_jwt_revstore *revstore; /* made in post_config; NULL:
                                      * nothing can be revoked             */
@@ -316,6 +373,76 @@ AUTHN_JWT_PRIVATE const char *authn_jwt_set_apikey_provider(cmd_parms *cmd,
     void *dconf, const char *arg);
 AUTHN_JWT_PRIVATE const char *authn_jwt_set_resource(cmd_parms *cmd,
     void *dconf, const char *arg);
+
+/* ---- remote key sets (mod_authn_jwt_remote.c) ---- */
+
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_keys_refresh(cmd_parms *cmd,
+    void *d, const char *arg);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_keys_min_refresh(cmd_parms *cmd,
+    void *d, const char *arg);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_keys_max_stale(cmd_parms *cmd,
+    void *d, const char *arg);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_keys_timeout(cmd_parms *cmd,
+    void *d, const char *arg);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_keys_ca_file(cmd_parms *cmd,
+    void *d, const char *arg);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_keys_cache_dir(cmd_parms *cmd,
+    void *d, const char *arg);
+
+/* AuthJWTVerifyKey with an https:// SOURCE: register URL (a JWKS URI or a
+ * discovery document) with the line's OPTS for CONF.  Error string or
+ * NULL. */
+AUTHN_JWT_PRIVATE const char *authn_jwt_remote_add(cmd_parms *cmd,
+    authn_jwt_dir_conf_t *conf, const jwk_load_opts_t *opts,
+    const char *url);
+
+/*
+ * The remote part of authn_jwt_verify_keys: the key files of CONF plus the
+ * current set of every remote source, held until R's pool is cleared.
+ * JWT_ERR_KEYS_UNAVAILABLE when the location has no usable key at all
+ * because its remote sets are missing or older than AuthJWTKeysMaxStale;
+ * *KEYS may then be NULL.
+ */
+AUTHN_JWT_PRIVATE jwt_status_t authn_jwt_remote_keys(const request_rec *r,
+    const authn_jwt_dir_conf_t *conf, const jwk_set_t **keys);
+
+/* 1 when a remote source of CONF has no usable set (so that "no key for
+ * this token" may be the provider's fault, not the client's). */
+AUTHN_JWT_PRIVATE int authn_jwt_remote_any_unavailable(request_rec *r,
+    const authn_jwt_dir_conf_t *conf);
+
+/* Seconds for Retry-After on a 503: until the next fetch attempt. */
+AUTHN_JWT_PRIVATE long authn_jwt_remote_retry_after(
+    const authn_jwt_dir_conf_t *conf);
+
+/* A token named KID (of issuer ISS, may be NULL) that no current set has:
+ * ask for a refetch, at most once per AuthJWTKeysMinRefresh per source for
+ * the whole server, and wait for it up to AuthJWTKeysTimeout.  1 when a
+ * new set was loaded (check the token again), 0 otherwise. */
+AUTHN_JWT_PRIVATE int authn_jwt_remote_refetch(request_rec *r,
+    const authn_jwt_dir_conf_t *conf, const char *kid, const char *iss);
+
+/* Figures of one remote key source for jwt-metrics and mod_status.  They
+ * live in shared memory, so they already cover every child.  INDEX (1..,
+ * configuration order) is the label; URL is for humans (server-status),
+ * never a metrics label. */
+typedef struct {
+    int index;
+    const char *url;
+    apr_uint32_t fetch_ok;          /* 200 with a usable set              */
+    apr_uint32_t fetch_not_modified;/* 304 to If-None-Match               */
+    apr_uint32_t fetch_failed;      /* no answer, TLS, status, size       */
+    apr_uint32_t fetch_invalid;     /* 200 but no usable set: refused     */
+    apr_uint32_t refetch_suppressed;/* unknown kid within MinRefresh      */
+    apr_uint32_t keys;              /* keys in the current set            */
+    apr_time_t last_good;           /* last 200/304; 0: never             */
+    const char *state;              /* empty, fresh, failing, stale       */
+} authn_jwt_keys_stats_t;
+
+/* One authn_jwt_keys_stats_t per remote source of the server, in P. */
+AUTHN_JWT_PRIVATE apr_array_header_t *authn_jwt_keys_stats(apr_pool_t *p);
+
+AUTHN_JWT_PRIVATE void authn_jwt_remote_register_hooks(apr_pool_t *p);
 
 /* ---- start-up checks (mod_authn_jwt_startup.c), from post_config ---- */
 

@@ -225,6 +225,9 @@ void *authn_jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     jwt_rules_init(&new->rules);
 
     MERGE_FIELD(verify_keys);
+    /* the https:// lines belong with the file lines (verify_keys_set) */
+    new->remote_keys = add->verify_keys_set ? add->remote_keys
+                                            : base->remote_keys;
     MERGE_FIELD(decrypt_keys);
     MERGE_RULE(require_encryption);
     MERGE_RULE(allow_unsigned_jwe);
@@ -272,6 +275,12 @@ void *authn_jwt_create_srv_conf(apr_pool_t *p, server_rec *s)
     sc->rev_store = NULL;               /* shmcb, when it is loaded      */
     sc->rev_delay = AUTHN_JWT_REV_DELAY_DEFAULT;
     sc->rev_fail_open = 0;              /* fail closed: 503              */
+    sc->keys_refresh = AUTHN_JWT_KEYS_REFRESH;
+    sc->keys_min_refresh = AUTHN_JWT_KEYS_MIN_REFRESH;
+    sc->keys_max_stale = AUTHN_JWT_KEYS_MAX_STALE;
+    sc->keys_timeout = AUTHN_JWT_KEYS_TIMEOUT;
+    sc->keys_ca_file = NULL;            /* the system store              */
+    sc->keys_cache_dir = NULL;          /* under DefaultRuntimeDir       */
     return sc;
 }
 
@@ -285,6 +294,12 @@ void *authn_jwt_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_FIELD(rev_store);
     MERGE_FIELD(rev_delay);
     MERGE_FIELD(rev_fail_open);
+    MERGE_FIELD(keys_refresh);
+    MERGE_FIELD(keys_min_refresh);
+    MERGE_FIELD(keys_max_stale);
+    MERGE_FIELD(keys_timeout);
+    MERGE_FIELD(keys_ca_file);
+    MERGE_FIELD(keys_cache_dir);
     return new;
 }
 
@@ -432,12 +447,11 @@ static const char *set_key(cmd_parms *cmd, authn_jwt_dir_conf_t *conf,
                             "argument must be the key SOURCE",
                             cmd->cmd->name, source);
     }
+    /* SPEC "Remote keys": a JWKS URI or a discovery document, fetched by
+     * mod_authn_jwt_remote.c; http:// is refused there with the fix. */
     if (ap_cstr_casecmpn(source, "https://", 8) == 0
         || ap_cstr_casecmpn(source, "http://", 7) == 0) {
-        return apr_psprintf(cmd->pool, "%s: remote JWKS (%s) is not "
-                            "supported yet: download the JWKS to a file and "
-                            "name that file", cmd->cmd->name,
-                            ap_escape_logitem(cmd->temp_pool, source));
+        return authn_jwt_remote_add(cmd, conf, &opts, source);
     }
 
     setp = use == JOSE_USE_SIG ? &conf->verify_keys : &conf->decrypt_keys;
@@ -839,10 +853,12 @@ const command_rec authn_jwt_cmds[] = {
         OR_AUTHCFG,
         "[alg=A[,A..]] [kid=K] [iss=ISS] SOURCE: a key that may verify "
         "token signatures; SOURCE is a PEM file (public key, certificate "
-        "or private key), a JWK or JWKS file, or secret:PATH (HMAC, at "
-        "least as long as the hash); relative paths are under ServerRoot. "
-        "Repeatable. Loaded when the configuration is read: at start-up, "
-        "or for every request in .htaccess (slower)"),
+        "or private key), a JWK or JWKS file, secret:PATH (HMAC, at "
+        "least as long as the hash), or an https:// JWKS URI or discovery "
+        "document (.well-known/openid-configuration or "
+        "oauth-authorization-server; not in .htaccess); relative paths are "
+        "under ServerRoot. Repeatable. Loaded when the configuration is "
+        "read: at start-up, or for every request in .htaccess (slower)"),
     AP_INIT_RAW_ARGS("AuthJWTDecryptKey", set_decrypt_key, NULL,
         OR_AUTHCFG,
         "[alg=A[,A..]] [enc=E[,E..]] [kid=K] SOURCE: a private RSA/EC key "
@@ -970,5 +986,32 @@ const command_rec authn_jwt_cmds[] = {
         RSRC_CONF | ACCESS_CONF,
         "On: callers of this jwt-revoke location may revoke any valid "
         "token, not only their own; default Off"),
+    /* remote key sets (mod_authn_jwt_remote.c), server scope */
+    AP_INIT_TAKE1("AuthJWTKeysRefresh", authn_jwt_set_keys_refresh, NULL,
+        RSRC_CONF,
+        "SECONDS: how often https:// key sets are fetched again; a "
+        "Cache-Control max-age of the answer wins, clamped to 60 s - 24 h; "
+        "default 600"),
+    AP_INIT_TAKE1("AuthJWTKeysMinRefresh", authn_jwt_set_keys_min_refresh,
+        NULL, RSRC_CONF,
+        "SECONDS: a token whose kid is not in the set triggers a refetch at "
+        "most this often per URL, for all processes together; default 30"),
+    AP_INIT_TAKE1("AuthJWTKeysMaxStale", authn_jwt_set_keys_max_stale, NULL,
+        RSRC_CONF,
+        "SECONDS: how long the last good key set is used while its URL "
+        "fails; after that, 503; default 86400"),
+    AP_INIT_TAKE1("AuthJWTKeysTimeout", authn_jwt_set_keys_timeout, NULL,
+        RSRC_CONF,
+        "SECONDS: the whole fetch of a key set (connect and answer); "
+        "default 5"),
+    AP_INIT_TAKE1("AuthJWTKeysCAFile", authn_jwt_set_keys_ca_file, NULL,
+        RSRC_CONF,
+        "PATH: PEM file of the CA certificates trusted for https:// key "
+        "sets; default the system store"),
+    AP_INIT_TAKE1("AuthJWTKeysCacheDir", authn_jwt_set_keys_cache_dir, NULL,
+        RSRC_CONF,
+        "PATH: where the last good key sets are kept across restarts "
+        "(created mode 0700, owned by the User of the children); default "
+        "authn_jwt-keys under DefaultRuntimeDir"),
     { NULL }
 };

@@ -68,6 +68,9 @@ typedef enum {
     JWT_ERR_REVOCATION_UNAVAILABLE, /* store unreachable: 503            */
     /* authorization */
     JWT_ERR_INSUFFICIENT_SCOPE, /* 403 insufficient_scope                */
+    /* the identity provider's failure, not the client's: 503 with
+     * Retry-After (SPEC "Remote keys") */
+    JWT_ERR_KEYS_UNAVAILABLE,
     /* the module's own failure: answered like a bad token, never a 500 */
     JWT_ERR_INTERNAL,
     JWT_STATUS_COUNT

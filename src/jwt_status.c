@@ -65,6 +65,8 @@ static const jwt_status_info_t status_table[] = {
     { "revocation_unavailable", "token status unavailable", NULL, 503 },
     { "insufficient_scope", "insufficient scope",
       "insufficient_scope", 403 },
+    /* no error= code: RFC 6750 has none for a server-side failure */
+    { "keys_unavailable", "verification keys unavailable", NULL, 503 },
     { "internal", "token could not be checked", "invalid_token", 401 },
 };
 

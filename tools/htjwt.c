@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -53,6 +54,7 @@
 #include "jwt.h"
 #include "jwt_issue.h"
 #include "htjwt.h"
+#include "jwks_remote.h"
 
 #define EXIT_REJECTED 1
 #define EXIT_USAGE    2
@@ -770,8 +772,12 @@ static const char verify_help[] =
 "\n"
 "Check a token with the module's rules; print its claims, or the reason\n"
 "it is rejected.  Exit status 0 accepted, 1 rejected, 2 usage error.\n"
-"  --key KEY          verification key: PEM, JWK, JWKS, secret:FILE\n"
+"  --key KEY          verification key: PEM, JWK, JWKS, secret:FILE, or\n"
+"                     an https:// JWKS URI or discovery document URL\n"
 "                     (repeatable, like AuthJWTVerifyKey)\n"
+"  --ca-file FILE     trust anchors for https:// keys (AuthJWTKeysCAFile;\n"
+"                     default: the system store)\n"
+"  --timeout SECS     whole fetch of an https:// key (default 5)\n"
 "  --alg ALG[,ALG]    allowed algorithms for the keys (alg=)\n"
 "  --decrypt-key KEY  decryption key for JWE (repeatable, like\n"
 "                     AuthJWTDecryptKey)\n"
@@ -804,11 +810,14 @@ static int cmd_verify(apr_pool_t *p, int argc, const char *const *argv)
         { "now", 'N', 1, "" }, { "decrypt-alg", 'D', 1, "" },
         { "enc", 'e', 1, "" }, { "max-pbes2-count", 'P', 1, "" },
         { "allow-unsigned-jwe", 'U', 0, "" },
+        { "ca-file", 'C', 1, "" }, { "timeout", 'T', 1, "" },
         { "help", 'h', 0, "" }, { NULL, 0, 0, NULL }
     };
     apr_getopt_t *os;
     int ch, i, dash;
+    long timeout = 5;
     const char *arg, *algs = NULL, *dalgs = NULL, *encs = NULL, *token;
+    const char *ca_file = NULL;
     apr_array_header_t *keyfiles = apr_array_make(p, 2, sizeof(char *));
     apr_array_header_t *decfiles = apr_array_make(p, 1, sizeof(char *));
     jwt_rules_t rules;
@@ -857,6 +866,13 @@ static int cmd_verify(apr_pool_t *p, int argc, const char *const *argv)
             }
             break;
         case 'U': rules.allow_unsigned_jwe = 1; break;
+        case 'C': ca_file = arg; break;
+        case 'T':
+            timeout = (long)parse_number("--timeout", arg);
+            if (timeout < 1 || timeout > 300) {
+                die("--timeout must be between 1 and 300 seconds");
+            }
+            break;
         case 'h': fputs(verify_help, stdout); return 0;
         }
         if (list != NULL) {
@@ -885,11 +901,24 @@ static int cmd_verify(apr_pool_t *p, int argc, const char *const *argv)
         jwk_load_opts_t o;
         const char *err = NULL;
 
+        const char *src = APR_ARRAY_IDX(keyfiles, i, const char *);
+
         memset(&o, 0, sizeof(o));
         o.use = JOSE_USE_SIG;
         o.algs = parse_algs(algs, JOSE_USE_SIG);
-        if (jwk_load(keys, p, APR_ARRAY_IDX(keyfiles, i, const char *), &o,
-                     &err) != 0) {
+        /* the module's fetch code: HTTPS only, verified, no redirects */
+        if (strncasecmp(src, "https://", 8) == 0
+            || strncasecmp(src, "http://", 7) == 0) {
+            if (jwks_fetch_global_init() != 0) {
+                die("libcurl could not be initialised");
+            }
+            if (jwks_load_remote(keys, p, src, &o, ca_file, timeout, &err)
+                != 0) {
+                die("%s", err ? err : "cannot load key");
+            }
+            continue;
+        }
+        if (jwk_load(keys, p, src, &o, &err) != 0) {
             die("%s", err ? err : "cannot load key");
         }
     }

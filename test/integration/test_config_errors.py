@@ -63,9 +63,12 @@ CASES = {
     "kid-on-key-set": (
         "AuthJWTVerifyKey kid=x {jwks}",
         r"(?i)kid"),
-    "https-jwks-uri": (
-        "AuthJWTVerifyKey https://127.0.0.1:1/jwks.json",
-        r"not supported yet"),
+    "http-jwks-uri": (
+        "AuthJWTVerifyKey http://127.0.0.1:1/jwks.json",
+        r"not an https:// URL"),
+    "https-decrypt-key": (
+        "AuthJWTDecryptKey https://127.0.0.1:1/jwks.json",
+        r"verification keys only"),
     "rsa-1024-bits": (
         "AuthJWTVerifyKey {rsa1024}",
         r"(?i)(2048|bits|too small|too short|weak)"),
