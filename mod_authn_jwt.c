@@ -488,8 +488,13 @@ jwt_status_t authn_jwt_check_token(request_rec *r,
         && !(conf->rules.allow_unsigned_jwe
              && jwk_set_size(conf->decrypt_keys) > 0)) {
         /* An administrator's mistake, not the client's: said at ERR so it
-         * is seen, and the client gets the same 401 as for a bad token. */
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AJLOGNO(00006)
+         * is seen, once per location and child so that it does not flood
+         * the log; the client gets the same 401 as for a bad token.  The
+         * level is decided outside ap_log_rerror, a macro that reads its
+         * level argument twice. */
+        int level = authn_jwt_once(r, "no key") ? APLOG_ERR : APLOG_DEBUG;
+
+        ap_log_rerror(APLOG_MARK, level, 0, r, AJLOGNO(00006)
                       "no AuthJWTVerifyKey applies to %s: every token is "
                       "refused; add AuthJWTVerifyKey to this location",
                       ap_escape_logitem(r->pool, r->uri));
@@ -954,6 +959,17 @@ static int authn_jwt_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)plog;
     (void)ptemp;
     jose_log_set(authn_jwt_jose_log, s);
+    /* Every digest and HMAC the module uses, fetched now: an OpenSSL that
+     * lacks one (a FIPS or stripped provider set) stops start-up here,
+     * saying what is missing, instead of refusing every token later. */
+    if (jose_crypto_init() != 0) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, AJLOGNO(00103)
+                     "OpenSSL lacks algorithms this module needs (named "
+                     "above): check the providers that OPENSSL_CONF "
+                     "activates (the default provider, or fips with base) "
+                     "and `openssl list -digest-algorithms`");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     /* Once per start or restart, not in the dry run httpd makes of the
      * configuration first; NOTICE, which httpd logs whatever LogLevel, as
      * its own "configured -- resuming normal operations". */
@@ -967,10 +983,17 @@ static int authn_jwt_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
+static void authn_jwt_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    (void)s;
+    authn_jwt_once_init(pchild);
+}
+
 static void authn_jwt_register_hooks(apr_pool_t *p)
 {
     ap_hook_pre_config(authn_jwt_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(authn_jwt_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(authn_jwt_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_authn(authn_jwt_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_note_auth_failure(authn_jwt_note_auth_failure, NULL, NULL,

@@ -55,7 +55,8 @@
  *   AJ00003  token rejected, with reason (INFO)
  *   AJ00004  Bearer: no token in the request (INFO)
  *   AJ00005  Bearer: request-level rejection, 400/401 (INFO)
- *   AJ00006  no AuthJWTVerifyKey for this location (ERR, misconfiguration)
+ *   AJ00006  no AuthJWTVerifyKey for this location (ERR, misconfiguration;
+ *            once per location per child, then DEBUG)
  *   AJ00007  Basic provider: token accepted (INFO)
  *   AJ00008  Bearer: token source found (DEBUG)
  *   AJ00009  Require jwt-scope: insufficient scope (INFO)
@@ -93,6 +94,7 @@
  *            with aud are refused there (NOTICE, start-up)
  *   AJ00102  AuthJWTRequireClaim none: tokens without exp are accepted
  *            (WARN, start-up)
+ *   AJ00103  OpenSSL lacks a digest or HMAC: start-up stops (CRIT)
  *
  * Block AJ00200-00219: packaging and start-up.
  *   AJ00200  start-up: the module's version, once per (re)start (NOTICE)
@@ -252,6 +254,9 @@ typedef struct {
 
     /* Cache and revocation (mod_authn_jwt_cache.c,
      * mod_authn_jwt_revoke.c). */
+    /* Fingerprints of the lists and key sets in RULES, computed once per
+     * record (mod_authn_jwt_cache.c); merged with their fields. */
+    uint64_t rules_fp[6];
     int cache;                      /* AuthJWTCache                       */
     apr_int64_t cache_max_age;      /* AuthJWTCacheMaxAge, seconds        */
     int revoke_any;                 /* AuthJWTRevokeAny                   */
@@ -447,6 +452,13 @@ AUTHN_JWT_PRIVATE void authn_jwt_remote_register_hooks(apr_pool_t *p);
 AUTHN_JWT_PRIVATE void authn_jwt_startup_checks(apr_pool_t *ptemp,
                                                 server_rec *s);
 
+/* 1 the first time, in this child, that WHAT is said about the section
+ * that configured R, else 0 (log it at debug then).  The registry is
+ * made by authn_jwt_once_init from child_init. */
+AUTHN_JWT_PRIVATE void authn_jwt_once_init(apr_pool_t *pchild);
+AUTHN_JWT_PRIVATE int authn_jwt_once(const request_rec *r,
+                                     const char *what);
+
 /* ---- per request (mod_authn_jwt.c) ---- */
 
 /*
@@ -601,6 +613,21 @@ AUTHN_JWT_PRIVATE void authn_jwt_register_metrics(apr_pool_t *p);
 typedef struct {
     uint64_t word;
 } authn_jwt_rev_state_t;
+
+/* The parts of the rules fingerprint kept in authn_jwt_dir_conf_t. */
+enum {
+    AUTHN_JWT_FP_VERIFY_KEYS = 0,
+    AUTHN_JWT_FP_DECRYPT_KEYS,
+    AUTHN_JWT_FP_ISSUERS,
+    AUTHN_JWT_FP_AUDIENCES,
+    AUTHN_JWT_FP_REQUIRED,
+    AUTHN_JWT_FP_TYPES,
+    AUTHN_JWT_FP_COUNT
+};
+
+/* The fingerprint of one part of CONF's rules, memoised in CONF. */
+AUTHN_JWT_PRIVATE uint64_t authn_jwt_rules_part(authn_jwt_dir_conf_t *conf,
+                                                int part);
 
 /* One request's use of the cache, filled by authn_jwt_cache_lookup. */
 typedef struct {
