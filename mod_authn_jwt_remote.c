@@ -37,6 +37,9 @@
  *   go on with the old one.  A set is reference counted: a request holds
  *   it until its pool is cleared, and the replaced set is destroyed when
  *   its last holder lets go.
+ * The six AuthJWTKeys* directives and the metrics families are in
+ * mod_authn_jwt_remote_conf.c.
+ *
  * - Unknown kid: jwks_rate_take on the slot grants one refetch per
  *   AuthJWTKeysMinRefresh to one request of the whole server; that request
  *   waits up to AuthJWTKeysTimeout for the fetcher, the others answer from
@@ -105,7 +108,6 @@ static const char *const state_names[] = {
 typedef struct {
     volatile apr_uint32_t gen;          /* bumped after each new set      */
     volatile apr_uint32_t cur;          /* buffer of the current set      */
-    volatile apr_uint32_t attempts;     /* fetches finished               */
     volatile apr_uint32_t want_seq;     /* refetch tickets handed out     */
     volatile apr_uint32_t done_seq;     /* tickets served by a finished
                                          * fetch (taken at its start)     */
@@ -182,115 +184,11 @@ static apr_uint32_t now_sec(void)
     return (apr_uint32_t)apr_time_sec(apr_time_now());
 }
 
-/* ---- server configuration: the six AuthJWTKeys* directives ---- */
+/* ---- server configuration (mod_authn_jwt_remote_conf.c) ---- */
 
 static authn_jwt_srv_conf_t *srv_conf(server_rec *s)
 {
     return ap_get_module_config(s->module_config, &authn_jwt_module);
-}
-
-static const char *set_seconds(cmd_parms *cmd, const char *arg,
-                               apr_int64_t min, apr_int64_t max,
-                               apr_int64_t *out, const char *fix)
-{
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
-
-    if (err != NULL) {
-        return err;
-    }
-    err = authn_jwt_parse_seconds(cmd, arg, min, max, out);
-    return err ? apr_pstrcat(cmd->pool, err, " (", fix, ")", NULL) : NULL;
-}
-
-const char *authn_jwt_set_keys_refresh(cmd_parms *cmd, void *d,
-                                       const char *arg)
-{
-    authn_jwt_srv_conf_t *c = srv_conf(cmd->server);
-
-    (void)d;
-    c->keys_refresh_set = 1;
-    return set_seconds(cmd, arg, 1, JWKS_MAX_MAX_AGE, &c->keys_refresh,
-                       "seconds between refreshes; default 600");
-}
-
-const char *authn_jwt_set_keys_min_refresh(cmd_parms *cmd, void *d,
-                                           const char *arg)
-{
-    authn_jwt_srv_conf_t *c = srv_conf(cmd->server);
-
-    (void)d;
-    c->keys_min_refresh_set = 1;
-    return set_seconds(cmd, arg, 1, JWKS_MAX_MAX_AGE, &c->keys_min_refresh,
-                       "seconds between refetches for an unknown kid; "
-                       "default 30");
-}
-
-const char *authn_jwt_set_keys_max_stale(cmd_parms *cmd, void *d,
-                                         const char *arg)
-{
-    authn_jwt_srv_conf_t *c = srv_conf(cmd->server);
-
-    (void)d;
-    c->keys_max_stale_set = 1;
-    return set_seconds(cmd, arg, 1, INT64_C(31536000), &c->keys_max_stale,
-                       "seconds a key set is used while its URL fails; "
-                       "default 86400");
-}
-
-const char *authn_jwt_set_keys_timeout(cmd_parms *cmd, void *d,
-                                       const char *arg)
-{
-    authn_jwt_srv_conf_t *c = srv_conf(cmd->server);
-
-    (void)d;
-    c->keys_timeout_set = 1;
-    return set_seconds(cmd, arg, 1, 60, &c->keys_timeout,
-                       "seconds for a whole fetch; default 5");
-}
-
-const char *authn_jwt_set_keys_ca_file(cmd_parms *cmd, void *d,
-                                       const char *arg)
-{
-    authn_jwt_srv_conf_t *c = srv_conf(cmd->server);
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
-    const char *path;
-    apr_finfo_t fi;
-
-    (void)d;
-    if (err != NULL) {
-        return err;
-    }
-    path = ap_server_root_relative(cmd->pool, arg);
-    if (path == NULL || apr_stat(&fi, path, APR_FINFO_TYPE, cmd->temp_pool)
-                        != APR_SUCCESS || fi.filetype != APR_REG) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a readable file: "
-                            "name a PEM file of CA certificates",
-                            cmd->cmd->name, arg);
-    }
-    c->keys_ca_file = path;
-    c->keys_ca_file_set = 1;
-    return NULL;
-}
-
-const char *authn_jwt_set_keys_cache_dir(cmd_parms *cmd, void *d,
-                                         const char *arg)
-{
-    authn_jwt_srv_conf_t *c = srv_conf(cmd->server);
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
-    const char *path;
-
-    (void)d;
-    if (err != NULL) {
-        return err;
-    }
-    path = ap_server_root_relative(cmd->pool, arg);
-    if (path == NULL || *arg == '\0') {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a usable path",
-                            cmd->cmd->name, arg);
-    }
-    c->keys_cache_dir = path;
-    c->keys_cache_dir_set = 1;
-    return NULL;
 }
 
 /* ---- AuthJWTVerifyKey https://... ---- */
@@ -784,76 +682,6 @@ apr_array_header_t *authn_jwt_keys_stats(apr_pool_t *p)
     return out;
 }
 
-/* jwt-metrics and /server-status: one series per source, labelled by its
- * number in the configuration (never the URL: manual #logging). */
-static void remote_metrics(authn_jwt_metrics_out_t *out, server_rec *s)
-{
-    static const char *const results[] = {
-        "ok", "not_modified", "failed", "invalid"
-    };
-    apr_pool_t *p;
-    apr_array_header_t *st;
-    int i, j;
-
-    (void)s;
-    if (apr_pool_create(&p, NULL) != APR_SUCCESS) {
-        return;
-    }
-    st = authn_jwt_keys_stats(p);
-    if (st->nelts > 0) {
-        authn_jwt_metrics_family(out, "authn_jwt_key_fetches_total",
-            "counter", "Fetches of remote key sets, by source and result.");
-        for (i = 0; i < st->nelts; i++) {
-            authn_jwt_keys_stats_t *k = &APR_ARRAY_IDX(st, i,
-                                                       authn_jwt_keys_stats_t);
-            apr_uint32_t v[4];
-
-            v[0] = k->fetch_ok;
-            v[1] = k->fetch_not_modified;
-            v[2] = k->fetch_failed;
-            v[3] = k->fetch_invalid;
-            for (j = 0; j < 4; j++) {
-                authn_jwt_metrics_sample(out, apr_psprintf(p,
-                    "source=\"%d\",result=\"%s\"", k->index, results[j]),
-                    (double)v[j]);
-            }
-        }
-        authn_jwt_metrics_family(out,
-            "authn_jwt_key_refetches_suppressed_total", "counter",
-            "Unknown-kid refetches refused by AuthJWTKeysMinRefresh, by "
-            "source.");
-        for (i = 0; i < st->nelts; i++) {
-            authn_jwt_keys_stats_t *k = &APR_ARRAY_IDX(st, i,
-                                                       authn_jwt_keys_stats_t);
-
-            authn_jwt_metrics_sample(out, apr_psprintf(p, "source=\"%d\"",
-                                     k->index), (double)k->refetch_suppressed);
-        }
-        authn_jwt_metrics_family(out, "authn_jwt_keys_loaded", "gauge",
-            "Keys in the current set of each remote source.");
-        for (i = 0; i < st->nelts; i++) {
-            authn_jwt_keys_stats_t *k = &APR_ARRAY_IDX(st, i,
-                                                       authn_jwt_keys_stats_t);
-
-            authn_jwt_metrics_sample(out, apr_psprintf(p, "source=\"%d\"",
-                                     k->index), (double)k->keys);
-        }
-        authn_jwt_metrics_family(out,
-            "authn_jwt_keys_last_good_fetch_seconds", "gauge",
-            "Unix time of the last good fetch of each remote source (0: "
-            "never).");
-        for (i = 0; i < st->nelts; i++) {
-            authn_jwt_keys_stats_t *k = &APR_ARRAY_IDX(st, i,
-                                                       authn_jwt_keys_stats_t);
-
-            authn_jwt_metrics_sample(out, apr_psprintf(p, "source=\"%d\"",
-                                     k->index),
-                                     (double)apr_time_sec(k->last_good));
-        }
-    }
-    apr_pool_destroy(p);
-}
-
 /* ---- the fetcher ---- */
 
 static const char *user_agent(apr_pool_t *p)
@@ -1062,7 +890,6 @@ static int source_fetch(source_t *src, apr_pool_t *p, int in_child,
         }
     }
     apr_atomic_set32(&slot->done_seq, serves);
-    apr_atomic_inc32(&slot->attempts);
     if (at_startup) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, src->s, AJLOGNO(00237)
                      "start-up fetch of %s: result=%s status=%ld keys=%d "
@@ -1405,5 +1232,5 @@ void authn_jwt_remote_register_hooks(apr_pool_t *p)
     /* before mod_watchdog's post_config (APR_HOOK_LAST) counts the
      * callbacks of its instances */
     ap_hook_post_config(remote_post_config, NULL, NULL, APR_HOOK_MIDDLE);
-    authn_jwt_metrics_register(remote_metrics);
+    authn_jwt_metrics_register(authn_jwt_remote_metrics);
 }
