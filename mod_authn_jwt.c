@@ -87,10 +87,14 @@ static int is_clean(const char *s)
     return 1;
 }
 
-static void env_set(request_rec *r, const char *name, const char *value)
+static void env_add(apr_array_header_t *env, const char *name,
+                    const char *value)
 {
     if (value != NULL && is_clean(value)) {
-        apr_table_setn(r->subprocess_env, name, value);
+        authn_jwt_env_t *e = apr_array_push(env);
+
+        e->name = name;
+        e->value = value;
     }
 }
 
@@ -201,25 +205,47 @@ static const char *claim_env_text(apr_pool_t *p, const json_t *v)
     return jwt_claim_text(p, v);
 }
 
-
-static void env_from_token(request_rec *r, const authn_jwt_dir_conf_t *conf,
-                           const jwt_t *jwt)
+/* Two claims may map to one variable name ("a-b" and "a_b"), and table
+ * keys compare without case: the later one wins, as apr_table_setn would
+ * have it. */
+static void env_dedupe(apr_array_header_t *env)
 {
+    authn_jwt_env_t *e = (authn_jwt_env_t *)env->elts;
+    int i, j, n = 0;
+
+    for (i = 0; i < env->nelts; i++) {
+        for (j = i + 1; j < env->nelts; j++) {
+            if (strcasecmp(e[i].name, e[j].name) == 0) {
+                break;
+            }
+        }
+        if (j == env->nelts) {
+            e[n++] = e[i];
+        }
+    }
+    env->nelts = n;
+}
+
+apr_array_header_t *authn_jwt_env_make(apr_pool_t *p,
+                                       const authn_jwt_dir_conf_t *conf,
+                                       const jwt_t *jwt)
+{
+    apr_array_header_t *env = apr_array_make(p, 16, sizeof(authn_jwt_env_t));
     const char *key, *kid;
     json_t *v;
     int n = 0;
 
-    env_set(r, "JWT_SUB", jwt->sub);
-    env_set(r, "JWT_ISS", jwt->iss);
-    env_set(r, "JWT_JTI", jwt->jti);
-    env_set(r, "JWT_ALG", jwt->alg);
+    env_add(env, "JWT_SUB", jwt->sub);
+    env_add(env, "JWT_ISS", jwt->iss);
+    env_add(env, "JWT_JTI", jwt->jti);
+    env_add(env, "JWT_ALG", jwt->alg);
     kid = jwt->kid ? jwt->kid : (jwt->key ? jwt->key->kid : NULL);
-    env_set(r, "JWT_KID", kid);
+    env_add(env, "JWT_KID", kid);
     if (jwt->has_exp) {
-        env_set(r, "JWT_EXP", int_text(r->pool, (long long)jwt->exp));
+        env_add(env, "JWT_EXP", int_text(p, (long long)jwt->exp));
     }
-    env_set(r, "JWT_SCOPE", jwt_scope_text(r->pool, jwt->claims,
-                                           conf->scope_claim));
+    env_add(env, "JWT_SCOPE", jwt_scope_text(p, jwt->claims,
+                                             conf->scope_claim));
 
     /* Top-level strings, numbers, booleans and arrays of strings only;
      * objects are reachable through jwt_claim() with a dotted path. */
@@ -229,14 +255,28 @@ static void env_from_token(request_rec *r, const authn_jwt_dir_conf_t *conf,
         if (*key == '\0' || json_is_object(v) || json_is_null(v)) {
             continue;
         }
-        text = claim_env_text(r->pool, v);
+        text = claim_env_text(p, v);
         if (text == NULL) {
             continue;
         }
         if (++n > MAX_CLAIM_VARS) {
             break;
         }
-        env_set(r, claim_var_name(r->pool, key), text);
+        env_add(env, claim_var_name(p, key), text);
+    }
+    env_dedupe(env);
+    return env;
+}
+
+/* env_clear removed every JWT_* name and env_dedupe made the names unique,
+ * so adding never needs the search apr_table_setn makes for each name
+ * (all share the "JWT_" checksum: n^2/2 string compares). */
+static void env_apply(request_rec *r, const authn_jwt_env_t *env, int n)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        apr_table_addn(r->subprocess_env, env[i].name, env[i].value);
     }
 }
 
@@ -259,6 +299,8 @@ static authn_jwt_req_t *req_make(request_rec *r)
     rq->user = NULL;
     rq->status = JWT_ERR_INTERNAL;
     rq->via = NULL;
+    rq->token = NULL;
+    rq->token_len = 0;
     return rq;
 }
 
@@ -359,6 +401,18 @@ static void log_decision(request_rec *r, jwt_status_t st, const jwt_t *jwt,
 
 /* ---- the decision, shared by Bearer and the Basic provider ---- */
 
+const jwk_set_t *authn_jwt_verify_keys(const request_rec *r,
+                                       const authn_jwt_dir_conf_t *conf)
+{
+    const jwk_set_t *keys = NULL;
+
+    if (conf->remote_keys == NULL) {
+        return conf->rules.verify_keys;
+    }
+    (void)authn_jwt_remote_keys(r, conf, &keys);
+    return keys;
+}
+
 /* The user claim: a non-empty string without control characters, so that
  * REMOTE_USER can reach logs and headers safely (SECURITY.md E3). */
 static jwt_status_t user_from_claims(const char **user, const jwt_t *jwt,
@@ -379,20 +433,58 @@ static jwt_status_t user_from_claims(const char **user, const jwt_t *jwt,
     return JWT_OK;
 }
 
+/*
+ * jwt_check against the keys of the moment (SPEC "Remote keys"): a token
+ * whose kid no current set has may trigger one refetch for the whole
+ * server, and is then checked again; "no key" while a provider's set is
+ * missing or too old is the provider's failure (503), not the client's.
+ */
+static jwt_status_t check_with_remote_keys(jwt_t **jwt, request_rec *r,
+    const authn_jwt_dir_conf_t *conf, const char *token, size_t len)
+{
+    jwt_rules_t rules = conf->rules;
+    int64_t now = (int64_t)apr_time_sec(r->request_time);
+    jwt_status_t st;
+    jwt_t *peek = NULL;
+
+    rules.verify_keys = authn_jwt_verify_keys(r, conf);
+    st = jwt_check(jwt, r->pool, token, len, &rules, now);
+    if (st != JWT_ERR_NO_KEY) {
+        return st;
+    }
+    if (jwt_parse(&peek, r->pool, token, len, &rules) == JWT_OK
+        && peek->kid != NULL && !peek->unsigned_jwe
+        && authn_jwt_remote_refetch(r, conf, peek->kid, peek->iss)) {
+        rules.verify_keys = authn_jwt_verify_keys(r, conf);
+        st = jwt_check(jwt, r->pool, token, len, &rules, now);
+    }
+    if (st == JWT_ERR_NO_KEY && authn_jwt_remote_any_unavailable(r, conf)) {
+        st = JWT_ERR_KEYS_UNAVAILABLE;
+        apr_table_setn(r->err_headers_out, "Retry-After",
+                       apr_ltoa(r->pool,
+                                authn_jwt_remote_retry_after(conf)));
+    }
+    return st;
+}
+
 jwt_status_t authn_jwt_check_token(request_rec *r,
                                    const authn_jwt_dir_conf_t *conf,
                                    const char *token, size_t len,
                                    const char *basic_user, const char *via)
 {
     authn_jwt_req_t *rq = req_make(r);
+    authn_jwt_cache_ctx_t cc;
+    const authn_jwt_env_t *env = NULL;
+    int nenv = 0;
     jwt_t *jwt = NULL;
     const char *user = NULL;
     jwt_status_t st;
 
+    memset(&cc, 0, sizeof(cc));
     env_clear(r);
     rq->via = via;
 
-    if (jwk_set_size(conf->verify_keys) == 0
+    if (jwk_set_size(conf->verify_keys) == 0 && conf->remote_keys == NULL
         && !(conf->rules.allow_unsigned_jwe
              && jwk_set_size(conf->decrypt_keys) > 0)) {
         /* An administrator's mistake, not the client's: said at ERR so it
@@ -403,9 +495,18 @@ jwt_status_t authn_jwt_check_token(request_rec *r,
                       ap_escape_logitem(r->pool, r->uri));
         st = JWT_ERR_NO_KEY;
     }
-    else {
-        st = jwt_check(&jwt, r->pool, token, len, &conf->rules,
+    else if (authn_jwt_cache_lookup(&cc, r, conf, token, len, &jwt)) {
+        st = JWT_OK;
+    }
+    else if (conf->remote_keys == NULL) {
+        jwt_rules_t rules = conf->rules;
+
+        rules.verify_keys = authn_jwt_verify_keys(r, conf);
+        st = jwt_check(&jwt, r->pool, token, len, &rules,
                        (int64_t)apr_time_sec(r->request_time));
+    }
+    else {
+        st = check_with_remote_keys(&jwt, r, conf, token, len);
     }
     if (st == JWT_OK && jwt == NULL) {
         st = JWT_ERR_INTERNAL;
@@ -419,6 +520,22 @@ jwt_status_t authn_jwt_check_token(request_rec *r,
         && strcmp(basic_user, user) != 0) {
         st = JWT_ERR_USER_MISMATCH;
     }
+    if (st == JWT_OK) {
+        st = authn_jwt_revocation_check(r, &cc, jwt, token, len);
+    }
+    /* The environment is made once per token: a cache hit brings the
+     * one made when the token was checked in full. */
+    if (st == JWT_OK && cc.hit) {
+        env = cc.env;
+        nenv = cc.nenv;
+    }
+    else if (st == JWT_OK) {
+        apr_array_header_t *made = authn_jwt_env_make(r->pool, conf, jwt);
+
+        env = (const authn_jwt_env_t *)made->elts;
+        nenv = made->nelts;
+        authn_jwt_cache_insert(&cc, r, conf, token, len, jwt, env, nenv);
+    }
 
     rq->status = st;
     authn_jwt_metric_decision(st);
@@ -429,8 +546,10 @@ jwt_status_t authn_jwt_check_token(request_rec *r,
     }
     rq->jwt = jwt;
     rq->user = user;
+    rq->token = token;
+    rq->token_len = len;
     r->user = (char *)user;
-    env_from_token(r, conf, jwt);
+    env_apply(r, env, nenv);
     return JWT_OK;
 }
 
@@ -670,7 +789,10 @@ static int authn_jwt_check_authn(request_rec *r)
 
     st = authn_jwt_check_token(r, conf, ts.token, ts.len, NULL, ts.via);
     if (st != JWT_OK) {
-        ap_note_auth_failure(r);
+        /* a 503 says nothing about the token: no challenge */
+        if (jwt_status_info(st)->http_status != HTTP_SERVICE_UNAVAILABLE) {
+            ap_note_auth_failure(r);
+        }
         return jwt_status_info(st)->http_status;
     }
     r->ap_auth_type = (char *)AUTHN_JWT_SCHEME;
@@ -856,14 +978,17 @@ static void authn_jwt_register_hooks(apr_pool_t *p)
     authn_jwt_register_authz(p);
     authn_jwt_register_handlers(p);
     authn_jwt_register_metrics(p);
+    authn_jwt_register_cache(p);
+    authn_jwt_register_revoke(p);
+    authn_jwt_remote_register_hooks(p);
 }
 
 module AP_MODULE_DECLARE_DATA authn_jwt_module = {
     STANDARD20_MODULE_STUFF,
     authn_jwt_create_dir_conf,
     authn_jwt_merge_dir_conf,
-    NULL,
-    NULL,
+    authn_jwt_create_srv_conf,
+    authn_jwt_merge_srv_conf,
     authn_jwt_cmds,
     authn_jwt_register_hooks,
     AP_MODULE_FLAG_NONE

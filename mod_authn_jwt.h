@@ -91,12 +91,56 @@
  *            checked against (WARN, start-up)
  *   AJ00101  a section verifies tokens without AuthJWTAudience: tokens
  *            with aud are refused there (NOTICE, start-up)
+ *   AJ00102  AuthJWTRequireClaim none: tokens without exp are accepted
+ *            (WARN, start-up)
  *
  * Block AJ00200-00219: packaging and start-up.
  *   AJ00200  start-up: the module's version, once per (re)start (NOTICE)
  *
+ * Remote key sets (mod_authn_jwt_remote.c), AJ00220-AJ00299:
+ *   AJ00220  key set fetched in the background: URL, result, HTTP status,
+ *            keys, ETag hit, duration (INFO)
+ *   AJ00221  key set cannot be refreshed, last good set in use (WARN,
+ *            once per state change)
+ *   AJ00222  key set older than AuthJWTKeysMaxStale: 503 (ERR, once)
+ *   AJ00223  key set refreshed again after a failure (NOTICE)
+ *   AJ00224  no key set at all: 503 until a fetch succeeds (ERR, once)
+ *   AJ00225  start-up: key set taken from AuthJWTKeysCacheDir (WARN)
+ *   AJ00226  key set could not be written to AuthJWTKeysCacheDir (WARN)
+ *   AJ00227  AuthJWTKeysCacheDir entry unreadable (WARN)
+ *   AJ00228  a child loaded a new generation of a key set (DEBUG)
+ *   AJ00229  a new generation has no key for one AuthJWTVerifyKey line;
+ *            that line keeps its keys (WARN)
+ *   AJ00230  unknown kid: refetch asked for (INFO)
+ *   AJ00231  unknown kid: refetch suppressed by AuthJWTKeysMinRefresh
+ *            (DEBUG)
+ *   AJ00233  mod_watchdog not loaded (CRIT, start-up stops)
+ *   AJ00234  libcurl initialisation failed (CRIT, start-up stops)
+ *   AJ00235  shared memory for the key sets failed (CRIT, start-up stops)
+ *   AJ00236  AuthJWTKeysCacheDir unusable (CRIT, start-up stops)
+ *   AJ00237  start-up fetch: same fields as AJ00220 (INFO)
+ *   AJ00238  cannot chown a kept key set file (WARN)
+ *   AJ00239  the kept key set is not usable (WARN)
+ *   AJ00240  start-up: a key set has no key for one AuthJWTVerifyKey line
+ *            (WARN)
+ *   AJ00241  the key set fetcher could not be registered (CRIT)
+ *
  * Block AJ00320-00399: cache, revocation and metrics.
  *   AJ00320  metrics: no shared memory for the counters (ERR)
+ *   AJ00321  cache: no locks for the token cache, cache off (ERR)
+ *   AJ00322  revocation: store cannot be set up, start-up stops (ERR)
+ *   AJ00323  revocation: store failed on a lookup (ERR, at most once a
+ *            minute per child)
+ *   AJ00324  revocation: token refused, revoked (INFO, the decision line
+ *            AJ00003 follows)
+ *   AJ00325  jwt-revoke: token revoked (INFO)
+ *   AJ00326  jwt-revoke: token not valid here, nothing revoked (INFO)
+ *   AJ00327  jwt-revoke: caller may not revoke this token (INFO)
+ *   AJ00328  jwt-revoke: malformed request (INFO)
+ *   AJ00329  jwt-revoke: the store failed, not revoked (ERR)
+ *   AJ00330  jwt-revoke: no revocation store on this server (ERR)
+ *   AJ00331  revocation: global mutex for the store failed (ERR)
+ *   AJ00332  revocation: store ready, post_config (DEBUG)
  */
 #define AJLOGNO(n) "AJ" #n ": "
 
@@ -126,6 +170,10 @@
 extern module AP_MODULE_DECLARE_DATA authn_jwt_module;
 
 /* ---- configuration (mod_authn_jwt_config.c) ---- */
+
+/* A remote key source line (AuthJWTVerifyKey https://...); opaque outside
+ * mod_authn_jwt_remote.c. */
+typedef struct authn_jwt_remote_t authn_jwt_remote_t;
 
 typedef enum {
     AUTHN_JWT_FROM_HEADER = 1,  /* Authorization: Bearer (RFC 6750 2.1)  */
@@ -176,6 +224,9 @@ typedef struct {
     jwt_rules_t rules;
     jwk_set_t *verify_keys;         /* AuthJWTVerifyKey; NULL: none       */
     jwk_set_t *decrypt_keys;        /* AuthJWTDecryptKey; NULL: no JWE    */
+    apr_array_header_t *remote_keys;/* authn_jwt_remote_t *: the https://
+                                     * AuthJWTVerifyKey lines; merged with
+                                     * verify_keys (verify_keys_set)     */
     apr_array_header_t *token_from; /* of authn_jwt_source_t              */
     const char *scope_claim;        /* NULL: "scope", then "scp"          */
     const char *resource_metadata;  /* RFC 9728 URL for the challenge     */
@@ -199,6 +250,15 @@ typedef struct {
     unsigned max_size_set:1;
     unsigned resource_metadata_set:1;
 
+    /* Cache and revocation (mod_authn_jwt_cache.c,
+     * mod_authn_jwt_revoke.c). */
+    int cache;                      /* AuthJWTCache                       */
+    apr_int64_t cache_max_age;      /* AuthJWTCacheMaxAge, seconds        */
+    int revoke_any;                 /* AuthJWTRevokeAny                   */
+    unsigned cache_set:1;
+    unsigned cache_max_age_set:1;
+    unsigned revoke_any_set:1;
+
     /* Issuing (mod_authn_jwt_issuer.c), API keys, JWKS and RFC 9728
      * metadata (mod_authn_jwt_handlers.c). */
     authn_jwt_issue_key_t *sign_key;    /* AuthJWTSignKey; NULL: none     */
@@ -220,6 +280,60 @@ typedef struct {
     unsigned apikey_providers_set:1;
     unsigned resource_set:1;
 } authn_jwt_dir_conf_t;
+
+/* SPEC "Remote keys" defaults, seconds. */
+#define AUTHN_JWT_KEYS_REFRESH      600
+#define AUTHN_JWT_KEYS_MIN_REFRESH  30
+#define AUTHN_JWT_KEYS_MAX_STALE    86400
+#define AUTHN_JWT_KEYS_TIMEOUT      5
+
+/*
+ * Server scope (main server and <VirtualHost>), merged like the directory
+ * record.  Other parts add their server-scope fields here.
+ */
+typedef struct {
+    int cache_size;                 /* AuthJWTCacheSize, entries          */
+    const char *rev_store;          /* AuthJWTRevocationStore, as written */
+    apr_int64_t rev_delay;          /* AuthJWTRevocationDelay, seconds    */
+    int rev_fail_open;              /* AuthJWTRevocationFailOpen          */
+    unsigned cache_size_set:1;
+    unsigned rev_store_set:1;
+    unsigned rev_delay_set:1;
+    unsigned rev_fail_open_set:1;
+
+    /* Remote key sets (mod_authn_jwt_remote.c) */
+    apr_int64_t keys_refresh;       /* AuthJWTKeysRefresh                 */
+    apr_int64_t keys_min_refresh;   /* AuthJWTKeysMinRefresh              */
+    apr_int64_t keys_max_stale;     /* AuthJWTKeysMaxStale                */
+    apr_int64_t keys_timeout;       /* AuthJWTKeysTimeout                 */
+    const char *keys_ca_file;       /* AuthJWTKeysCAFile; NULL: system    */
+    const char *keys_cache_dir;     /* AuthJWTKeysCacheDir; NULL: default */
+    unsigned keys_refresh_set:1;
+    unsigned keys_min_refresh_set:1;
+    unsigned keys_max_stale_set:1;
+    unsigned keys_timeout_set:1;
+    unsigned keys_ca_file_set:1;
+    unsigned keys_cache_dir_set:1;
+
+    /* Run time, never merged. */
+    void *remote;                   /* main server: the remote key sources,
+                                     * set at post_config                 */
+    struct authn_jwt_cache *cache;  /* this child's, made in child_init   */
+    struct authn_jwt_revstore *revstore; /* made in post_config; NULL:
+                                     * nothing can be revoked             */
+} authn_jwt_srv_conf_t;
+
+#define AUTHN_JWT_CACHE_SIZE_DEFAULT    10000
+#define AUTHN_JWT_CACHE_SIZE_MAX        10000000
+#define AUTHN_JWT_CACHE_MAX_AGE_DEFAULT 300
+#define AUTHN_JWT_CACHE_MAX_AGE_MAX     86400
+#define AUTHN_JWT_REV_DELAY_DEFAULT     5
+#define AUTHN_JWT_REV_DELAY_MAX         3600
+
+AUTHN_JWT_PRIVATE void *authn_jwt_create_srv_conf(apr_pool_t *p,
+                                                  server_rec *s);
+AUTHN_JWT_PRIVATE void *authn_jwt_merge_srv_conf(apr_pool_t *p, void *basev,
+                                                 void *addv);
 
 AUTHN_JWT_PRIVATE extern const command_rec authn_jwt_cmds[];
 AUTHN_JWT_PRIVATE void *authn_jwt_create_dir_conf(apr_pool_t *p, char *dir);
@@ -258,6 +372,76 @@ AUTHN_JWT_PRIVATE const char *authn_jwt_set_apikey_provider(cmd_parms *cmd,
 AUTHN_JWT_PRIVATE const char *authn_jwt_set_resource(cmd_parms *cmd,
     void *dconf, const char *arg);
 
+/* ---- remote key sets (mod_authn_jwt_remote.c) ---- */
+
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_keys_refresh(cmd_parms *cmd,
+    void *d, const char *arg);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_keys_min_refresh(cmd_parms *cmd,
+    void *d, const char *arg);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_keys_max_stale(cmd_parms *cmd,
+    void *d, const char *arg);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_keys_timeout(cmd_parms *cmd,
+    void *d, const char *arg);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_keys_ca_file(cmd_parms *cmd,
+    void *d, const char *arg);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_keys_cache_dir(cmd_parms *cmd,
+    void *d, const char *arg);
+
+/* AuthJWTVerifyKey with an https:// SOURCE: register URL (a JWKS URI or a
+ * discovery document) with the line's OPTS for CONF.  Error string or
+ * NULL. */
+AUTHN_JWT_PRIVATE const char *authn_jwt_remote_add(cmd_parms *cmd,
+    authn_jwt_dir_conf_t *conf, const jwk_load_opts_t *opts,
+    const char *url);
+
+/*
+ * The remote part of authn_jwt_verify_keys: the key files of CONF plus the
+ * current set of every remote source, held until R's pool is cleared.
+ * JWT_ERR_KEYS_UNAVAILABLE when the location has no usable key at all
+ * because its remote sets are missing or older than AuthJWTKeysMaxStale;
+ * *KEYS may then be NULL.
+ */
+AUTHN_JWT_PRIVATE jwt_status_t authn_jwt_remote_keys(const request_rec *r,
+    const authn_jwt_dir_conf_t *conf, const jwk_set_t **keys);
+
+/* 1 when a remote source of CONF has no usable set (so that "no key for
+ * this token" may be the provider's fault, not the client's). */
+AUTHN_JWT_PRIVATE int authn_jwt_remote_any_unavailable(request_rec *r,
+    const authn_jwt_dir_conf_t *conf);
+
+/* Seconds for Retry-After on a 503: until the next fetch attempt. */
+AUTHN_JWT_PRIVATE long authn_jwt_remote_retry_after(
+    const authn_jwt_dir_conf_t *conf);
+
+/* A token named KID (of issuer ISS, may be NULL) that no current set has:
+ * ask for a refetch, at most once per AuthJWTKeysMinRefresh per source for
+ * the whole server, and wait for it up to AuthJWTKeysTimeout.  1 when a
+ * new set was loaded (check the token again), 0 otherwise. */
+AUTHN_JWT_PRIVATE int authn_jwt_remote_refetch(request_rec *r,
+    const authn_jwt_dir_conf_t *conf, const char *kid, const char *iss);
+
+/* Figures of one remote key source for jwt-metrics and mod_status.  They
+ * live in shared memory, so they already cover every child.  INDEX (1..,
+ * configuration order) is the label; URL is for humans (server-status),
+ * never a metrics label. */
+typedef struct {
+    int index;
+    const char *url;
+    apr_uint32_t fetch_ok;          /* 200 with a usable set              */
+    apr_uint32_t fetch_not_modified;/* 304 to If-None-Match               */
+    apr_uint32_t fetch_failed;      /* no answer, TLS, status, size       */
+    apr_uint32_t fetch_invalid;     /* 200 but no usable set: refused     */
+    apr_uint32_t refetch_suppressed;/* unknown kid within MinRefresh      */
+    apr_uint32_t keys;              /* keys in the current set            */
+    apr_time_t last_good;           /* last 200/304; 0: never             */
+    const char *state;              /* empty, fresh, failing, stale       */
+} authn_jwt_keys_stats_t;
+
+/* One authn_jwt_keys_stats_t per remote source of the server, in P. */
+AUTHN_JWT_PRIVATE apr_array_header_t *authn_jwt_keys_stats(apr_pool_t *p);
+
+AUTHN_JWT_PRIVATE void authn_jwt_remote_register_hooks(apr_pool_t *p);
+
 /* ---- start-up checks (mod_authn_jwt_startup.c), from post_config ---- */
 
 AUTHN_JWT_PRIVATE void authn_jwt_startup_checks(apr_pool_t *ptemp,
@@ -276,9 +460,12 @@ typedef struct {
     const char *user;           /* the user claim that became r->user     */
     jwt_status_t status;        /* the decision                           */
     const char *via;            /* header, cookie, query or basic         */
+    const char *token;          /* the accepted token; NULL when rejected */
+    size_t token_len;
 } authn_jwt_req_t;
 
-/* The record that decided this request, or NULL. */
+/* The record that decided this request, or NULL.  TOKEN/TOKEN_LEN: the
+ * credential that was accepted (jwt-revoke compares with it). */
 AUTHN_JWT_PRIVATE authn_jwt_req_t *authn_jwt_req_find(const request_rec *r);
 
 /* The verified claims when THIS module authenticated r->user, else NULL. */
@@ -295,6 +482,27 @@ AUTHN_JWT_PRIVATE const jwt_t *authn_jwt_authenticated(const request_rec *r);
 AUTHN_JWT_PRIVATE jwt_status_t authn_jwt_check_token(request_rec *r,
     const authn_jwt_dir_conf_t *conf, const char *token, size_t len,
     const char *basic_user, const char *via);
+
+/*
+ * The location's verification keys as they are now.  Every check of a
+ * token and the cache's "is the key that verified it still there" test go
+ * through this one function, so a key set that changes at run time (remote
+ * key sources) is seen the same way by both.
+ */
+AUTHN_JWT_PRIVATE const jwk_set_t *authn_jwt_verify_keys(
+    const request_rec *r, const authn_jwt_dir_conf_t *conf);
+
+/* One JWT_* variable of an accepted token. */
+typedef struct {
+    const char *name;
+    const char *value;
+} authn_jwt_env_t;
+
+/* The JWT_* variables of JWT at a location of CONF (SPEC "After a token is
+ * accepted"): an array of authn_jwt_env_t, values without control
+ * characters only.  The cache keeps it with the token. */
+AUTHN_JWT_PRIVATE apr_array_header_t *authn_jwt_env_make(apr_pool_t *p,
+    const authn_jwt_dir_conf_t *conf, const jwt_t *jwt);
 
 /* Set JWT_ERROR (environment and notes) to the status' short name. */
 AUTHN_JWT_PRIVATE void authn_jwt_set_error(request_rec *r, jwt_status_t st);
@@ -384,6 +592,76 @@ AUTHN_JWT_PRIVATE void authn_jwt_metrics_sample(authn_jwt_metrics_out_t *out,
     const char *labels, double value);
 
 AUTHN_JWT_PRIVATE void authn_jwt_register_metrics(apr_pool_t *p);
+
+/* ---- the verified-token cache (mod_authn_jwt_cache.c) ---- */
+
+/* Revocation lookup state of one cache entry: the shared revocation
+ * generation (high 32 bits) and the second (low 32 bits) of its last
+ * "not revoked" answer; 0: never asked. */
+typedef struct {
+    uint64_t word;
+} authn_jwt_rev_state_t;
+
+/* One request's use of the cache, filled by authn_jwt_cache_lookup. */
+typedef struct {
+    struct authn_jwt_cache *cache;  /* NULL: no cache here               */
+    uint64_t hash, rules;
+    int hit;
+    authn_jwt_rev_state_t *rev;     /* the entry's, on a hit             */
+    uint64_t rev_checked;           /* a lookup's answer before insert   */
+    const authn_jwt_env_t *env;     /* the entry's JWT_* variables       */
+    int nenv;
+} authn_jwt_cache_ctx_t;
+
+/* 1 and *OUT (valid until r->pool is cleared) when TOKEN was accepted
+ * before under the same rules, has not expired (exp, nbf, max age) and its
+ * key is still in the location's set; 0 otherwise (check in full).
+ * Revocation is the caller's to check. */
+AUTHN_JWT_PRIVATE int authn_jwt_cache_lookup(authn_jwt_cache_ctx_t *cc,
+    request_rec *r, const authn_jwt_dir_conf_t *conf, const char *token,
+    size_t len, jwt_t **out);
+
+/* Remember JWT, just accepted in full, and its NENV variables ENV, for
+ * CC's rules. */
+AUTHN_JWT_PRIVATE void authn_jwt_cache_insert(authn_jwt_cache_ctx_t *cc,
+    request_rec *r, const authn_jwt_dir_conf_t *conf, const char *token,
+    size_t len, const jwt_t *jwt, const authn_jwt_env_t *env, int nenv);
+
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_cache(cmd_parms *cmd,
+    void *dconf, int on);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_cache_max_age(cmd_parms *cmd,
+    void *dconf, const char *arg);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_cache_size(cmd_parms *cmd,
+    void *dconf, const char *arg);
+AUTHN_JWT_PRIVATE void authn_jwt_register_cache(apr_pool_t *p);
+
+/* ---- revocation (mod_authn_jwt_revoke.c) ---- */
+
+/*
+ * JWT_OK, JWT_ERR_REVOKED, or JWT_ERR_REVOCATION_UNAVAILABLE (store
+ * failed, fail closed).  Asks the store only when CC's entry has no
+ * recent enough answer (AuthJWTRevocationDelay; at once after a
+ * revocation at this server).
+ */
+AUTHN_JWT_PRIVATE jwt_status_t authn_jwt_revocation_check(request_rec *r,
+    authn_jwt_cache_ctx_t *cc, const jwt_t *jwt, const char *token,
+    size_t len);
+
+/* Shared by all children (mod_authn_jwt_metrics.c): bumped after every
+ * revocation stored at this server.  0 when there is no shared memory
+ * (then nothing may be assumed: ask the store). */
+AUTHN_JWT_PRIVATE int authn_jwt_revocation_generation(uint32_t *gen);
+AUTHN_JWT_PRIVATE void authn_jwt_revocation_bump(void);
+
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_revocation_store(
+    cmd_parms *cmd, void *dconf, const char *arg);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_revocation_delay(
+    cmd_parms *cmd, void *dconf, const char *arg);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_revocation_fail_open(
+    cmd_parms *cmd, void *dconf, int on);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_revoke_any(cmd_parms *cmd,
+    void *dconf, int on);
+AUTHN_JWT_PRIVATE void authn_jwt_register_revoke(apr_pool_t *p);
 
 /* ---- jwt-issuer (mod_authn_jwt_issuer.c) ---- */
 

@@ -199,6 +199,10 @@ void *authn_jwt_create_dir_conf(apr_pool_t *p, char *dir)
     conf->apikey_header = AUTHN_JWT_APIKEY_HEADER;
     conf->apikey_providers = NULL;          /* "file"                    */
     conf->resource = NULL;
+
+    conf->cache = 1;
+    conf->cache_max_age = AUTHN_JWT_CACHE_MAX_AGE_DEFAULT;
+    conf->revoke_any = 0;
     return conf;
 }
 
@@ -221,6 +225,9 @@ void *authn_jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     jwt_rules_init(&new->rules);
 
     MERGE_FIELD(verify_keys);
+    /* the https:// lines belong with the file lines (verify_keys_set) */
+    new->remote_keys = add->verify_keys_set ? add->remote_keys
+                                            : base->remote_keys;
     MERGE_FIELD(decrypt_keys);
     MERGE_RULE(require_encryption);
     MERGE_RULE(allow_unsigned_jwe);
@@ -244,6 +251,9 @@ void *authn_jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_FIELD(apikey_header);
     MERGE_FIELD(apikey_providers);
     MERGE_FIELD(resource);
+    MERGE_FIELD(cache);
+    MERGE_FIELD(cache_max_age);
+    MERGE_FIELD(revoke_any);
 
     new->keys_where = add->verify_keys_set || add->decrypt_keys_set
                       ? add->keys_where : base->keys_where;
@@ -251,6 +261,45 @@ void *authn_jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     /* Derived, never set by a directive of their own. */
     new->rules.verify_keys = new->verify_keys;
     new->rules.decrypt_keys = new->decrypt_keys;
+    return new;
+}
+
+/* ---- server scope ---- */
+
+void *authn_jwt_create_srv_conf(apr_pool_t *p, server_rec *s)
+{
+    authn_jwt_srv_conf_t *sc = apr_pcalloc(p, sizeof(*sc));
+
+    (void)s;
+    sc->cache_size = AUTHN_JWT_CACHE_SIZE_DEFAULT;
+    sc->rev_store = NULL;               /* shmcb, when it is loaded      */
+    sc->rev_delay = AUTHN_JWT_REV_DELAY_DEFAULT;
+    sc->rev_fail_open = 0;              /* fail closed: 503              */
+    sc->keys_refresh = AUTHN_JWT_KEYS_REFRESH;
+    sc->keys_min_refresh = AUTHN_JWT_KEYS_MIN_REFRESH;
+    sc->keys_max_stale = AUTHN_JWT_KEYS_MAX_STALE;
+    sc->keys_timeout = AUTHN_JWT_KEYS_TIMEOUT;
+    sc->keys_ca_file = NULL;            /* the system store              */
+    sc->keys_cache_dir = NULL;          /* under DefaultRuntimeDir       */
+    return sc;
+}
+
+void *authn_jwt_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    authn_jwt_srv_conf_t *new = apr_pcalloc(p, sizeof(*new));
+    const authn_jwt_srv_conf_t *base = basev;
+    const authn_jwt_srv_conf_t *add = addv;
+
+    MERGE_FIELD(cache_size);
+    MERGE_FIELD(rev_store);
+    MERGE_FIELD(rev_delay);
+    MERGE_FIELD(rev_fail_open);
+    MERGE_FIELD(keys_refresh);
+    MERGE_FIELD(keys_min_refresh);
+    MERGE_FIELD(keys_max_stale);
+    MERGE_FIELD(keys_timeout);
+    MERGE_FIELD(keys_ca_file);
+    MERGE_FIELD(keys_cache_dir);
     return new;
 }
 
@@ -398,12 +447,11 @@ static const char *set_key(cmd_parms *cmd, authn_jwt_dir_conf_t *conf,
                             "argument must be the key SOURCE",
                             cmd->cmd->name, source);
     }
+    /* SPEC "Remote keys": a JWKS URI or a discovery document, fetched by
+     * mod_authn_jwt_remote.c; http:// is refused there with the fix. */
     if (ap_cstr_casecmpn(source, "https://", 8) == 0
         || ap_cstr_casecmpn(source, "http://", 7) == 0) {
-        return apr_psprintf(cmd->pool, "%s: remote JWKS (%s) is not "
-                            "supported yet: download the JWKS to a file and "
-                            "name that file", cmd->cmd->name,
-                            ap_escape_logitem(cmd->temp_pool, source));
+        return authn_jwt_remote_add(cmd, conf, &opts, source);
     }
 
     setp = use == JOSE_USE_SIG ? &conf->verify_keys : &conf->decrypt_keys;
@@ -584,24 +632,47 @@ static const char *set_type(cmd_parms *cmd, void *dconf, int argc,
     return append_names(cmd, &conf->rules.types, "token type", argc, argv);
 }
 
-/* The list replaces the default (exp); "none" alone empties it, the only
- * way to accept tokens without exp (SPEC; SECURITY.md E1 says keep it). */
+/* Names add to exp (a list such as "sub" must not drop it by the way);
+ * "none" alone waives exp, the only way to accept tokens without one, and
+ * start-up says so (SPEC; SECURITY.md E1).  A section's lines add up and
+ * replace the parent's list. */
 static const char *set_require_claim(cmd_parms *cmd, void *dconf, int argc,
                                      char *const argv[])
 {
     authn_jwt_dir_conf_t *conf = dconf;
+    const char *err;
+    int i;
 
+    if (argc < 1) {
+        return apr_psprintf(cmd->pool, "%s needs at least one claim name, "
+                            "or none", cmd->cmd->name);
+    }
     if (!conf->required_set) {
         conf->rules.required = NULL;
         conf->required_set = 1;
     }
-    if (argc == 1 && strcmp(argv[0], "none") == 0) {
-        conf->rules.required = apr_array_make(cmd->pool, 1,
-                                              sizeof(const char *));
-        return NULL;
+    for (i = 0; i < argc; i++) {
+        if ((err = authn_jwt_check_name(cmd, "claim name", argv[i]))
+            != NULL) {
+            return err;
+        }
+        if (jwt_required_add(&conf->rules.required, cmd->pool, argv[i],
+                             &err) != 0) {
+            return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, err);
+        }
     }
-    return append_names(cmd, &conf->rules.required, "claim name", argc,
-                        argv);
+    /* said at start-up; a .htaccess file is read for every request */
+    if (conf->rules.required->nelts == 0
+        && cmd->pool == cmd->server->process->pconf) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server,
+                     AJLOGNO(00102) "%s:%d: AuthJWTRequireClaim none: "
+                     "tokens without exp are accepted here and never "
+                     "expire; a stolen one works forever. Remove this line "
+                     "unless the issuer truly sets no exp (then consider "
+                     "AuthJWTMaxTTL and short-lived keys)",
+                     cmd->directive->filename, cmd->directive->line_num);
+    }
+    return NULL;
 }
 
 static const char *set_leeway(cmd_parms *cmd, void *dconf, const char *arg)
@@ -782,10 +853,12 @@ const command_rec authn_jwt_cmds[] = {
         OR_AUTHCFG,
         "[alg=A[,A..]] [kid=K] [iss=ISS] SOURCE: a key that may verify "
         "token signatures; SOURCE is a PEM file (public key, certificate "
-        "or private key), a JWK or JWKS file, or secret:PATH (HMAC, at "
-        "least as long as the hash); relative paths are under ServerRoot. "
-        "Repeatable. Loaded when the configuration is read: at start-up, "
-        "or for every request in .htaccess (slower)"),
+        "or private key), a JWK or JWKS file, secret:PATH (HMAC, at "
+        "least as long as the hash), or an https:// JWKS URI or discovery "
+        "document (.well-known/openid-configuration or "
+        "oauth-authorization-server; not in .htaccess); relative paths are "
+        "under ServerRoot. Repeatable. Loaded when the configuration is "
+        "read: at start-up, or for every request in .htaccess (slower)"),
     AP_INIT_RAW_ARGS("AuthJWTDecryptKey", set_decrypt_key, NULL,
         OR_AUTHCFG,
         "[alg=A[,A..]] [enc=E[,E..]] [kid=K] SOURCE: a private RSA/EC key "
@@ -819,8 +892,8 @@ const command_rec authn_jwt_cmds[] = {
         "exp - iat longer); Off (default) disables"),
     AP_INIT_TAKE_ARGV("AuthJWTRequireClaim", set_require_claim, NULL,
         OR_AUTHCFG,
-        "NAME [NAME..]: claims that must be present, replacing the default "
-        "(exp); 'none' alone requires nothing"),
+        "NAME [NAME..]: claims that must be present, in addition to exp; "
+        "'none' alone requires nothing, not even exp (warned at start-up)"),
     AP_INIT_TAKE_ARGV("AuthJWTType", set_type, NULL, OR_AUTHCFG,
         "TYP [TYP..]: accepted typ header values, e.g. at+jwt; default any"),
     AP_INIT_TAKE_ARGV("AuthJWTTokenFrom", set_token_from, NULL, OR_AUTHCFG,
@@ -882,5 +955,63 @@ const command_rec authn_jwt_cmds[] = {
         "URL: the protected resource identifier served by SetHandler "
         "jwt-resource-metadata (RFC 9728); default derived from "
         "AuthJWTResourceMetadata, else from the request URL"),
+    /* The verified-token cache (mod_authn_jwt_cache.c) */
+    AP_INIT_FLAG("AuthJWTCache", authn_jwt_set_cache, NULL, OR_AUTHCFG,
+        "On|Off: remember accepted tokens so that the next request with the "
+        "same token costs a lookup; default On"),
+    AP_INIT_TAKE1("AuthJWTCacheMaxAge", authn_jwt_set_cache_max_age, NULL,
+        OR_AUTHCFG,
+        "SECONDS: the longest a token stays in the cache (never past its "
+        "exp), 1 to 86400; default 300"),
+    AP_INIT_TAKE1("AuthJWTCacheSize", authn_jwt_set_cache_size, NULL,
+        RSRC_CONF,
+        "N: the most tokens cached per virtual host in each child, 0 to "
+        "10000000 (0: no cache); default 10000"),
+    /* Revocation (mod_authn_jwt_revoke.c) */
+    AP_INIT_TAKE1("AuthJWTRevocationStore", authn_jwt_set_revocation_store,
+        NULL, RSRC_CONF,
+        "shmcb | memcache:HOST:PORT[,HOST:PORT..] | redis:HOST:PORT: where "
+        "revoked tokens are listed (the socache provider must be loaded); "
+        "servers naming the same memcached or Redis share the list; "
+        "default shmcb (this server only)"),
+    AP_INIT_TAKE1("AuthJWTRevocationDelay", authn_jwt_set_revocation_delay,
+        NULL, RSRC_CONF,
+        "SECONDS: a revocation made at another server is seen within this "
+        "time; 0 asks the store on every request; default 5"),
+    AP_INIT_FLAG("AuthJWTRevocationFailOpen",
+        authn_jwt_set_revocation_fail_open, NULL, RSRC_CONF,
+        "On: accept tokens unchecked while the revocation store cannot be "
+        "reached; Off (default): answer 503"),
+    AP_INIT_FLAG("AuthJWTRevokeAny", authn_jwt_set_revoke_any, NULL,
+        RSRC_CONF | ACCESS_CONF,
+        "On: callers of this jwt-revoke location may revoke any valid "
+        "token, not only their own; default Off"),
+    /* remote key sets (mod_authn_jwt_remote.c), server scope */
+    AP_INIT_TAKE1("AuthJWTKeysRefresh", authn_jwt_set_keys_refresh, NULL,
+        RSRC_CONF,
+        "SECONDS: how often https:// key sets are fetched again; a "
+        "Cache-Control max-age of the answer wins, clamped to 60 s - 24 h; "
+        "default 600"),
+    AP_INIT_TAKE1("AuthJWTKeysMinRefresh", authn_jwt_set_keys_min_refresh,
+        NULL, RSRC_CONF,
+        "SECONDS: a token whose kid is not in the set triggers a refetch at "
+        "most this often per URL, for all processes together; default 30"),
+    AP_INIT_TAKE1("AuthJWTKeysMaxStale", authn_jwt_set_keys_max_stale, NULL,
+        RSRC_CONF,
+        "SECONDS: how long the last good key set is used while its URL "
+        "fails; after that, 503; default 86400"),
+    AP_INIT_TAKE1("AuthJWTKeysTimeout", authn_jwt_set_keys_timeout, NULL,
+        RSRC_CONF,
+        "SECONDS: the whole fetch of a key set (connect and answer); "
+        "default 5"),
+    AP_INIT_TAKE1("AuthJWTKeysCAFile", authn_jwt_set_keys_ca_file, NULL,
+        RSRC_CONF,
+        "PATH: PEM file of the CA certificates trusted for https:// key "
+        "sets; default the system store"),
+    AP_INIT_TAKE1("AuthJWTKeysCacheDir", authn_jwt_set_keys_cache_dir, NULL,
+        RSRC_CONF,
+        "PATH: where the last good key sets are kept across restarts "
+        "(created mode 0700, owned by the User of the children); default "
+        "authn_jwt-keys under DefaultRuntimeDir"),
     { NULL }
 };

@@ -10,7 +10,10 @@
 /*
  * mod_authn_jwt_metrics.c: counters summed over every child, served as
  * Prometheus text exposition format 0.0.4 (SetHandler jwt-metrics) and in
- * mod_status' /server-status.
+ * mod_status' /server-status.  The same segment holds the one other word
+ * all children share: the revocation generation, bumped after every
+ * revocation stored at this server, so that every child asks the store
+ * again at once (mod_authn_jwt_revoke.c).
  *
  * The counters live in one anonymous shared memory segment made once per
  * httpd parent (in the process pool, so a graceful restart keeps them:
@@ -57,6 +60,7 @@ typedef struct {
     uint64_t size;
     uint64_t counter[AUTHN_JWT_M_COUNT];
     uint64_t rejected[JWT_STATUS_COUNT];
+    uint32_t rev_gen;           /* revocations stored at this server     */
 } metrics_shm_t;
 
 /* Written once at start-up (before any child exists), read-only after. */
@@ -94,6 +98,23 @@ void authn_jwt_metric_decision(jwt_status_t st)
         st = JWT_ERR_INTERNAL;
     }
     __atomic_fetch_add(&shm_counters->rejected[st], 1, __ATOMIC_RELAXED);
+}
+
+int authn_jwt_revocation_generation(uint32_t *gen)
+{
+    if (shm_counters == NULL) {
+        *gen = 0;
+        return 0;
+    }
+    *gen = __atomic_load_n(&shm_counters->rev_gen, __ATOMIC_ACQUIRE);
+    return 1;
+}
+
+void authn_jwt_revocation_bump(void)
+{
+    if (shm_counters != NULL) {
+        __atomic_fetch_add(&shm_counters->rev_gen, 1, __ATOMIC_ACQ_REL);
+    }
 }
 
 void authn_jwt_metrics_register(authn_jwt_metrics_fn *fn)

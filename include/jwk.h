@@ -98,13 +98,21 @@ int jwk_load(jwk_set_t *set, apr_pool_t *p, const char *source,
              const jwk_load_opts_t *opts, const char **err) JWT_WUR;
 
 /* Parse one JWK object / a JWKS document held in memory (remote JWKS,
- * tests).  SOURCE names it in messages. */
+ * tests).  SOURCE names it in messages.  The document is the caller's and
+ * is left as it is: a caller holding private keys in it wipes it with
+ * jwk_json_wipe before freeing it (jwk_load does so for files). */
 int jwk_parse_json(jwk_t **out, apr_pool_t *p, json_t *jwk,
                    const jwk_load_opts_t *opts, const char *source,
                    const char **err) JWT_WUR;
 int jwk_set_parse_json(jwk_set_t *set, apr_pool_t *p, json_t *jwks,
                        const jwk_load_opts_t *opts, const char *source,
                        const char **err) JWT_WUR;
+
+/* Overwrite, in place, the private members (d, p, q, dp, dq, qi, k, and
+ * r, d, t of "oth") of a JWK, or of every key of a JWK Set, so that they do
+ * not stay in freed memory: jansson's json_decref frees without clearing.
+ * The document's strings hold zero bytes afterwards; free it next. */
+void jwk_json_wipe(json_t *doc);
 
 /* Make a key from raw secret bytes (copied into P). */
 int jwk_from_secret(jwk_t **out, apr_pool_t *p, const unsigned char *secret,

@@ -71,7 +71,8 @@
  *                               us); the one entry JWT_AUDIENCE_ANY accepts
  *                               any aud, or none
  *   required                    NULL: the default list {"exp"}; an
- *                               allocated EMPTY array requires nothing.
+ *                               allocated EMPTY array requires nothing
+ *                               (jwt_required_add builds either).
  *                               A name may be a dotted path; a member whose
  *                               value is JSON null counts as absent.
  *   leeway                      JWT_DEFAULT_LEEWAY (30 s); clamped to
@@ -192,6 +193,18 @@ int jwt_claim_matches(const json_t *v, const char *value);
  * grammar (jwt_is_scope_token) nor made unique.  Returns an array of
  * const char * copied into P, never NULL. */
 apr_array_header_t *jwt_scope_split(apr_pool_t *p, const char *s);
+
+/* AuthJWTRequireClaim none: the one way to accept tokens without exp. */
+#define JWT_REQUIRE_NONE "none"
+
+/* Add NAME to the required claims *LIST (created in P on the first call):
+ * the list always starts with "exp", so names add to exp; JWT_REQUIRE_NONE
+ * as the only name gives an empty list, which requires nothing.  "none"
+ * with any other name (before or after it), or an empty NAME, is -1 with a
+ * fixed message in *ERR; else 0.  A name already listed is not added
+ * twice. */
+int jwt_required_add(apr_array_header_t **list, apr_pool_t *p,
+                     const char *name, const char **err) JWT_WUR;
 
 /* 1 when AUDIENCES is the explicit wildcard: the one entry
  * JWT_AUDIENCE_ANY. */

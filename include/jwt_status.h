@@ -63,8 +63,14 @@ typedef enum {
     JWT_ERR_TYPE,               /* typ header not accepted               */
     JWT_ERR_USER_CLAIM,         /* user claim missing or not a string    */
     JWT_ERR_USER_MISMATCH,      /* Basic user name != user claim         */
+    /* revocation (jwt-revoke, AuthJWTRevocationStore) */
+    JWT_ERR_REVOKED,            /* revoked before its exp                */
+    JWT_ERR_REVOCATION_UNAVAILABLE, /* store unreachable: 503            */
     /* authorization */
     JWT_ERR_INSUFFICIENT_SCOPE, /* 403 insufficient_scope                */
+    /* the identity provider's failure, not the client's: 503 with
+     * Retry-After (SPEC "Remote keys") */
+    JWT_ERR_KEYS_UNAVAILABLE,
     /* the module's own failure: answered like a bad token, never a 500 */
     JWT_ERR_INTERNAL,
     JWT_STATUS_COUNT
@@ -74,7 +80,7 @@ typedef struct {
     const char *name;        /* short stable name, e.g. "expired"        */
     const char *description; /* fixed error_description text             */
     const char *error;       /* RFC 6750 error code, NULL for none       */
-    int http_status;         /* 400, 401 or 403                          */
+    int http_status;         /* 400, 401, 403 or 503                     */
 } jwt_status_info_t;
 
 /* Never NULL: out-of-range values map to the JWT_ERR_INTERNAL row. */

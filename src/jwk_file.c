@@ -22,6 +22,7 @@
  * before jwk_load returns.
  */
 
+#include <limits.h>
 #include <string.h>
 #include <apr_file_info.h>
 #include <apr_file_io.h>
@@ -101,34 +102,147 @@ static const char *skip_space(const char *s, const char *end)
     return s;
 }
 
-/* Refuse a key file used as an HMAC secret (SECURITY.md A2: a public key
- * in any encoding must never become an HMAC key). */
-static int secret_looks_like_key(const char *buf, size_t len)
+/* BUF[0..LEN) holds NEEDLE anywhere (binary-safe: no strstr, no memmem,
+ * which C11 does not have). */
+static int contains(const char *buf, size_t len, const char *needle)
+{
+    size_t n = strlen(needle), i;
+
+    for (i = 0; n <= len && i <= len - n; i++) {
+        if (buf[i] == needle[0] && memcmp(buf + i, needle, n) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* BUF[0..LEN) is a DER key or certificate: a SubjectPublicKeyInfo, a
+ * PKCS#8 or type-specific (PKCS#1, SEC 1) key of any type OpenSSL knows, or
+ * an X.509 certificate.  Every such file is public or a key, never a
+ * secret someone chose. */
+static int is_der_key(const unsigned char *buf, size_t len)
+{
+    OSSL_DECODER_CTX *dctx;
+    const unsigned char *d;
+    EVP_PKEY *pkey = NULL;
+    X509 *x509;
+    size_t dlen;
+    int found = 0;
+
+    /* DER is a SEQUENCE; anything else is not worth a decoder */
+    if (len < 2 || buf[0] != 0x30 || len > LONG_MAX) {
+        return 0;
+    }
+    dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "DER", NULL, NULL, 0, NULL,
+                                         NULL);
+    d = buf;
+    dlen = len;
+    if (dctx != NULL && OSSL_DECODER_from_data(dctx, &d, &dlen)
+        && pkey != NULL) {
+        found = 1;
+    }
+    EVP_PKEY_free(pkey);
+    OSSL_DECODER_CTX_free(dctx);
+    if (!found) {
+        d = buf;
+        x509 = d2i_X509(NULL, &d, (long)len);
+        found = x509 != NULL;
+        X509_free(x509);
+    }
+    ERR_clear_error();
+    return found;
+}
+
+/* The base64 body of a PEM block without its armour ("MIIBIjANBg..."),
+ * pasted alone: the text of the public key is as public as the key. */
+static int is_base64_der_key(apr_pool_t *tmp, const char *buf, size_t len)
+{
+    unsigned char *bin;
+    char *b64;
+    size_t i, n = 0;
+    int out, ok;
+
+    if (len < 16) {
+        return 0;
+    }
+    b64 = apr_palloc(tmp, len + 1);
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)buf[i];
+
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            continue;
+        }
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+              || (c >= '0' && c <= '9') || c == '+' || c == '/'
+              || c == '=')) {
+            return 0;
+        }
+        b64[n++] = (char)c;
+    }
+    if (n < 16 || n % 4 != 0 || n > INT_MAX) {
+        return 0;
+    }
+    bin = apr_palloc(tmp, n / 4 * 3 + 1);
+    jose_wipe_on_cleanup(tmp, bin, n / 4 * 3 + 1);
+    jose_wipe_on_cleanup(tmp, b64, len + 1);
+    out = EVP_DecodeBlock(bin, (const unsigned char *)b64, (int)n);
+    if (out <= 0) {
+        return 0;
+    }
+    /* EVP_DecodeBlock counts the padding as zero bytes */
+    while (n > 0 && b64[n - 1] == '=' && out > 0) {
+        n--;
+        out--;
+    }
+    ok = is_der_key(bin, (size_t)out);
+    return ok;
+}
+
+/* What a file named as an HMAC secret holds instead, or NULL when it may
+ * be a secret (SECURITY.md A2: a public key, in any encoding, must never
+ * become an HMAC key, since anyone holding it could then sign tokens).
+ * RAWLEN is the file's length before the one trailing line end was
+ * dropped: a DER file may end in a 0x0a byte of its own. */
+static const char *secret_looks_like_key(apr_pool_t *tmp, const char *buf,
+                                         size_t len, size_t rawlen)
 {
     const char *s = skip_space(buf, buf + len);
     size_t n = (size_t)(buf + len - s);
     static const char *const prefixes[] = {
-        "-----BEGIN", "ssh-rsa ", "ssh-ed25519 ", "ssh-ed448 ",
-        "ecdsa-sha2-", "sk-ssh-", "sk-ecdsa-"
+        "ssh-rsa ", "ssh-ed25519 ", "ssh-ed448 ", "ecdsa-sha2-", "sk-ssh-",
+        "sk-ecdsa-", "ssh-dss "
     };
     json_error_t je;
     json_t *j;
     size_t i;
 
+    /* anywhere, not only at the start: "openssl pkcs12" writes "Bag
+     * Attributes" lines first, "openssl x509 -text" the decoded text */
+    if (contains(buf, len, "-----BEGIN")) {
+        return "a PEM block";
+    }
     for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
         if (n >= strlen(prefixes[i])
             && memcmp(s, prefixes[i], strlen(prefixes[i])) == 0) {
-            return 1;
+            return "an OpenSSH public key";
         }
     }
     if (n > 0 && *s == '{') {
         j = json_loadb(s, n, 0, &je);
         if (j != NULL) {
+            jwk_json_wipe(j);
             json_decref(j);
-            return 1;
+            return "JSON (a JWK?)";
         }
     }
-    return 0;
+    if (is_der_key((const unsigned char *)buf, len)
+        || is_der_key((const unsigned char *)buf, rawlen)) {
+        return "a DER key or certificate";
+    }
+    if (is_base64_der_key(tmp, buf, len)) {
+        return "a base64 DER key or certificate";
+    }
+    return NULL;
 }
 
 static int no_passphrase(char *buf, int size, int rwflag, void *u)
@@ -261,13 +375,18 @@ static int load_json(apr_array_header_t *add, apr_pool_t *p,
                     "`python3 -m json.tool FILE`", path);
     }
     if (json_object_get(doc, "keys") != NULL) {
-        return jwk_parse_set(add, p, tmp, doc, o, path, err);
+        rc = jwk_parse_set(add, p, tmp, doc, o, path, err);
     }
-    rc = jwk_parse_one(&k, p, tmp, doc, o, 0,
-                       apr_pstrcat(p, "in ", path, NULL), path, err);
-    if (rc == RC_OK) {
-        APR_ARRAY_PUSH(add, jwk_t *) = k;
+    else {
+        rc = jwk_parse_one(&k, p, tmp, doc, o, 0,
+                           apr_pstrcat(p, "in ", path, NULL), path, err);
+        if (rc == RC_OK) {
+            APR_ARRAY_PUSH(add, jwk_t *) = k;
+        }
     }
+    /* the decoded values are wiped with TMP; jansson's copies now, before
+     * TMP's cleanup frees the document */
+    jwk_json_wipe(doc);
     return rc;
 }
 
@@ -284,6 +403,9 @@ static int load_content(apr_array_header_t *add, apr_pool_t *p,
     int rc;
 
     if (secret) {
+        const char *what;
+        size_t rawlen = len;
+
         /* exactly one line end, as `echo` or an editor leaves it */
         if (len >= 2 && buf[len - 2] == '\r' && buf[len - 1] == '\n') {
             len -= 2;
@@ -291,11 +413,15 @@ static int load_content(apr_array_header_t *add, apr_pool_t *p,
         else if (len >= 1 && buf[len - 1] == '\n') {
             len -= 1;
         }
-        if (secret_looks_like_key(buf, len)) {
-            return FAIL("%s holds a key (PEM, JSON or OpenSSH), not an HMAC "
-                        "secret; a key is never used as a secret (SECURITY.md "
-                        "A2): drop the secret: prefix to load it as a key, "
-                        "or %s", path, HINT_HMAC);
+        what = secret_looks_like_key(tmp, buf, len, rawlen);
+        if (what != NULL) {
+            return FAIL("%s holds %s, not an HMAC secret: a key or "
+                        "certificate is never used as a secret, since "
+                        "whoever has its public half could sign tokens. "
+                        "Drop the secret: prefix to load it as a "
+                        "verification key (convert DER with `openssl pkey "
+                        "-pubin -inform DER -in FILE -out NEW.pem`), or %s",
+                        path, what, HINT_HMAC);
         }
         rc = jwk_from_secret(&k, p, (const unsigned char *)buf, len, o, path,
                              err);

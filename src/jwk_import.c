@@ -18,7 +18,9 @@
  * publish mixed sets): those are skipped with a debug line; a set left
  * empty, one with more than JWK_MAX_KEYS keys or one mixing private and
  * public keys is refused.  Decoded members live in a scratch pool that is
- * wiped and destroyed before the loader returns; no json_t is kept.
+ * wiped and destroyed before the loader returns; no json_t is kept, and
+ * jwk_json_wipe clears the private members in jansson's own strings before
+ * the document is freed.
  */
 
 #include <string.h>
@@ -457,6 +459,53 @@ int jwk_parse_one(jwk_t **out, apr_pool_t *p, apr_pool_t *tmp,
     }
     jose_pkey_pool_own(p, pkey);
     return jwk_pkey_key(out, p, pkey, &m, o, in_set, where, source, err);
+}
+
+/* ---- wiping (RFC 7518 6.2.2, 6.3.2, 6.4; RFC 8037 2) ---- */
+
+/* The string member NAME of OBJ overwritten in jansson's own buffer: the
+ * value is const to callers, but the buffer is jansson's heap, about to
+ * be freed unwiped (json_decref does not clear). */
+static void wipe_member(json_t *obj, const char *name)
+{
+    json_t *v = json_object_get(obj, name);
+
+    if (json_is_string(v) && json_string_length(v) > 0) {
+        OPENSSL_cleanse((char *)json_string_value(v), json_string_length(v));
+    }
+}
+
+static void wipe_jwk(json_t *jwk)
+{
+    static const char *const names[] = { "d", "p", "q", "dp", "dq", "qi",
+                                         "k" };
+    json_t *oth, *o;
+    size_t i;
+
+    if (!json_is_object(jwk)) {
+        return;
+    }
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        wipe_member(jwk, names[i]);
+    }
+    /* RFC 7518 6.3.2.7: the other primes' r, d, t are private too */
+    oth = json_object_get(jwk, "oth");
+    json_array_foreach(oth, i, o) {
+        wipe_member(o, "r");
+        wipe_member(o, "d");
+        wipe_member(o, "t");
+    }
+}
+
+void jwk_json_wipe(json_t *doc)
+{
+    json_t *keys = json_object_get(doc, "keys"), *k;
+    size_t i;
+
+    wipe_jwk(doc);
+    json_array_foreach(keys, i, k) {
+        wipe_jwk(k);
+    }
 }
 
 /* ---- JWK Set (RFC 7517 5) ---- */

@@ -265,6 +265,47 @@ int jwt_scopes_include(const apr_array_header_t *scopes,
     return 1;
 }
 
+/* One list for AuthJWTRequireClaim and htjwt verify --require.  exp is
+ * required unless the administrator says "none", alone: "valid if present"
+ * let tokens live forever (SECURITY.md E1), and a list such as "sub" must
+ * not drop exp by the way. */
+int jwt_required_add(apr_array_header_t **list, apr_pool_t *p,
+                     const char *name, const char **err)
+{
+    int i;
+
+    *err = NULL;
+    if (name == NULL || *name == '\0') {
+        *err = "an empty claim name is not allowed";
+        return -1;
+    }
+    if (strcmp(name, JWT_REQUIRE_NONE) == 0) {
+        if (*list != NULL) {
+            *err = "'none' waives exp and stands alone: write either 'none' "
+                   "or the claims to require (exp is always among them)";
+            return -1;
+        }
+        *list = apr_array_make(p, 1, sizeof(const char *));
+        return 0;
+    }
+    if (*list != NULL && (*list)->nelts == 0) {
+        *err = "'none' waives exp and stands alone: write either 'none' "
+               "or the claims to require (exp is always among them)";
+        return -1;
+    }
+    if (*list == NULL) {
+        *list = apr_array_make(p, 2, sizeof(const char *));
+        APR_ARRAY_PUSH(*list, const char *) = "exp";
+    }
+    for (i = 0; i < (*list)->nelts; i++) {
+        if (strcmp(APR_ARRAY_IDX(*list, i, const char *), name) == 0) {
+            return 0;
+        }
+    }
+    APR_ARRAY_PUSH(*list, const char *) = apr_pstrdup(p, name);
+    return 0;
+}
+
 const char *jwt_scope_text(apr_pool_t *p, const json_t *claims,
                            const char *claim)
 {

@@ -59,8 +59,14 @@ static const jwt_status_info_t status_table[] = {
     { "user_claim", "user claim missing", "invalid_token", 401 },
     { "user_mismatch", "user name does not match the token",
       "invalid_token", 401 },
+    { "revoked", "token revoked", "invalid_token", 401 },
+    /* RFC 6750 has no code for it: the token may be good, the server
+     * cannot tell now (no challenge is sent with the 503) */
+    { "revocation_unavailable", "token status unavailable", NULL, 503 },
     { "insufficient_scope", "insufficient scope",
       "insufficient_scope", 403 },
+    /* no error= code: RFC 6750 has none for a server-side failure */
+    { "keys_unavailable", "verification keys unavailable", NULL, 503 },
     { "internal", "token could not be checked", "invalid_token", 401 },
 };
 

@@ -19,6 +19,8 @@
  *   htjwt decode             show a token WITHOUT checking it
  *   htjwt thumbprint KEY     RFC 7638 thumbprint of a key
  *   htjwt apikey             make an API key ID.SECRET and its htpasswd line
+ *   htjwt revoke URL         revoke a token at a running server
+ *                            (tools/htjwt_revoke.c)
  *
  * Exit status: 0 success, 1 token rejected, 2 usage or key error.
  */
@@ -26,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -50,6 +53,8 @@
 #include "jwe.h"
 #include "jwt.h"
 #include "jwt_issue.h"
+#include "htjwt.h"
+#include "jwks_remote.h"
 
 #define EXIT_REJECTED 1
 #define EXIT_USAGE    2
@@ -57,6 +62,7 @@
 #define MAX_TOKEN_INPUT (1024 * 1024)
 
 static const char *progname = "htjwt";
+const char *const htjwt_progname = "htjwt";
 
 static void die(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
@@ -204,6 +210,11 @@ static const char *token_arg(apr_pool_t *p, const char *arg, size_t *len)
     }
     *len = n;
     return apr_pstrmemdup(p, t, n);
+}
+
+const char *htjwt_token_arg(apr_pool_t *p, const char *arg, size_t *len)
+{
+    return token_arg(p, arg, len);
 }
 
 static void print_json(FILE *f, const json_t *j)
@@ -636,8 +647,12 @@ static const char verify_help[] =
 "\n"
 "Check a token with the module's rules; print its claims, or the reason\n"
 "it is rejected.  Exit status 0 accepted, 1 rejected, 2 usage error.\n"
-"  --key KEY          verification key: PEM, JWK, JWKS, secret:FILE\n"
+"  --key KEY          verification key: PEM, JWK, JWKS, secret:FILE, or\n"
+"                     an https:// JWKS URI or discovery document URL\n"
 "                     (repeatable, like AuthJWTVerifyKey)\n"
+"  --ca-file FILE     trust anchors for https:// keys (AuthJWTKeysCAFile;\n"
+"                     default: the system store)\n"
+"  --timeout SECS     whole fetch of an https:// key (default 5)\n"
 "  --alg ALG[,ALG]    allowed algorithms for the keys (alg=)\n"
 "  --decrypt-key KEY  decryption key for JWE (repeatable, like\n"
 "                     AuthJWTDecryptKey)\n"
@@ -652,7 +667,8 @@ static const char verify_help[] =
 "                     without it a token that carries aud is rejected,\n"
 "                     --aud '*' accepts any audience\n"
 "  --typ TYP          accepted typ (repeatable, AuthJWTType)\n"
-"  --require NAME     required claim (repeatable; default exp)\n"
+"  --require NAME     required claim, in addition to exp (repeatable);\n"
+"                     --require none alone: not even exp\n"
 "  --leeway SECS      clock skew (default 30)\n"
 "  --max-ttl SECS     AuthJWTMaxTTL\n"
 "  --max-size BYTES   AuthJWTMaxTokenSize (default 8192)\n"
@@ -669,11 +685,14 @@ static int cmd_verify(apr_pool_t *p, int argc, const char *const *argv)
         { "now", 'N', 1, "" }, { "decrypt-alg", 'D', 1, "" },
         { "enc", 'e', 1, "" }, { "max-pbes2-count", 'P', 1, "" },
         { "allow-unsigned-jwe", 'U', 0, "" },
+        { "ca-file", 'C', 1, "" }, { "timeout", 'T', 1, "" },
         { "help", 'h', 0, "" }, { NULL, 0, 0, NULL }
     };
     apr_getopt_t *os;
     int ch, i, dash;
+    long timeout = 5;
     const char *arg, *algs = NULL, *dalgs = NULL, *encs = NULL, *token;
+    const char *ca_file = NULL;
     apr_array_header_t *keyfiles = apr_array_make(p, 2, sizeof(char *));
     apr_array_header_t *decfiles = apr_array_make(p, 1, sizeof(char *));
     jwt_rules_t rules;
@@ -696,7 +715,15 @@ static int cmd_verify(apr_pool_t *p, int argc, const char *const *argv)
         case 'i': list = &rules.issuers; break;
         case 'A': list = &rules.audiences; break;
         case 't': list = &rules.types; break;
-        case 'r': list = &rules.required; break;
+        case 'r': {
+            const char *err = NULL;
+
+            /* as AuthJWTRequireClaim: names add to exp, none waives it */
+            if (jwt_required_add(&rules.required, p, arg, &err) != 0) {
+                die("--require %s: %s", arg, err);
+            }
+            break;
+        }
         case 'l': rules.leeway = parse_number("--leeway", arg); break;
         case 'm': rules.max_ttl = parse_number("--max-ttl", arg); break;
         case 'M': rules.max_size = (size_t)parse_number("--max-size", arg);
@@ -714,6 +741,13 @@ static int cmd_verify(apr_pool_t *p, int argc, const char *const *argv)
             }
             break;
         case 'U': rules.allow_unsigned_jwe = 1; break;
+        case 'C': ca_file = arg; break;
+        case 'T':
+            timeout = (long)parse_number("--timeout", arg);
+            if (timeout < 1 || timeout > 300) {
+                die("--timeout must be between 1 and 300 seconds");
+            }
+            break;
         case 'h': fputs(verify_help, stdout); return 0;
         }
         if (list != NULL) {
@@ -742,11 +776,24 @@ static int cmd_verify(apr_pool_t *p, int argc, const char *const *argv)
         jwk_load_opts_t o;
         const char *err = NULL;
 
+        const char *src = APR_ARRAY_IDX(keyfiles, i, const char *);
+
         memset(&o, 0, sizeof(o));
         o.use = JOSE_USE_SIG;
         o.algs = parse_algs(algs, JOSE_USE_SIG);
-        if (jwk_load(keys, p, APR_ARRAY_IDX(keyfiles, i, const char *), &o,
-                     &err) != 0) {
+        /* the module's fetch code: HTTPS only, verified, no redirects */
+        if (strncasecmp(src, "https://", 8) == 0
+            || strncasecmp(src, "http://", 7) == 0) {
+            if (jwks_fetch_global_init() != 0) {
+                die("libcurl could not be initialised");
+            }
+            if (jwks_load_remote(keys, p, src, &o, ca_file, timeout, &err)
+                != 0) {
+                die("%s", err ? err : "cannot load key");
+            }
+            continue;
+        }
+        if (jwk_load(keys, p, src, &o, &err) != 0) {
             die("%s", err ? err : "cannot load key");
         }
     }
@@ -972,6 +1019,7 @@ static const char main_help[] =
 "  decode        show a token's header and claims WITHOUT checking them\n"
 "  thumbprint    RFC 7638 thumbprint of a key (the default kid)\n"
 "  apikey        make an API key ID.SECRET and its htpasswd -B line\n"
+"  revoke URL    revoke a token at a running server (RFC 7009)\n"
 "'htjwt COMMAND --help' describes each; 'htjwt --version' the version.\n"
 "Exit status: 0 success, 1 token rejected (verify), 2 usage or key\n"
 "error.\n";
@@ -1024,6 +1072,9 @@ int main(int argc, const char *const *argv)
     }
     else if (strcmp(cmd, "apikey") == 0) {
         rc = cmd_apikey(p, argc, argv);
+    }
+    else if (strcmp(cmd, "revoke") == 0) {
+        rc = htjwt_cmd_revoke(p, argc, argv);
     }
     else {
         fprintf(stderr, "%s: unknown command '%s'\n\n%s", progname, cmd,

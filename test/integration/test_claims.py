@@ -35,12 +35,13 @@ def srv(httpd, K):
         + location("/lee120/", key, "AuthJWTLeeway 120")
         + location("/ttl/", key, "AuthJWTMaxTTL 600")
         + location("/req/", key, "AuthJWTRequireClaim exp jti tenant")
-        + location("/noexp/", key, "AuthJWTRequireClaim sub")
+        + location("/sub/", key, "AuthJWTRequireClaim sub")
+        + location("/noexp/", key, "AuthJWTRequireClaim none")
         + location("/typ/", key, "AuthJWTType at+jwt")
         + location("/typ2/", key, "AuthJWTType at+jwt JWT")
         + location("/user/", key, "AuthJWTUserClaim email")
         + location("/size/", key, "AuthJWTMaxTokenSize 512"))
-    return httpd("claims", body)
+    return httpd("claims", body, expect=[r"AJ00102"])
 
 
 def hs(ring, payload, header=None):
@@ -230,8 +231,17 @@ def test_require_claim_null_is_not_presence(srv, ring):
     assert r.status in (200, 401)       # documented either way; never 500
 
 
-def test_exp_optional_when_removed(srv, ring):
-    # SPEC: exp is required unless removed from AuthJWTRequireClaim
+def test_require_claim_adds_to_exp(srv, ring):
+    # SPEC: names add to exp; "AuthJWTRequireClaim sub" must not drop it
+    assert_invalid_token(srv.get("/sub/ok", hs(ring, claims(exp=None))),
+                         reason="missing_claim")
+    assert_invalid_token(srv.get("/sub/ok", hs(ring, claims(sub=None))),
+                         reasons=["missing_claim", "user_claim"])
+    assert_ok(srv.get("/sub/ok", hs(ring, claims())))
+
+
+def test_exp_optional_only_with_none(srv, ring):
+    # SPEC: "AuthJWTRequireClaim none" alone waives exp
     assert_ok(srv.get("/noexp/ok", hs(ring, claims(exp=None))))
     # a present exp is still checked, and still must be a number
     assert_invalid_token(
@@ -241,6 +251,15 @@ def test_exp_optional_when_removed(srv, ring):
         srv.get("/noexp/ok", hs(ring, raw_claims(exp='"%d"'
                                                  % (now() + 100)))),
         reason="claim_type")
+
+
+def test_require_none_warned_at_startup(srv):
+    warn = [l for l in srv.startup_lines if "AJ00102" in l]
+    assert warn, srv.startup_lines
+    line = srv.line_of("AuthJWTRequireClaim none")
+    assert all("%s:%d: AuthJWTRequireClaim none" % (srv.conf_path, line)
+               in l for l in warn), warn
+    assert all("[authn_jwt:warn]" in l for l in warn), warn
 
 
 # ---- AuthJWTIssuer (SECURITY.md E3)

@@ -12,6 +12,7 @@ since an administrator expects configtest to catch what start-up refuses."""
 
 import os
 import re
+import subprocess
 
 import pytest
 
@@ -62,9 +63,12 @@ CASES = {
     "kid-on-key-set": (
         "AuthJWTVerifyKey kid=x {jwks}",
         r"(?i)kid"),
-    "https-jwks-uri": (
-        "AuthJWTVerifyKey https://127.0.0.1:1/jwks.json",
-        r"not supported yet"),
+    "http-jwks-uri": (
+        "AuthJWTVerifyKey http://127.0.0.1:1/jwks.json",
+        r"not an https:// URL"),
+    "https-decrypt-key": (
+        "AuthJWTDecryptKey https://127.0.0.1:1/jwks.json",
+        r"verification keys only"),
     "rsa-1024-bits": (
         "AuthJWTVerifyKey {rsa1024}",
         r"(?i)(2048|bits|too small|too short|weak)"),
@@ -134,6 +138,33 @@ CASES = {
     "audience-star-not-alone": (
         "AuthJWTAudience api *",
         r"'\*' accepts any audience and stands alone"),
+    "require-claim-none-with-others": (
+        "AuthJWTRequireClaim none sub",
+        r"'none' waives exp and stands alone"),
+    "require-claim-others-with-none": (
+        "AuthJWTRequireClaim sub none",
+        r"'none' waives exp and stands alone"),
+    # SECURITY.md A2: a public key or certificate, in any form, is never
+    # an HMAC secret (anyone holding it could sign tokens)
+    "secret-pkcs12-bag-attributes": (
+        "AuthJWTVerifyKey secret:{bagcert}",
+        r"bag\.pem holds a PEM block, not an HMAC secret.*Drop the "
+        r"secret: prefix"),
+    "secret-x509-text": (
+        "AuthJWTVerifyKey secret:{x509text}",
+        r"text\.pem holds a PEM block, not an HMAC secret.*Drop the "
+        r"secret: prefix"),
+    "secret-der-public-key": (
+        "AuthJWTVerifyKey secret:{derpub}",
+        r"pub\.der holds a DER key or certificate, not an HMAC secret.*"
+        r"Drop the secret: prefix"),
+    "secret-der-certificate": (
+        "AuthJWTVerifyKey secret:{dercert}",
+        r"cert\.der holds a DER key or certificate, not an HMAC secret.*"
+        r"Drop the secret: prefix"),
+    "decrypt-secret-der-public-key": (
+        "AuthJWTDecryptKey alg=A256KW secret:{derpub}",
+        r"pub\.der holds a DER key or certificate"),
     "verify-key-with-enc": (
         "AuthJWTVerifyKey enc=A256GCM {rsa}",
         r"enc=A256GCM"),
@@ -152,7 +183,33 @@ def paths(basedir, K):
             f.write(data)
         os.chmod(p, 0o644)
         return p
+
+    def openssl(*args):
+        subprocess.run(["openssl"] + list(args), check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    # what openssl(1) writes when an administrator exports the issuer's
+    # certificate or public key
+    p12 = os.path.join(d, "issuer.p12")
+    openssl("pkcs12", "-export", "-in", K("rsa.cert.pem"), "-inkey",
+            K("rsa.key.pem"), "-out", p12, "-passout", "pass:")
+    openssl("pkcs12", "-in", p12, "-nokeys", "-passin", "pass:", "-out",
+            os.path.join(d, "bag.pem"))
+    openssl("x509", "-in", K("rsa.cert.pem"), "-text", "-out",
+            os.path.join(d, "text.pem"))
+    openssl("pkey", "-pubin", "-in", K("rsa.pub.pem"), "-outform", "DER",
+            "-out", os.path.join(d, "pub.der"))
+    openssl("x509", "-in", K("rsa.cert.pem"), "-outform", "DER", "-out",
+            os.path.join(d, "cert.der"))
+    with open(os.path.join(d, "bag.pem"), "rb") as f:
+        assert f.read().startswith(b"Bag Attributes")
+    for name in ("bag.pem", "text.pem", "pub.der", "cert.der"):
+        os.chmod(os.path.join(d, name), 0o644)
     return {
+        "bagcert": os.path.join(d, "bag.pem"),
+        "x509text": os.path.join(d, "text.pem"),
+        "derpub": os.path.join(d, "pub.der"),
+        "dercert": os.path.join(d, "cert.der"),
         "hs_short": K("hs_short.secret"),
         "hs256": K("hs256.secret"),
         "empty": put("empty.secret", b""),

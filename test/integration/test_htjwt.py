@@ -32,7 +32,7 @@ from harness import assert_ok, location
 from issue_kit import (HTJWT, PRIVATE_MEMBERS, htpasswd_line, issued,
                        oct_thumbprint, parts, post, run, verify_jwcrypto,
                        verify_pyjwt)
-from jose_kit import b64u_decode, claims, jwe_nested, pyjwt_token
+from jose_kit import b64u_decode, claims, craft, jwe_nested, pyjwt_token
 
 USER = ("erin", "erin-password-0123456789")
 ISS = "https://htjwt.example/"
@@ -371,6 +371,31 @@ def test_sign_refuses_bad_keys(gen, K):
         assert out == "", out
 
 
+
+def test_secret_that_is_a_key_refused(keydir, K, gen):
+    # the module's loader: a certificate or public key in any form is
+    # never an HMAC secret (SECURITY.md A2), for sign and verify alike
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization as ser
+    with open(K("rsa.cert.pem"), "rb") as f:
+        pem = f.read()
+    der = x509.load_pem_x509_certificate(pem).public_key().public_bytes(
+        ser.Encoding.DER, ser.PublicFormat.SubjectPublicKeyInfo)
+    files = {"bag.secret": b"Bag Attributes\n    localKeyID: 01 02\n"
+                           b"subject=CN = x\n" + pem,
+             "pub.der.secret": der}
+    tok = craft({"alg": "HS256"}, claims(), "HS256", der)
+    for name, data in files.items():
+        path = os.path.join(keydir, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        for cmd in (["sign", "--key", "secret:" + path],
+                    ["verify", "--key", "secret:" + path, tok]):
+            rc, out, err = htjwt(*cmd)
+            assert rc == 2, (cmd, rc, out, err)
+            assert path in err and "not an HMAC secret" in err, err
+
+
 @pytest.mark.jwe
 @pytest.mark.parametrize("rcpt,alg", [("rsa_enc.pub.pem", "RSA-OAEP-256"),
                                       ("p256_enc.pub.pem", "ECDH-ES+A256KW")])
@@ -489,6 +514,24 @@ def test_verify_policy_options(srv, gen):
     rejected(["--key", key, "--typ", "at+jwt", tok], "type")
     rejected(["--key", key, "--require", "nbf", tok], "missing_claim")
     rejected(["--key", key, "--max-size", "100", tok], "too_large")
+
+
+def test_verify_require_adds_to_exp(keydir):
+    # as AuthJWTRequireClaim: --require NAME adds to exp; only --require
+    # none, alone, waives it
+    secret = os.path.join(keydir, "req.secret")
+    with open(secret, "wb") as f:
+        f.write(b"r" * 32)
+    noexp = craft({"alg": "HS256"}, {"sub": "alice"}, "HS256", b"r" * 32)
+    rejected(["--key", "secret:" + secret, "--require", "sub", noexp],
+             "missing_claim")
+    rejected(["--key", "secret:" + secret, noexp], "missing_claim")
+    out, _ = ok("verify", "--key", "secret:" + secret, "--require", "none",
+                noexp)
+    assert json.loads(out) == {"sub": "alice"}
+    rc, out, err = htjwt("verify", "--key", "secret:" + secret,
+                         "--require", "none", "--require", "sub", noexp)
+    assert rc == 2 and "'none'" in err, (rc, out, err)
 
 
 def test_verify_garbage(gen):

@@ -613,14 +613,22 @@ START_TEST(status_table_complete)
                           "status %s: error \"%s\"", s->name, s->error);
         }
         else {
-            ck_assert_msg(i == JWT_OK || i == JWT_ERR_NO_TOKEN,
+            /* a 503 (keys or revocation store out of reach) is no answer
+             * about the token, so it carries no code either */
+            ck_assert_msg(i == JWT_OK || i == JWT_ERR_NO_TOKEN
+                          || i == JWT_ERR_REVOCATION_UNAVAILABLE
+                          || i == JWT_ERR_KEYS_UNAVAILABLE,
                           "status %s has no RFC 6750 error code", s->name);
         }
         if (i == JWT_OK) {
             continue;
         }
+        /* 503 only when a provider or a store is out of reach */
         ck_assert_msg(s->http_status == 400 || s->http_status == 401
-                      || s->http_status == 403,
+                      || s->http_status == 403
+                      || ((i == JWT_ERR_REVOCATION_UNAVAILABLE
+                           || i == JWT_ERR_KEYS_UNAVAILABLE)
+                          && s->http_status == 503),
                       "status %s: HTTP %d", s->name, s->http_status);
         /* the error code and the HTTP status agree (RFC 6750 3.1) */
         if (s->error != NULL && strcmp(s->error, "invalid_request") == 0) {
@@ -661,8 +669,19 @@ START_TEST(status_specific_rows)
     ck_assert_str_eq(jwt_status_info(JWT_ERR_EXPIRED)->error,
                      "invalid_token");
     ck_assert_str_eq(jwt_status_name(JWT_ERR_EXPIRED), "expired");
+    /* keys the provider could not deliver: 503, no RFC 6750 error */
+    ck_assert_int_eq(jwt_status_info(JWT_ERR_KEYS_UNAVAILABLE)->http_status,
+                     503);
+    ck_assert_ptr_null(jwt_status_info(JWT_ERR_KEYS_UNAVAILABLE)->error);
     /* internal failures are answered like a bad token, never a 500 */
     ck_assert_int_eq(jwt_status_info(JWT_ERR_INTERNAL)->http_status, 401);
+    ck_assert_str_eq(jwt_status_name(JWT_ERR_REVOKED), "revoked");
+    ck_assert_str_eq(jwt_status_description(JWT_ERR_REVOKED),
+                     "token revoked");
+    ck_assert_str_eq(jwt_status_info(JWT_ERR_REVOKED)->error,
+                     "invalid_token");
+    ck_assert_int_eq(jwt_status_info(JWT_ERR_REVOCATION_UNAVAILABLE)
+                     ->http_status, 503);
 }
 END_TEST
 

@@ -27,7 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
+#include <openssl/encoder.h>
 #include <openssl/obj_mac.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
 #include "testutil.h"
 
 #define B(a) JOSE_ALG_BIT(JOSE_ALG_##a)
@@ -410,6 +414,168 @@ START_TEST(secret_refusals)
                                      "01234567890123456789012345678901", 32,
                                      NULL, "test", &err), 0);
     ck_assert_uint_eq(k->algs, B(HS256));
+}
+END_TEST
+
+/* SECURITY.md A2: whatever holds a key or certificate is no secret, in
+ * whatever form the file has it.  The file as "secret:", refused, with a
+ * message that names it and the fix. */
+static void secret_refused(const char *label, const void *data, size_t len)
+{
+    const char *path = tu_temp_file(tu_pool, data, len);
+    const char *err = refused(apr_pstrcat(tu_pool, "secret:", path, NULL),
+                              NULL);
+
+    ck_assert_msg(strstr(err, path) != NULL, "%s: no file in: %s", label,
+                  err);
+    ck_assert_msg(strstr(err, "Drop the secret: prefix") != NULL,
+                  "%s: no fix in: %s", label, err);
+}
+
+static void secret_accepted(const char *label, const void *data,
+                            size_t len)
+{
+    const char *path = tu_temp_file(tu_pool, data, len);
+    jwk_set_t *set;
+    const char *err = NULL;
+
+    ck_assert_msg(tu_try_load(&set, tu_pool,
+                              apr_pstrcat(tu_pool, "secret:", path, NULL),
+                              NULL, &err) == 0, "%s refused: %s", label,
+                  err ? err : "");
+}
+
+static unsigned char *der_of(EVP_PKEY *pk, int selection,
+                             const char *structure, size_t *len)
+{
+    OSSL_ENCODER_CTX *ctx = OSSL_ENCODER_CTX_new_for_pkey(pk, selection,
+                                                          "DER", structure,
+                                                          NULL);
+    unsigned char *buf = NULL, *out;
+
+    *len = 0;
+    ck_assert_ptr_nonnull(ctx);
+    ck_assert_int_eq(OSSL_ENCODER_to_data(ctx, &buf, len), 1);
+    OSSL_ENCODER_CTX_free(ctx);
+    out = apr_pmemdup(tu_pool, buf, *len);
+    OPENSSL_free(buf);
+    return out;
+}
+
+START_TEST(secret_holding_a_key_refused)
+{
+    const char *certpem = tu_read_file(tu_pool, tu_key_path(tu_pool,
+                                       "rsa2048.cert.pem"), NULL);
+    const char *pubpem = tu_read_file(tu_pool, tu_key_path(tu_pool,
+                                      "rsa2048.pub.pem"), NULL);
+    const char *keypem = tu_read_file(tu_pool, tu_key_path(tu_pool,
+                                      "ec-p256.key.pem"), NULL);
+    const jwk_t *rsa = tu_verify_key(tu_pool, "rsa2048.pub.pem", 0);
+    const jwk_t *ec = tu_sign_key(tu_pool, "ec-p256.key.pem", 0);
+    const jwk_t *rsapriv = tu_sign_key(tu_pool, "rsa2048.key.pem", 0);
+    BIO *bio = BIO_new_mem_buf(certpem, -1);
+    X509 *x509 = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+    unsigned char *der = NULL, *d, *body;
+    const char *text, *b, *e;
+    size_t len;
+    int dlen;
+
+    ck_assert_ptr_nonnull(x509);
+    /* "openssl pkcs12 -nokeys" puts Bag Attributes before the PEM */
+    text = apr_pstrcat(tu_pool, "Bag Attributes\n"
+                       "    localKeyID: 6A 3F 01 9C\n"
+                       "subject=CN = mod_authn_jwt test\n"
+                       "issuer=CN = mod_authn_jwt test\n", certpem, NULL);
+    secret_refused("pkcs12 bag", text, strlen(text));
+    /* "openssl x509 -text": the decoded certificate, then the PEM */
+    text = apr_pstrcat(tu_pool, "Certificate:\n    Data:\n"
+                       "        Version: 3 (0x2)\n"
+                       "        Signature Algorithm: sha256WithRSAEncryption"
+                       "\n", certpem, NULL);
+    secret_refused("x509 -text", text, strlen(text));
+    /* a PEM public key after a comment line, and after a blank line */
+    text = apr_pstrcat(tu_pool, "# the issuer's key\n", pubpem, NULL);
+    secret_refused("comment + PEM", text, strlen(text));
+    text = apr_pstrcat(tu_pool, "x", keypem, NULL);
+    secret_refused("PEM private key after a byte", text, strlen(text));
+
+    /* DER: the certificate, SubjectPublicKeyInfo, PKCS#1, PKCS#8, SEC 1 */
+    dlen = i2d_X509(x509, &der);
+    ck_assert_int_gt(dlen, 0);
+    secret_refused("DER certificate", der, (size_t)dlen);
+    d = apr_palloc(tu_pool, (size_t)dlen + 1);
+    memcpy(d, der, (size_t)dlen);
+    d[dlen] = '\n';
+    secret_refused("DER certificate + newline", d, (size_t)dlen + 1);
+    OPENSSL_free(der);
+    d = der_of(rsa->pkey, EVP_PKEY_PUBLIC_KEY, "SubjectPublicKeyInfo",
+               &len);
+    secret_refused("DER RSA public key", d, len);
+    d = der_of(rsa->pkey, EVP_PKEY_PUBLIC_KEY, "type-specific", &len);
+    secret_refused("DER PKCS#1 RSA public key", d, len);
+    d = der_of(ec->pkey, EVP_PKEY_PUBLIC_KEY, "SubjectPublicKeyInfo", &len);
+    secret_refused("DER EC public key", d, len);
+    d = der_of(ec->pkey, EVP_PKEY_KEYPAIR, "PrivateKeyInfo", &len);
+    secret_refused("DER PKCS#8 EC private key", d, len);
+    d = der_of(ec->pkey, EVP_PKEY_KEYPAIR, "type-specific", &len);
+    secret_refused("DER SEC 1 EC private key", d, len);
+    d = der_of(rsapriv->pkey, EVP_PKEY_KEYPAIR, "type-specific", &len);
+    secret_refused("DER PKCS#1 RSA private key", d, len);
+
+    /* the base64 body of a PEM public key, pasted without its armour */
+    b = strchr(pubpem, '\n') + 1;
+    e = strstr(b, "-----END");
+    body = (unsigned char *)apr_pstrmemdup(tu_pool, b, (size_t)(e - b));
+    secret_refused("base64 SPKI", body, strlen((char *)body));
+
+    X509_free(x509);
+    BIO_free(bio);
+}
+END_TEST
+
+START_TEST(der_key_ending_in_newline_refused)
+{
+    /* one trailing newline is dropped from a secret: a DER key whose own
+     * last byte is 0x0a must still be recognised */
+    int i;
+
+    for (i = 0; i < 4096; i++) {
+        EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+        unsigned char *der = NULL;
+        int dlen = i2d_PUBKEY(pk, &der);
+
+        ck_assert_int_gt(dlen, 0);
+        if (der[dlen - 1] == '\n') {
+            secret_refused("DER ending in 0x0a", der, (size_t)dlen);
+            OPENSSL_free(der);
+            EVP_PKEY_free(pk);
+            return;
+        }
+        OPENSSL_free(der);
+        EVP_PKEY_free(pk);
+    }
+    ck_abort_msg("no P-256 key with a DER public key ending in 0x0a");
+}
+END_TEST
+
+START_TEST(secrets_that_are_secrets_accepted)
+{
+    static const char text[] =
+        "correct horse battery staple BEGIN ----- not a key -----END";
+    unsigned char bin[64];
+    int i;
+
+    secret_accepted("text", text, sizeof(text) - 1);
+    /* binary secrets that start like DER (a SEQUENCE tag) */
+    for (i = 0; i < 64; i++) {
+        ck_assert_int_eq(RAND_bytes(bin, sizeof(bin)), 1);
+        bin[0] = 0x30;
+        bin[1] = (unsigned char)(i % 2 ? 0x3e : 0x82);
+        secret_accepted("random 0x30", bin, sizeof(bin));
+    }
+    /* base64 text that decodes to no key */
+    secret_accepted("base64", "c2VjcmV0IHNlY3JldCBzZWNyZXQgc2VjcmV0IHNlY3JldA==",
+                    48);
 }
 END_TEST
 
@@ -1177,6 +1343,9 @@ static Suite *jwk_suite(void)
     tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, secret_refusals);
+    tcase_add_test(tc, secret_holding_a_key_refused);
+    tcase_add_test(tc, der_key_ending_in_newline_refused);
+    tcase_add_test(tc, secrets_that_are_secrets_accepted);
     tcase_add_test(tc, rsa_too_small);
     tcase_add_test(tc, rsa_exponent_one);
     tcase_add_test(tc, jwk_alg_crv_kty_disagree);

@@ -768,6 +768,56 @@ START_TEST(st_missing_claim)
 }
 END_TEST
 
+/* AuthJWTRequireClaim and htjwt --require: names add to exp, "none" alone
+ * waives it, "none" with anything else is refused. */
+START_TEST(st_required_list)
+{
+    static const char *const bad[][3] = {
+        { "none", "sub", NULL }, { "sub", "none", NULL },
+        { "none", "none", NULL }, { "exp", "none", NULL },
+        { "", NULL, NULL }, { "sub", "", NULL }
+    };
+    char *noexp = tok("{\"sub\":\"alice\"}");
+    apr_array_header_t *l = NULL;
+    const char *err = NULL;
+    size_t i, j;
+
+    ck_assert_int_eq(jwt_required_add(&l, tu_pool, "sub", &err), 0);
+    ck_assert_int_eq(l->nelts, 2);
+    ck_assert_str_eq(APR_ARRAY_IDX(l, 0, const char *), "exp");
+    ck_assert_str_eq(APR_ARRAY_IDX(l, 1, const char *), "sub");
+    ck_assert_int_eq(jwt_required_add(&l, tu_pool, "exp", &err), 0);
+    ck_assert_int_eq(jwt_required_add(&l, tu_pool, "sub", &err), 0);
+    ck_assert_int_eq(l->nelts, 2);
+    R.required = l;
+    ck_chk(noexp, JWT_ERR_MISSING_CLAIM);
+    ck_chk(tok(claims("")), JWT_OK);
+
+    l = NULL;
+    ck_assert_int_eq(jwt_required_add(&l, tu_pool, "exp", &err), 0);
+    ck_assert_int_eq(l->nelts, 1);
+
+    l = NULL;
+    ck_assert_int_eq(jwt_required_add(&l, tu_pool, JWT_REQUIRE_NONE, &err),
+                     0);
+    ck_assert_ptr_nonnull(l);
+    ck_assert_int_eq(l->nelts, 0);
+    R.required = l;
+    ck_chk(noexp, JWT_OK);
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int rc = 0;
+
+        l = NULL;
+        err = NULL;
+        for (j = 0; bad[i][j] != NULL && rc == 0; j++) {
+            rc = jwt_required_add(&l, tu_pool, bad[i][j], &err);
+        }
+        ck_assert_msg(rc != 0 && err != NULL, "list %zu accepted", i);
+    }
+}
+END_TEST
+
 START_TEST(st_expired)
 {
     int64_t exp = NOW;
@@ -1350,6 +1400,7 @@ static Suite *jwt_suite(void)
     tcase_add_test(tc, st_claim_type);
     tcase_add_test(tc, numeric_date_reals);
     tcase_add_test(tc, st_missing_claim);
+    tcase_add_test(tc, st_required_list);
     tcase_add_test(tc, st_expired);
     tcase_add_test(tc, st_not_yet_valid);
     tcase_add_test(tc, st_issued_in_future);

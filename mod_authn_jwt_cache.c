@@ -1,0 +1,834 @@
+/* Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License.  You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+
+/*
+ * mod_authn_jwt_cache.c: the verified-token cache (AuthJWTCache,
+ * AuthJWTCacheSize, AuthJWTCacheMaxAge).
+ *
+ * A token accepted once is remembered, parsed, so that the next request
+ * carrying it costs a lookup: no base64, no JSON, no signature.  The cache
+ * is per child process and per virtual host, in the child's own memory:
+ * a hit hands the request pointers into the entry (its claims stay one
+ * jansson object, shared read-only; jansson >= 2.12 counts references
+ * atomically and dumps without marking objects), never a copy or a parse.
+ * A cache in shared memory would have to serialise the claims and parse
+ * them again on every hit, behind a cross-process lock: the design notes
+ * of the README give the measurements.
+ *
+ * An entry belongs to the rules that accepted it.  Its key is the token's
+ * bytes (compared in full; the hash only picks the bucket) AND a keyed
+ * SipHash of every validation rule of the location: the keys (RFC 7638
+ * thumbprints, kids, issuers, algorithms), the decryption keys, issuers,
+ * audiences, types, required claims, leeway, max TTL, max size, the user
+ * claim, the JWE options.  A location whose rules differ in any way finds
+ * nothing and checks the token in full.  On every hit exp and nbf are
+ * checked against the request time, the verifying key must still be in
+ * the location's current key set (a key removed drops what it verified),
+ * and the caller checks revocation; Require runs as for any request.
+ * Only accepted tokens are inserted.  Memory is bounded: at most
+ * AuthJWTCacheSize entries per virtual host and child, least recently
+ * used out first, each at most AuthJWTCacheMaxAge seconds old.
+ *
+ * Thread safety (event, worker MPMs): 16 stripes, each with its own mutex,
+ * buckets and LRU list; an entry is reference counted (atomics), so a
+ * request keeps its entry alive until its pool is cleared even when
+ * another thread evicts it meanwhile.  Entries are immutable once
+ * inserted, except for the revocation lookup state (one atomic word).
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "http_request.h"
+
+#include "apr_strings.h"
+#include "apr_thread_mutex.h"
+#include "apr_random.h"
+#include "apr_general.h"
+
+#include "mod_authn_jwt.h"
+
+APLOG_USE_MODULE(authn_jwt);
+
+#define STRIPES         16
+#define STRIPE_MASK     (STRIPES - 1)
+/* Bytes of the token's end that pick the bucket: the signature (or the JWE
+ * tag), the part that differs between any two tokens. */
+#define HASH_TAIL       64
+/* Entry blocks are kept for reuse in power-of-two classes from 1 KiB to
+ * 64 KiB, a few per class and stripe: a miss then costs no malloc of a
+ * large chunk (which makes glibc consolidate its fast bins, measured at
+ * several microseconds under load). */
+#define BLOCK_MIN       1024
+#define BLOCK_CLASSES   7
+#define BLOCK_KEEP      8
+#define BLOCK_MALLOC    0xff
+
+/* jansson before 2.12 marked objects while dumping them: not shareable
+ * between threads, so the cache stays off there. */
+#if JANSSON_VERSION_HEX >= 0x020c00 && defined(JSON_HAVE_ATOMIC_BUILTINS) \
+    && JSON_HAVE_ATOMIC_BUILTINS && APR_HAS_THREADS
+#define CACHE_POSSIBLE 1
+#else
+#define CACHE_POSSIBLE 0
+#endif
+
+typedef struct cache_entry cache_entry_t;
+
+struct cache_entry {
+    cache_entry_t *next;            /* bucket chain                      */
+    cache_entry_t *older, *newer;   /* the stripe's LRU list             */
+    uint64_t hash;                  /* of the token                      */
+    uint64_t rules;                 /* fingerprint of the rules          */
+    uint32_t refs;                  /* the table's + each request's      */
+    uint32_t linked;                /* in the table (stripe lock)        */
+    unsigned char block;            /* size class, or BLOCK_MALLOC       */
+    struct stripe *home;            /* whose free blocks it returns to   */
+    apr_int64_t inserted;           /* seconds                           */
+    size_t len;
+    const char *token;              /* LEN bytes, in this block          */
+    const char *thumbprint;         /* of the key that verified          */
+    int key_in_decrypt_set;         /* unsigned JWE: the decrypting key  */
+    jwt_t jwt;                      /* jws points at JWS below           */
+    jws_t jws;                      /* header fields and signing input   */
+    authn_jwt_env_t *env;           /* JWT_* variables, in this block    */
+    int nenv;
+    authn_jwt_rev_state_t rev;      /* revocation lookup state           */
+};
+
+typedef struct block {
+    struct block *next;
+} block_t;
+
+typedef struct stripe {
+    apr_thread_mutex_t *lock;
+    block_t *free_blocks[BLOCK_CLASSES];
+    unsigned nfree[BLOCK_CLASSES];
+    cache_entry_t **buckets;        /* NULL until the first insert       */
+    unsigned nbuckets;              /* power of two                      */
+    unsigned count, cap;
+    cache_entry_t lru;              /* sentinel: lru.newer is the oldest */
+} stripe_t;
+
+struct authn_jwt_cache {
+    stripe_t stripe[STRIPES];
+};
+
+/* Per child: the SipHash key, drawn in child_init, read-only after. */
+static uint64_t sip_k0, sip_k1;
+
+/* ---- SipHash-1-3 (Aumasson and Bernstein), streaming ---- */
+
+typedef struct {
+    uint64_t v0, v1, v2, v3;
+    uint64_t tail;
+    unsigned ntail;
+    uint64_t total;
+} sip_t;
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+
+static void sip_round(sip_t *s)
+{
+    s->v0 += s->v1; s->v1 = ROTL(s->v1, 13); s->v1 ^= s->v0;
+    s->v0 = ROTL(s->v0, 32);
+    s->v2 += s->v3; s->v3 = ROTL(s->v3, 16); s->v3 ^= s->v2;
+    s->v0 += s->v3; s->v3 = ROTL(s->v3, 21); s->v3 ^= s->v0;
+    s->v2 += s->v1; s->v1 = ROTL(s->v1, 17); s->v1 ^= s->v2;
+    s->v2 = ROTL(s->v2, 32);
+}
+
+static void sip_init(sip_t *s)
+{
+    s->v0 = sip_k0 ^ UINT64_C(0x736f6d6570736575);
+    s->v1 = sip_k1 ^ UINT64_C(0x646f72616e646f6d);
+    s->v2 = sip_k0 ^ UINT64_C(0x6c7967656e657261);
+    s->v3 = sip_k1 ^ UINT64_C(0x7465646279746573);
+    s->tail = 0;
+    s->ntail = 0;
+    s->total = 0;
+}
+
+static void sip_word(sip_t *s, uint64_t m)
+{
+    s->v3 ^= m;
+    sip_round(s);
+    s->v0 ^= m;
+}
+
+static void sip_bytes(sip_t *s, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+
+    s->total += n;
+    while (n > 0 && s->ntail != 0) {
+        s->tail |= (uint64_t)*p++ << (8 * s->ntail);
+        n--;
+        if (++s->ntail == 8) {
+            sip_word(s, s->tail);
+            s->tail = 0;
+            s->ntail = 0;
+        }
+    }
+    while (n >= 8) {
+        uint64_t m = (uint64_t)p[0] | (uint64_t)p[1] << 8
+                     | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24
+                     | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40
+                     | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+
+        sip_word(s, m);
+        p += 8;
+        n -= 8;
+    }
+    while (n > 0) {
+        s->tail |= (uint64_t)*p++ << (8 * s->ntail);
+        s->ntail++;
+        n--;
+    }
+}
+
+static uint64_t sip_final(sip_t *s)
+{
+    sip_word(s, s->tail | (s->total << 56));
+    s->v2 ^= 0xff;
+    sip_round(s);
+    sip_round(s);
+    sip_round(s);
+    return s->v0 ^ s->v1 ^ s->v2 ^ s->v3;
+}
+
+/* Length-prefixed, so that ("ab","c") and ("a","bc") differ, and NULL
+ * differs from ""; the last word is zero-padded (the length says where
+ * the string ended), so the state stays word-aligned and no byte is
+ * handled on its own. */
+static void sip_str(sip_t *s, const char *str)
+{
+    size_t n, i;
+    uint64_t m;
+
+    if (str == NULL) {
+        sip_word(s, UINT64_MAX);
+        s->total += 8;
+        return;
+    }
+    n = strlen(str);
+    sip_word(s, (uint64_t)n);
+    for (i = 0; i + 8 <= n; i += 8) {
+        memcpy(&m, str + i, 8);
+        sip_word(s, m);
+    }
+    if (i < n) {
+        m = 0;
+        memcpy(&m, str + i, n - i);
+        sip_word(s, m);
+    }
+    s->total += 8 + ((n + 7) & ~(size_t)7);
+}
+
+/* Only while the state is word-aligned (after sip_init, sip_str,
+ * sip_u64). */
+static void sip_u64(sip_t *s, uint64_t v)
+{
+    sip_word(s, v);
+    s->total += 8;
+}
+
+static void sip_strings(sip_t *s, const apr_array_header_t *a)
+{
+    int i;
+
+    if (a == NULL) {
+        sip_u64(s, UINT64_MAX);
+        return;
+    }
+    sip_u64(s, (uint64_t)a->nelts);
+    for (i = 0; i < a->nelts; i++) {
+        sip_str(s, APR_ARRAY_IDX(a, i, const char *));
+    }
+}
+
+static void sip_keys(sip_t *s, const jwk_set_t *set)
+{
+    int i, n = jwk_set_size(set);
+
+    sip_u64(s, (uint64_t)n);
+    for (i = 0; i < n; i++) {
+        const jwk_t *k = APR_ARRAY_IDX(set->keys, i, const jwk_t *);
+
+        sip_str(s, k->thumbprint);
+        sip_str(s, k->kid);
+        sip_str(s, k->iss);
+        sip_u64(s, (uint64_t)k->algs);
+        sip_u64(s, (uint64_t)k->encs);
+        sip_u64(s, (uint64_t)k->use);
+    }
+}
+
+/* A new member of jwt_rules_t must be added to rules_fingerprint: this
+ * stops the build until it is. */
+_Static_assert(sizeof(jwt_rules_t) == 12 * 8,
+               "jwt_rules_t changed: update rules_fingerprint()");
+
+/* Every rule of the location that decides whether a token is accepted. */
+static uint64_t rules_fingerprint(const authn_jwt_dir_conf_t *conf,
+                                  const jwk_set_t *verify_keys)
+{
+    const jwt_rules_t *ru = &conf->rules;
+    sip_t s;
+
+    sip_init(&s);
+    sip_keys(&s, verify_keys);
+    sip_keys(&s, ru->decrypt_keys);
+    sip_u64(&s, (uint64_t)ru->require_encryption);
+    sip_u64(&s, (uint64_t)ru->allow_unsigned_jwe);
+    sip_u64(&s, (uint64_t)ru->max_p2c);
+    sip_strings(&s, ru->issuers);
+    sip_strings(&s, ru->audiences);
+    sip_strings(&s, ru->required);
+    sip_strings(&s, ru->types);
+    sip_u64(&s, (uint64_t)ru->leeway);
+    sip_u64(&s, (uint64_t)ru->max_ttl);
+    sip_u64(&s, (uint64_t)ru->max_size);
+    sip_str(&s, ru->user_claim);
+    /* not a rule, but the cached JWT_SCOPE depends on it */
+    sip_str(&s, conf->scope_claim);
+    return sip_final(&s);
+}
+
+/* The bucket hash: the token's length and its last bytes.  Only accepted
+ * tokens get in, and the whole token is compared, so the hash needs no
+ * more than spread. */
+static uint64_t token_hash(const char *token, size_t len)
+{
+    size_t n = len < HASH_TAIL ? len : HASH_TAIL;
+    sip_t s;
+
+    sip_init(&s);
+    sip_u64(&s, (uint64_t)len);
+    sip_bytes(&s, token + len - n, n);
+    return sip_final(&s);
+}
+
+/* ---- entries ---- */
+
+/* A zeroed block of at least SIZE bytes for an entry of stripe ST. */
+static cache_entry_t *entry_alloc(stripe_t *st, size_t size)
+{
+    unsigned cls = 0;
+    cache_entry_t *e = NULL;
+
+    while (cls < BLOCK_CLASSES && ((size_t)BLOCK_MIN << cls) < size) {
+        cls++;
+    }
+    if (cls < BLOCK_CLASSES) {
+        apr_thread_mutex_lock(st->lock);
+        if (st->free_blocks[cls] != NULL) {
+            e = (cache_entry_t *)st->free_blocks[cls];
+            st->free_blocks[cls] = st->free_blocks[cls]->next;
+            st->nfree[cls]--;
+        }
+        apr_thread_mutex_unlock(st->lock);
+        if (e == NULL) {
+            e = malloc((size_t)BLOCK_MIN << cls);
+        }
+    }
+    else {
+        e = malloc(size);
+    }
+    if (e != NULL) {
+        memset(e, 0, size);
+        e->block = cls < BLOCK_CLASSES ? (unsigned char)cls : BLOCK_MALLOC;
+        e->home = st;
+    }
+    return e;
+}
+
+/* Never called with a stripe lock held. */
+static void entry_free(cache_entry_t *e)
+{
+    stripe_t *st = e->home;
+    unsigned cls = e->block;
+
+    json_decref(e->jwt.claims);
+    json_decref(e->jws.header);
+    json_decref(e->jwt.jwe_header);
+    if (cls < BLOCK_CLASSES) {
+        apr_thread_mutex_lock(st->lock);
+        if (st->nfree[cls] < BLOCK_KEEP) {
+            block_t *b = (block_t *)e;
+
+            b->next = st->free_blocks[cls];
+            st->free_blocks[cls] = b;
+            st->nfree[cls]++;
+            e = NULL;
+        }
+        apr_thread_mutex_unlock(st->lock);
+    }
+    free(e);
+}
+
+static void entry_release(cache_entry_t *e)
+{
+    if (__atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        entry_free(e);
+    }
+}
+
+static apr_status_t entry_release_cleanup(void *data)
+{
+    entry_release(data);
+    return APR_SUCCESS;
+}
+
+/* Stripe lock held. */
+static void lru_unlink(cache_entry_t *e)
+{
+    e->older->newer = e->newer;
+    e->newer->older = e->older;
+}
+
+static void lru_push_newest(stripe_t *st, cache_entry_t *e)
+{
+    e->newer = &st->lru;
+    e->older = st->lru.older;
+    st->lru.older->newer = e;
+    st->lru.older = e;
+}
+
+/* Stripe lock held; the table's reference goes to the caller. */
+static void table_unlink(stripe_t *st, cache_entry_t *e)
+{
+    cache_entry_t **pp = &st->buckets[(e->hash >> 4) & (st->nbuckets - 1)];
+
+    while (*pp != NULL && *pp != e) {
+        pp = &(*pp)->next;
+    }
+    if (*pp == e) {
+        *pp = e->next;
+    }
+    lru_unlink(e);
+    e->linked = 0;
+    st->count--;
+}
+
+static stripe_t *stripe_of(struct authn_jwt_cache *c, uint64_t hash)
+{
+    return &c->stripe[hash & STRIPE_MASK];
+}
+
+static struct authn_jwt_cache *cache_for(const request_rec *r,
+                                         const authn_jwt_dir_conf_t *conf)
+{
+    const authn_jwt_srv_conf_t *sc;
+
+    if (!CACHE_POSSIBLE || !conf->cache) {
+        return NULL;
+    }
+    sc = ap_get_module_config(r->server->module_config, &authn_jwt_module);
+    return sc != NULL ? sc->cache : NULL;
+}
+
+/* The key that verified E, if the location's current set still has it. */
+static const jwk_t *current_key(const cache_entry_t *e,
+                                const authn_jwt_dir_conf_t *conf,
+                                const jwk_set_t *verify_keys)
+{
+    const jwk_set_t *set = e->key_in_decrypt_set ? conf->rules.decrypt_keys
+                                                 : verify_keys;
+    int i, n = jwk_set_size(set);
+
+    for (i = 0; i < n; i++) {
+        const jwk_t *k = APR_ARRAY_IDX(set->keys, i, const jwk_t *);
+
+        if (k->thumbprint != NULL && strcmp(k->thumbprint, e->thumbprint) == 0
+            && (e->jws.alg == NULL || JOSE_ALG_IN(k->algs, e->jws.alg->id))
+            && (k->iss == NULL
+                || (e->jwt.iss != NULL && strcmp(k->iss, e->jwt.iss) == 0))) {
+            return k;
+        }
+    }
+    return NULL;
+}
+
+int authn_jwt_cache_lookup(authn_jwt_cache_ctx_t *cc, request_rec *r,
+                           const authn_jwt_dir_conf_t *conf,
+                           const char *token, size_t len, jwt_t **out)
+{
+    struct authn_jwt_cache *c = cache_for(r, conf);
+    const jwk_set_t *keys;
+    apr_int64_t now = apr_time_sec(r->request_time);
+    cache_entry_t *e, *drop = NULL;
+    const jwk_t *key;
+    stripe_t *st;
+    jwt_t *jwt;
+
+    memset(cc, 0, sizeof(*cc));
+    if (c == NULL || len == 0
+        || len > (conf->rules.max_size ? conf->rules.max_size
+                                       : JWT_DEFAULT_MAX_SIZE)) {
+        return 0;
+    }
+    keys = authn_jwt_verify_keys(r, conf);
+    cc->cache = c;
+    cc->hash = token_hash(token, len);
+    cc->rules = rules_fingerprint(conf, keys);
+    st = stripe_of(c, cc->hash);
+
+    apr_thread_mutex_lock(st->lock);
+    e = st->buckets ? st->buckets[(cc->hash >> 4) & (st->nbuckets - 1)]
+                    : NULL;
+    for (; e != NULL; e = e->next) {
+        if (e->hash == cc->hash && e->rules == cc->rules && e->len == len
+            && memcmp(e->token, token, len) == 0) {
+            break;
+        }
+    }
+    if (e != NULL) {
+        int fresh = now - e->inserted < conf->cache_max_age
+                    && now >= e->inserted;
+        /* What only time changes: exp and nbf, as jwt_validate has them
+         * (max TTL and iat only get better with time). */
+        if (e->jwt.has_exp && now >= e->jwt.exp + conf->rules.leeway) {
+            fresh = 0;
+        }
+        if (e->jwt.has_nbf && now + conf->rules.leeway < e->jwt.nbf) {
+            fresh = 0;
+        }
+        key = fresh ? current_key(e, conf, keys) : NULL;
+        if (key == NULL) {
+            /* Checked in full below, and inserted again if it passes. */
+            table_unlink(st, e);
+            drop = e;
+            e = NULL;
+        }
+        else {
+            lru_unlink(e);
+            lru_push_newest(st, e);
+            __atomic_add_fetch(&e->refs, 1, __ATOMIC_RELAXED);
+        }
+    }
+    apr_thread_mutex_unlock(st->lock);
+    if (drop != NULL) {
+        entry_release(drop);
+    }
+    if (e == NULL) {
+        authn_jwt_metric_inc(AUTHN_JWT_M_CACHE_MISS);
+        return 0;
+    }
+    apr_pool_cleanup_register(r->pool, e, entry_release_cleanup,
+                              apr_pool_cleanup_null);
+    jwt = apr_pmemdup(r->pool, &e->jwt, sizeof(*jwt));
+    jwt->key = key;
+    cc->rev = &e->rev;
+    cc->env = e->env;
+    cc->nenv = e->nenv;
+    cc->hit = 1;
+    *out = jwt;
+    authn_jwt_metric_inc(AUTHN_JWT_M_CACHE_HIT);
+    return 1;
+}
+
+/* The entry's own copy of S (NULL stays NULL); *P advances. */
+static const char *put_str(char **p, const char *s)
+{
+    size_t n;
+    char *d;
+
+    if (s == NULL) {
+        return NULL;
+    }
+    n = strlen(s) + 1;
+    d = *p;
+    memcpy(d, s, n);
+    *p += n;
+    return d;
+}
+
+void authn_jwt_cache_insert(authn_jwt_cache_ctx_t *cc, request_rec *r,
+                            const authn_jwt_dir_conf_t *conf,
+                            const char *token, size_t len, const jwt_t *jwt,
+                            const authn_jwt_env_t *env, int nenv)
+{
+    struct authn_jwt_cache *c = cc->cache;
+    const jws_t *jws = jwt->jws;
+    cache_entry_t *e, *old = NULL, *x, **bucket;
+    size_t si_len = 0, size, env_size = 0;
+    int si_inside = 0, i;
+    stripe_t *st;
+    char *p;
+
+    (void)conf;
+    if (c == NULL || cc->hit || jwt->key == NULL
+        || jwt->key->thumbprint == NULL || jwt->claims == NULL) {
+        return;
+    }
+    if (jws != NULL && jws->signing_input != NULL) {
+        si_len = jws->signing_input_len;
+        si_inside = jws->signing_input >= token
+                    && jws->signing_input + si_len <= token + len;
+    }
+    for (i = 0; i < nenv; i++) {
+        env_size += strlen(env[i].name) + strlen(env[i].value) + 2;
+    }
+    size = sizeof(*e) + (size_t)nenv * sizeof(authn_jwt_env_t) + env_size
+           + len + 1 + strlen(jwt->key->thumbprint) + 1
+           + (si_inside ? 0 : si_len + 1);
+    st = stripe_of(c, cc->hash);
+    e = entry_alloc(st, size);
+    if (e == NULL) {
+        return;
+    }
+    e->env = (authn_jwt_env_t *)(e + 1);
+    e->nenv = nenv;
+    p = (char *)(e->env + nenv);
+    for (i = 0; i < nenv; i++) {
+        e->env[i].name = put_str(&p, env[i].name);
+        e->env[i].value = put_str(&p, env[i].value);
+    }
+    memcpy(p, token, len);
+    p[len] = '\0';
+    e->token = p;
+    e->len = len;
+    p += len + 1;
+    e->thumbprint = put_str(&p, jwt->key->thumbprint);
+    e->key_in_decrypt_set = jwt->unsigned_jwe;
+    e->hash = cc->hash;
+    e->rules = cc->rules;
+    e->inserted = apr_time_sec(r->request_time);
+    e->refs = 1;
+
+    /* The parsed token, sharing the request's JSON objects: they are never
+     * changed after parsing, and each one gets a reference of its own. */
+    e->jwt = *jwt;
+    e->jwt.key = NULL;
+    e->jwt.jws = &e->jws;
+    if (jws != NULL) {
+        e->jws = *jws;
+        e->jws.payload = NULL;
+        e->jws.payload_len = 0;
+        e->jws.sig = NULL;
+        e->jws.sig_len = 0;
+        if (si_inside) {
+            e->jws.signing_input = e->token + (jws->signing_input - token);
+        }
+        else if (jws->signing_input != NULL) {
+            memcpy(p, jws->signing_input, si_len);
+            p[si_len] = '\0';
+            e->jws.signing_input = p;
+        }
+    }
+    else {
+        /* unsigned JWE: no inner JWS; the header is the JWE header */
+        memset(&e->jws, 0, sizeof(e->jws));
+        e->jwt.jws = NULL;
+    }
+    e->jws.header = json_incref(jwt->header);
+    e->jwt.header = e->jws.header;
+    e->jwt.claims = json_incref(jwt->claims);
+    e->jwt.jwe_header = json_incref(jwt->jwe_header);
+
+    apr_thread_mutex_lock(st->lock);
+    if (st->buckets == NULL) {
+        st->buckets = calloc(st->nbuckets, sizeof(*st->buckets));
+    }
+    if (st->buckets == NULL) {
+        apr_thread_mutex_unlock(st->lock);
+        entry_free(e);
+        return;
+    }
+    bucket = &st->buckets[(e->hash >> 4) & (st->nbuckets - 1)];
+    for (x = *bucket; x != NULL; x = x->next) {
+        if (x->hash == e->hash && x->rules == e->rules && x->len == len
+            && memcmp(x->token, token, len) == 0) {
+            break;
+        }
+    }
+    if (x != NULL) {
+        /* another thread was first */
+        apr_thread_mutex_unlock(st->lock);
+        entry_free(e);
+        return;
+    }
+    if (st->count >= st->cap) {
+        old = st->lru.newer;
+        table_unlink(st, old);
+        authn_jwt_metric_inc(AUTHN_JWT_M_CACHE_EVICT);
+    }
+    e->next = *bucket;
+    *bucket = e;
+    lru_push_newest(st, e);
+    e->linked = 1;
+    st->count++;
+    apr_thread_mutex_unlock(st->lock);
+    if (old != NULL) {
+        entry_release(old);
+    }
+    /* A lookup made by this request before the insert is the entry's
+     * first one. */
+    if (cc->rev_checked != 0) {
+        __atomic_store_n(&e->rev.word, cc->rev_checked, __ATOMIC_RELEASE);
+    }
+}
+
+/* ---- child start ---- */
+
+static apr_status_t cache_destroy(void *data)
+{
+    struct authn_jwt_cache *c = data;
+    unsigned i, b;
+
+    for (i = 0; i < STRIPES; i++) {
+        stripe_t *st = &c->stripe[i];
+
+        if (st->buckets == NULL) {
+            continue;
+        }
+        for (b = 0; b < st->nbuckets; b++) {
+            cache_entry_t *e = st->buckets[b], *next;
+
+            for (; e != NULL; e = next) {
+                next = e->next;
+                entry_release(e);
+            }
+        }
+        free(st->buckets);
+        st->buckets = NULL;
+    }
+    for (i = 0; i < STRIPES; i++) {
+        for (b = 0; b < BLOCK_CLASSES; b++) {
+            block_t *x = c->stripe[i].free_blocks[b], *next;
+
+            for (; x != NULL; x = next) {
+                next = x->next;
+                free(x);
+            }
+            c->stripe[i].free_blocks[b] = NULL;
+        }
+    }
+    return APR_SUCCESS;
+}
+
+static struct authn_jwt_cache *cache_make(apr_pool_t *p, server_rec *s,
+                                          unsigned size)
+{
+    struct authn_jwt_cache *c = apr_pcalloc(p, sizeof(*c));
+    unsigned i, cap = (size + STRIPES - 1) / STRIPES;
+    apr_status_t rv;
+
+    if (cap == 0) {
+        cap = 1;
+    }
+    for (i = 0; i < STRIPES; i++) {
+        stripe_t *st = &c->stripe[i];
+
+        rv = apr_thread_mutex_create(&st->lock, APR_THREAD_MUTEX_DEFAULT, p);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, AJLOGNO(00321)
+                         "cannot create the token cache's locks: the "
+                         "cache is off in this process");
+            return NULL;
+        }
+        st->cap = cap;
+        st->nbuckets = 1;
+        while (st->nbuckets < cap) {
+            st->nbuckets <<= 1;
+        }
+        st->lru.newer = st->lru.older = &st->lru;
+    }
+    apr_pool_cleanup_register(p, c, cache_destroy, apr_pool_cleanup_null);
+    return c;
+}
+
+static void cache_child_init(apr_pool_t *p, server_rec *s)
+{
+    unsigned char seed[16];
+    server_rec *v;
+
+    if (!CACHE_POSSIBLE) {
+        return;
+    }
+    if (apr_generate_random_bytes(seed, sizeof(seed)) != APR_SUCCESS) {
+        /* Only the spread of the buckets depends on it. */
+        memset(seed, 0x5a, sizeof(seed));
+        seed[0] ^= (unsigned char)getpid();
+    }
+    memcpy(&sip_k0, seed, 8);
+    memcpy(&sip_k1, seed + 8, 8);
+    for (v = s; v != NULL; v = v->next) {
+        authn_jwt_srv_conf_t *sc =
+            ap_get_module_config(v->module_config, &authn_jwt_module);
+
+        if (sc != NULL && sc->cache_size > 0) {
+            sc->cache = cache_make(p, v, (unsigned)sc->cache_size);
+        }
+    }
+}
+
+/* ---- directives ---- */
+
+const char *authn_jwt_set_cache(cmd_parms *cmd, void *dconf, int on)
+{
+    authn_jwt_dir_conf_t *conf = dconf;
+
+    (void)cmd;
+    conf->cache = on ? 1 : 0;
+    conf->cache_set = 1;
+    return NULL;
+}
+
+const char *authn_jwt_set_cache_max_age(cmd_parms *cmd, void *dconf,
+                                        const char *arg)
+{
+    authn_jwt_dir_conf_t *conf = dconf;
+    apr_int64_t v;
+    const char *err = authn_jwt_parse_seconds(cmd, arg, 1,
+                                              AUTHN_JWT_CACHE_MAX_AGE_MAX,
+                                              &v);
+
+    if (err != NULL) {
+        return err;
+    }
+    conf->cache_max_age = v;
+    conf->cache_max_age_set = 1;
+    return NULL;
+}
+
+const char *authn_jwt_set_cache_size(cmd_parms *cmd, void *dummy,
+                                     const char *arg)
+{
+    authn_jwt_srv_conf_t *sc =
+        ap_get_module_config(cmd->server->module_config, &authn_jwt_module);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE);
+    apr_int64_t v;
+    char *end;
+
+    (void)dummy;
+    if (err != NULL) {
+        return err;
+    }
+    v = apr_strtoi64(arg, &end, 10);
+    if (*arg == '\0' || *end != '\0' || v < 0
+        || v > AUTHN_JWT_CACHE_SIZE_MAX) {
+        return apr_psprintf(cmd->pool, "%s: \"%s\" is not a number of "
+                            "entries from 0 (no cache) to %d",
+                            cmd->cmd->name, arg, AUTHN_JWT_CACHE_SIZE_MAX);
+    }
+    sc->cache_size = (int)v;
+    sc->cache_size_set = 1;
+    return NULL;
+}
+
+void authn_jwt_register_cache(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_child_init(cache_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+}
