@@ -252,6 +252,9 @@ typedef struct {
 
     /* Cache and revocation (mod_authn_jwt_cache.c,
      * mod_authn_jwt_revoke.c). */
+    /* Fingerprints of the lists and key sets in RULES, computed once per
+     * record (mod_authn_jwt_cache.c); merged with their fields. */
+    uint64_t rules_fp[6];
     int cache;                      /* AuthJWTCache                       */
     apr_int64_t cache_max_age;      /* AuthJWTCacheMaxAge, seconds        */
     int revoke_any;                 /* AuthJWTRevokeAny                   */
@@ -601,6 +604,21 @@ AUTHN_JWT_PRIVATE void authn_jwt_register_metrics(apr_pool_t *p);
 typedef struct {
     uint64_t word;
 } authn_jwt_rev_state_t;
+
+/* The parts of the rules fingerprint kept in authn_jwt_dir_conf_t. */
+enum {
+    AUTHN_JWT_FP_VERIFY_KEYS = 0,
+    AUTHN_JWT_FP_DECRYPT_KEYS,
+    AUTHN_JWT_FP_ISSUERS,
+    AUTHN_JWT_FP_AUDIENCES,
+    AUTHN_JWT_FP_REQUIRED,
+    AUTHN_JWT_FP_TYPES,
+    AUTHN_JWT_FP_COUNT
+};
+
+/* The fingerprint of one part of CONF's rules, memoised in CONF. */
+AUTHN_JWT_PRIVATE uint64_t authn_jwt_rules_part(authn_jwt_dir_conf_t *conf,
+                                                int part);
 
 /* One request's use of the cache, filled by authn_jwt_cache_lookup. */
 typedef struct {

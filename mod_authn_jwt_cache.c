@@ -147,16 +147,28 @@ static void sip_round(sip_t *s)
     s->v2 = ROTL(s->v2, 32);
 }
 
-static void sip_init(sip_t *s)
+static void sip_init_key(sip_t *s, uint64_t k0, uint64_t k1)
 {
-    s->v0 = sip_k0 ^ UINT64_C(0x736f6d6570736575);
-    s->v1 = sip_k1 ^ UINT64_C(0x646f72616e646f6d);
-    s->v2 = sip_k0 ^ UINT64_C(0x6c7967656e657261);
-    s->v3 = sip_k1 ^ UINT64_C(0x7465646279746573);
+    s->v0 = k0 ^ UINT64_C(0x736f6d6570736575);
+    s->v1 = k1 ^ UINT64_C(0x646f72616e646f6d);
+    s->v2 = k0 ^ UINT64_C(0x6c7967656e657261);
+    s->v3 = k1 ^ UINT64_C(0x7465646279746573);
     s->tail = 0;
     s->ntail = 0;
     s->total = 0;
 }
+
+/* The token hash: this child's random key. */
+static void sip_init(sip_t *s)
+{
+    sip_init_key(s, sip_k0, sip_k1);
+}
+
+/* Rule fingerprints: a fixed key, so that a fingerprint computed in the
+ * parent (at start-up) and one computed in a child agree.  Rules are the
+ * administrator's, not an attacker's: the key only has to spread. */
+#define RULES_K0 UINT64_C(0x6d6f645f61757468)
+#define RULES_K1 UINT64_C(0x6e5f6a7774727573)
 
 static void sip_word(sip_t *s, uint64_t m)
 {
@@ -278,23 +290,65 @@ static void sip_keys(sip_t *s, const jwk_set_t *set)
 _Static_assert(sizeof(jwt_rules_t) == 12 * 8,
                "jwt_rules_t changed: update rules_fingerprint()");
 
-/* Every rule of the location that decides whether a token is accepted. */
+/* The fingerprint of one list or key set of CONF, computed once per
+ * configuration record and kept in it (records are never changed once
+ * the configuration is read; a record of .htaccess lives one request). */
+uint64_t authn_jwt_rules_part(authn_jwt_dir_conf_t *conf, int part)
+{
+    uint64_t fp = __atomic_load_n(&conf->rules_fp[part], __ATOMIC_RELAXED);
+    sip_t s;
+
+    if (fp != 0) {
+        return fp;
+    }
+    sip_init_key(&s, RULES_K0, RULES_K1);
+    sip_u64(&s, (uint64_t)part);
+    switch (part) {
+    case AUTHN_JWT_FP_VERIFY_KEYS:
+        sip_keys(&s, conf->verify_keys);
+        break;
+    case AUTHN_JWT_FP_DECRYPT_KEYS:
+        sip_keys(&s, conf->decrypt_keys);
+        break;
+    case AUTHN_JWT_FP_ISSUERS:
+        sip_strings(&s, conf->rules.issuers);
+        break;
+    case AUTHN_JWT_FP_AUDIENCES:
+        sip_strings(&s, conf->rules.audiences);
+        break;
+    case AUTHN_JWT_FP_REQUIRED:
+        sip_strings(&s, conf->rules.required);
+        break;
+    default:
+        sip_strings(&s, conf->rules.types);
+        break;
+    }
+    fp = sip_final(&s) | 1;     /* never 0: 0 means "not computed" */
+    __atomic_store_n(&conf->rules_fp[part], fp, __ATOMIC_RELAXED);
+    return fp;
+}
+
+/* Every rule of the location that decides whether a token is accepted:
+ * the parts kept in the record, and the scalars. */
 static uint64_t rules_fingerprint(const authn_jwt_dir_conf_t *conf,
                                   const jwk_set_t *verify_keys)
 {
+    authn_jwt_dir_conf_t *c = (authn_jwt_dir_conf_t *)conf;
     const jwt_rules_t *ru = &conf->rules;
+    int i;
     sip_t s;
 
-    sip_init(&s);
-    sip_keys(&s, verify_keys);
-    sip_keys(&s, ru->decrypt_keys);
+    sip_init_key(&s, RULES_K0, RULES_K1);
+    if (verify_keys != conf->verify_keys) {
+        /* a key set that changes at run time: hashed as it is now */
+        sip_keys(&s, verify_keys);
+    }
+    for (i = 0; i < AUTHN_JWT_FP_COUNT; i++) {
+        sip_u64(&s, authn_jwt_rules_part(c, i));
+    }
     sip_u64(&s, (uint64_t)ru->require_encryption);
     sip_u64(&s, (uint64_t)ru->allow_unsigned_jwe);
     sip_u64(&s, (uint64_t)ru->max_p2c);
-    sip_strings(&s, ru->issuers);
-    sip_strings(&s, ru->audiences);
-    sip_strings(&s, ru->required);
-    sip_strings(&s, ru->types);
     sip_u64(&s, (uint64_t)ru->leeway);
     sip_u64(&s, (uint64_t)ru->max_ttl);
     sip_u64(&s, (uint64_t)ru->max_size);

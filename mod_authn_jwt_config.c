@@ -214,6 +214,12 @@ void *authn_jwt_create_dir_conf(apr_pool_t *p, char *dir)
     new->rules.f = add->f##_set ? add->rules.f : base->rules.f; \
     new->f##_set = add->f##_set | base->f##_set
 
+/* The fingerprint of a rules part comes from the record its field comes
+ * from, where it is computed once (mod_authn_jwt_cache.c). */
+#define FP_FROM(f, part) \
+    new->rules_fp[part] = authn_jwt_rules_part( \
+        (authn_jwt_dir_conf_t *)(add->f##_set ? add : base), part)
+
 void *authn_jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 {
     authn_jwt_dir_conf_t *new = apr_pcalloc(p, sizeof(*new));
@@ -257,6 +263,16 @@ void *authn_jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 
     new->keys_where = add->verify_keys_set || add->decrypt_keys_set
                       ? add->keys_where : base->keys_where;
+
+    /* The fingerprints travel with their fields: computed once in the
+     * record the field comes from (base may be shared, but a fingerprint
+     * is a function of fields no one changes after start-up). */
+    FP_FROM(verify_keys, AUTHN_JWT_FP_VERIFY_KEYS);
+    FP_FROM(decrypt_keys, AUTHN_JWT_FP_DECRYPT_KEYS);
+    FP_FROM(issuers, AUTHN_JWT_FP_ISSUERS);
+    FP_FROM(audiences, AUTHN_JWT_FP_AUDIENCES);
+    FP_FROM(required, AUTHN_JWT_FP_REQUIRED);
+    FP_FROM(types, AUTHN_JWT_FP_TYPES);
 
     /* Derived, never set by a directive of their own. */
     new->rules.verify_keys = new->verify_keys;

@@ -333,3 +333,27 @@ def test_memory_flat_with_a_small_cache(httpd, ring, K):
     print("children RSS kB after each round:", rss)
     assert metric(srv, "authn_jwt_cache_evictions_total") >= 5000
     assert rss[4] - rss[2] < 2048, rss
+
+
+def test_no_bypass_between_htaccess_rules(httpd, ring, K):
+    """Rules read from .htaccess live one request: their fingerprints are
+    made again for each, never taken from another directory's."""
+    ht = ("AuthType Bearer\nAuthName \"R\"\n"
+          "AuthJWTVerifyKey secret:%s\n%s\nRequire valid-user\n")
+    body = METRICS + "".join(
+        '<Directory "@ROOT@/htdocs/%s">\n    AllowOverride AuthConfig\n'
+        '</Directory>\n' % d for d in ("ha", "hb"))
+    files = {
+        "htdocs/ha/.htaccess": ht % (K("hs256.secret"),
+                                     "AuthJWTAudience api other"),
+        "htdocs/hb/.htaccess": ht % (K("hs256.secret"),
+                                     "AuthJWTAudience api"),
+        "htdocs/ha/f.txt": "a\n",
+        "htdocs/hb/f.txt": "b\n",
+    }
+    srv = httpd("cache-htaccess", body, files=files)
+    tok = pyjwt_token("HS256", ring["hs256"], claims(aud="other"))
+    for _ in range(3):
+        assert_ok(srv.get("/ha/f.txt", tok))
+        assert_invalid_token(srv.get("/hb/f.txt", tok), reason="audience")
+    assert metric(srv, "authn_jwt_cache_hits_total") >= 2

@@ -341,22 +341,36 @@ def store(request, basedir):
 DELAY = 2
 
 
-def _shared_body(K, spec, fail_open):
+def _shared_body(K, spec, fail_open, delay=DELAY):
     hs = "AuthJWTVerifyKey secret:%s" % K("hs256.secret")
     return ("AuthJWTRevocationStore %s\n" % spec
-            + "AuthJWTRevocationDelay %d\n" % DELAY
+            + "AuthJWTRevocationDelay %d\n" % delay
             + ("AuthJWTRevocationFailOpen On\n" if fail_open else "")
             + METRICS + location("/api/", hs)
             + location("/revoke", hs, "SetHandler jwt-revoke"))
 
 
-def _pair(httpd, K, store):
+def _pair(httpd, K, store, delay=DELAY):
     mods = MODS + [SOCACHE[store.kind]]
-    a = httpd("rev-%s-a-%d" % (store.kind, store.port),
-              _shared_body(K, store.spec, False), extra_modules=mods)
-    b = httpd("rev-%s-b-%d" % (store.kind, store.port),
-              _shared_body(K, store.spec, True), extra_modules=mods)
+    a = httpd("rev-%s-a-%d-%d" % (store.kind, store.port, delay),
+              _shared_body(K, store.spec, False, delay), extra_modules=mods)
+    b = httpd("rev-%s-b-%d-%d" % (store.kind, store.port, delay),
+              _shared_body(K, store.spec, True, delay), extra_modules=mods)
     return a, b
+
+
+def test_delay_0_asks_the_store_every_time(httpd, ring, K, store):
+    a, b = _pair(httpd, K, store, delay=0)
+    t = tok(ring, sub="alice")
+    for srv in (a, b):
+        for _ in range(3):
+            assert_ok(srv.get("/api/ok", t))
+    looked = metric(b, "authn_jwt_revocation_lookups_total")
+    assert looked >= 3
+    assert revoke(a, "/revoke", form(token=t), bearer=t).status == 200
+    # no waiting at all at the other server
+    for _ in range(4):
+        assert_revoked(b.get("/api/ok", t))
 
 
 def _wait_status(srv, path, token, status, limit):
