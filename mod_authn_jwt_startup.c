@@ -9,7 +9,8 @@
 
 /*
  * mod_authn_jwt_startup.c: what post_config checks once the whole
- * configuration is read, and what it tells the administrator.
+ * configuration is read, what it tells the administrator, and the
+ * once-per-child notices of a misconfiguration met while serving.
  *
  * Each <Location>, <Directory> and <Files> section (and the server and
  * virtual host level) that verifies tokens without AuthJWTAudience is named
@@ -28,6 +29,7 @@
 
 #include "apr_hash.h"
 #include "apr_strings.h"
+#include "apr_thread_mutex.h"
 
 #include "mod_authn_jwt.h"
 
@@ -124,4 +126,69 @@ void authn_jwt_startup_checks(apr_pool_t *ptemp, server_rec *s)
         walk(&w, sc->sec_dir, "Directory");
         walk(&w, sc->sec_url, "Location");
     }
+}
+
+/* ---- once per location per child ---- */
+
+/* Sections told about, per child: a misconfigured location must be seen
+ * in the log, but one ERR line per request would flood it.  Bounded: past
+ * ONCE_MAX sections (.htaccess directories are sections too) the rest are
+ * logged at debug only. */
+#define ONCE_MAX 1024
+
+typedef struct {
+    apr_pool_t *pool;
+    apr_hash_t *seen;
+#if APR_HAS_THREADS
+    apr_thread_mutex_t *lock;
+#endif
+} once_t;
+
+/* Set in child_init, before the child's threads exist; read-only after,
+ * and what it points to is guarded by its lock. */
+static once_t *once;
+
+void authn_jwt_once_init(apr_pool_t *pchild)
+{
+    once_t *o = apr_pcalloc(pchild, sizeof(*o));
+
+    o->pool = pchild;
+    o->seen = apr_hash_make(pchild);
+#if APR_HAS_THREADS
+    if (apr_thread_mutex_create(&o->lock, APR_THREAD_MUTEX_DEFAULT, pchild)
+        != APR_SUCCESS) {
+        return;
+    }
+#endif
+    once = o;
+}
+
+int authn_jwt_once(const request_rec *r, const char *what)
+{
+    const core_dir_config *cd = ap_get_core_module_config(r->per_dir_config);
+    const char *key;
+    int first = 0;
+
+    if (once == NULL) {
+        return 1;
+    }
+    /* the section (its path, or the directory of an .htaccess file) of
+     * this server, and what is said about it */
+    key = apr_psprintf(r->pool, "%pp|%s|%s", (void *)r->server, what,
+                       cd != NULL && cd->d != NULL ? cd->d : "");
+#if APR_HAS_THREADS
+    if (apr_thread_mutex_lock(once->lock) != APR_SUCCESS) {
+        return 0;
+    }
+#endif
+    if (apr_hash_get(once->seen, key, APR_HASH_KEY_STRING) == NULL
+        && apr_hash_count(once->seen) < ONCE_MAX) {
+        apr_hash_set(once->seen, apr_pstrdup(once->pool, key),
+                     APR_HASH_KEY_STRING, "");
+        first = 1;
+    }
+#if APR_HAS_THREADS
+    apr_thread_mutex_unlock(once->lock);
+#endif
+    return first;
 }

@@ -87,4 +87,8 @@ EVP_MAC *jose_hmac(void);
  * SHA-2 digests are available, -1 otherwise (details via jose_log). */
 int jose_crypto_init(void) JWT_WUR;
 
+/* The name of the first of those that OpenSSL cannot provide ("SHA256",
+ * ..., "HMAC"), or NULL when all are there; logs nothing. */
+const char *jose_crypto_missing(void);
+
 #endif /* JOSE_UTIL_H */

@@ -264,6 +264,22 @@ EVP_MAC *jose_hmac(void)
     return hmac_fetched;
 }
 
+const char *jose_crypto_missing(void)
+{
+    size_t i;
+
+    if (!fetched()) {
+        return "CRYPTO_THREAD_run_once";
+    }
+    /* from SHA256 on: SHA1 serves only RSA-OAEP */
+    for (i = 1; i < MD_COUNT; i++) {
+        if (md_fetched[i] == NULL) {
+            return md_names[i];
+        }
+    }
+    return hmac_fetched == NULL ? "HMAC" : NULL;
+}
+
 int jose_crypto_init(void)
 {
     size_t i;

@@ -458,11 +458,21 @@ int jwk_load(jwk_set_t *set, apr_pool_t *p, const char *source,
     const char *path;
     char *merged;
     apr_pool_t *tmp;
+    const char *what;
     size_t len;
     char *buf;
     int rc, secret = 0;
 
     opts = jwk_opts_or_default(opts);
+    /* every key gets an RFC 7638 thumbprint (SHA-256), every secret needs
+     * HMAC: an OpenSSL without them is named here, not as a key that
+     * "could not be exported" */
+    if ((what = jose_crypto_missing()) != NULL) {
+        return FAIL("OpenSSL cannot provide %s, which this module needs "
+                    "for every key: check the providers that OPENSSL_CONF "
+                    "activates (the default provider, or fips with base) "
+                    "and `openssl list -digest-algorithms`", what);
+    }
     if (source == NULL || source[0] == '\0') {
         return FAIL("No key source given: name a PEM, JWK or JWK Set file, "
                     "or secret:FILE");

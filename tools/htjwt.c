@@ -497,8 +497,10 @@ static const char sign_help[] =
 "  --encrypt-to KEY   wrap the token in a JWE to this public key/secret\n"
 "  --enc-alg ALG      JWE key management alg (default by key type)\n"
 "  --enc ENC          JWE content encryption (default A256GCM)\n"
-"Registered claims (iss sub aud iat exp jti scope) come only from their\n"
-"own options.\n";
+"Registered claims (iss sub aud iat exp jti scope) given by --claim or\n"
+"--claims are used as their options would be (exp sets the lifetime from\n"
+"iat); where the option is given too, the option wins and stderr says so.\n"
+"nbf is refused.\n";
 
 static json_t *parse_json_arg(const char *arg)
 {
@@ -515,6 +517,123 @@ static json_t *parse_json_arg(const char *arg)
         die("invalid JSON in '%s': %s", arg, e.text);
     }
     return j;
+}
+
+/* What the options of htjwt sign gave, to tell them from --claim(s). */
+typedef struct {
+    unsigned iss:1, sub:1, aud:1, scope:1, lifetime:1, now:1;
+} sign_given_t;
+
+/* The string claim NAME of EXTRA into *OUT, unless OPTION gave it (the
+ * option wins, and says so); removed from EXTRA either way. */
+static void take_string(json_t *extra, const char *name, const char **out,
+                        int given, apr_pool_t *p)
+{
+    json_t *v = json_object_get(extra, name);
+
+    if (v == NULL) {
+        return;
+    }
+    if (!json_is_string(v)) {
+        die("--claim(s): \"%s\" must be a string", name);
+    }
+    if (given) {
+        fprintf(stderr, "%s: --%s given: the \"%s\" of --claim(s) is not "
+                "used\n", progname, name, name);
+    }
+    else {
+        *out = apr_pstrdup(p, json_string_value(v));
+    }
+    json_object_del(extra, name);
+}
+
+/* A NumericDate claim NAME of EXTRA: -1 when absent. */
+static int64_t take_date(json_t *extra, const char *name)
+{
+    json_t *v = json_object_get(extra, name);
+    int64_t t;
+
+    if (v == NULL) {
+        return -1;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < 0
+        || json_integer_value(v) > JWT_MAX_NUMERIC_DATE) {
+        die("--claim(s): \"%s\" must be a whole number of seconds since "
+            "the epoch (use %s:=N)", name, name);
+    }
+    t = (int64_t)json_integer_value(v);
+    json_object_del(extra, name);
+    return t;
+}
+
+/* Registered claims given by --claim or --claims are honoured like their
+ * options (the core's issuer never lets extra claims replace them, so
+ * here they would be dropped): an option given as well wins, and stderr
+ * says so.  exp sets the lifetime from iat; nbf is refused, as the issuer
+ * makes tokens valid from iat. */
+static void take_registered(jwt_issue_params_t *ip, int64_t *now,
+                            const sign_given_t *g, apr_pool_t *p)
+{
+    json_t *aud = json_object_get(ip->extra, "aud");
+    int64_t iat, exp;
+    size_t i;
+
+    take_string(ip->extra, "iss", &ip->iss, g->iss, p);
+    take_string(ip->extra, "sub", &ip->sub, g->sub, p);
+    take_string(ip->extra, "scope", &ip->scope, g->scope, p);
+    take_string(ip->extra, "jti", &ip->jti, 0, p);
+    if (aud != NULL) {
+        if (!json_is_string(aud) && !(json_is_array(aud)
+                                      && json_array_size(aud) > 0)) {
+            die("--claim(s): \"aud\" must be a string or a non-empty "
+                "array of strings");
+        }
+        for (i = 0; json_is_array(aud) && i < json_array_size(aud); i++) {
+            if (!json_is_string(json_array_get(aud, i))) {
+                die("--claim(s): \"aud\" must be a string or a non-empty "
+                    "array of strings");
+            }
+        }
+        if (g->aud) {
+            fprintf(stderr, "%s: --aud given: the \"aud\" of --claim(s) "
+                    "is not used\n", progname);
+        }
+        else if (json_is_string(aud)) {
+            APR_ARRAY_PUSH(ip->aud, const char *) =
+                apr_pstrdup(p, json_string_value(aud));
+        }
+        else {
+            for (i = 0; i < json_array_size(aud); i++) {
+                APR_ARRAY_PUSH(ip->aud, const char *) = apr_pstrdup(p,
+                    json_string_value(json_array_get(aud, i)));
+            }
+        }
+        json_object_del(ip->extra, "aud");
+    }
+    if (json_object_get(ip->extra, "nbf") != NULL) {
+        die("--claim(s): \"nbf\" is not supported: issued tokens are valid "
+            "from their iat (--now)");
+    }
+    iat = take_date(ip->extra, "iat");
+    exp = take_date(ip->extra, "exp");
+    if (iat >= 0 && g->now) {
+        fprintf(stderr, "%s: --now given: the \"iat\" of --claim(s) is not "
+                "used\n", progname);
+    }
+    else if (iat >= 0) {
+        *now = iat;
+    }
+    if (exp >= 0 && g->lifetime) {
+        fprintf(stderr, "%s: --lifetime given: the \"exp\" of --claim(s) "
+                "is not used\n", progname);
+    }
+    else if (exp >= 0) {
+        if (exp <= *now) {
+            die("--claim(s): \"exp\" must come after iat (%" APR_INT64_T_FMT
+                ")", (apr_int64_t)*now);
+        }
+        ip->lifetime = exp - *now;
+    }
 }
 
 static int cmd_sign(apr_pool_t *p, int argc, const char *const *argv)
@@ -534,12 +653,14 @@ static int cmd_sign(apr_pool_t *p, int argc, const char *const *argv)
     const char *arg, *keyfile = NULL, *alg = NULL, *encrypt_to = NULL;
     const char *enc_alg = NULL, *enc = NULL;
     int64_t now = apr_time_sec(apr_time_now());
+    sign_given_t given;
     jwt_issue_params_t ip;
     apr_status_t rv;
     jwt_status_t st;
     char *token;
 
     memset(&ip, 0, sizeof(ip));
+    memset(&given, 0, sizeof(given));
     ip.lifetime = 900;
     ip.aud = apr_array_make(p, 1, sizeof(const char *));
     ip.extra = jose_json_pool_own(p, json_object());
@@ -552,12 +673,15 @@ static int cmd_sign(apr_pool_t *p, int argc, const char *const *argv)
         case 'k': keyfile = arg; break;
         case 'a': alg = arg; break;
         case 'K': ip.kid = arg; break;
-        case 'i': ip.iss = arg; break;
-        case 's': ip.sub = arg; break;
-        case 'A': APR_ARRAY_PUSH(ip.aud, const char *) = arg; break;
-        case 'S': ip.scope = arg; break;
-        case 'l': ip.lifetime = parse_number("--lifetime", arg); break;
-        case 'N': now = parse_number("--now", arg); break;
+        case 'i': ip.iss = arg; given.iss = 1; break;
+        case 's': ip.sub = arg; given.sub = 1; break;
+        case 'A': APR_ARRAY_PUSH(ip.aud, const char *) = arg;
+                  given.aud = 1; break;
+        case 'S': ip.scope = arg; given.scope = 1; break;
+        case 'l': ip.lifetime = parse_number("--lifetime", arg);
+                  given.lifetime = 1; break;
+        case 'N': now = parse_number("--now", arg); given.now = 1;
+                  break;
         case 'c': {
             const char *eq = strchr(arg, '=');
             char *name;
@@ -603,6 +727,7 @@ static int cmd_sign(apr_pool_t *p, int argc, const char *const *argv)
         fputs(sign_help, stderr);
         return EXIT_USAGE;
     }
+    take_registered(&ip, &now, &given, p);
     if (ip.lifetime <= 0) {
         die("--lifetime must be at least 1 second: tokens always expire");
     }
@@ -610,7 +735,7 @@ static int cmd_sign(apr_pool_t *p, int argc, const char *const *argv)
     if (alg != NULL) {
         ip.alg = jose_alg_lookup(alg, strlen(alg));
     }
-    if (!no_jti) {
+    if (!no_jti && ip.jti == NULL) {
         unsigned char rnd[16];
 
         if (RAND_bytes(rnd, sizeof(rnd)) != 1) {

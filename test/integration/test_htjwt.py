@@ -5,7 +5,7 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""SPEC "htjwt" and doc/htjwt.1, against the module in both directions:
+"""README "htjwt" and doc/htjwt.1, against the module in both directions:
 keys made by `htjwt keygen` (every type, PEM and JWK) sign tokens with
 `htjwt sign` that the module accepts; tokens the module issues pass
 `htjwt verify` with the server's JWKS or the public PEM, and tampered or
@@ -306,7 +306,7 @@ def test_sign_module_accepts(srv, gen, t, form):
 
 def test_sign_claims_options(srv, gen):
     key = gen["ec:P-256"]["key.pem"]
-    tok, _ = ok("sign", "--key", key, "--iss", ISS, "--sub", "gina",
+    tok, err = ok("sign", "--key", key, "--iss", ISS, "--sub", "gina",
                 "--aud", "a1", "--scope", "read write", "--lifetime", "120",
                 "--claim", "team=blue", "--claim", "admin:=false",
                 "--claims", '{"level": 3}', "--claim", "sub=mallory",
@@ -317,13 +317,79 @@ def test_sign_claims_options(srv, gen):
     assert hdr["typ"] == "at+jwt"
     assert set(cl) == {"iss", "sub", "aud", "iat", "exp", "jti", "scope",
                        "team", "admin", "level"}, cl
-    # registered claims come only from their own options
+    # an option given as well wins over --claim(s), and says so
     assert cl["sub"] == "gina"
     assert cl["iss"] == ISS and cl["aud"] == "a1"
     assert cl["exp"] - cl["iat"] == 120
     assert cl["team"] == "blue" and cl["admin"] is False and \
         cl["level"] == 3
+    assert '--sub given: the "sub" of --claim(s) is not used' in err, err
     assert_ok(srv.get("/v/claims/ok", tok))
+
+
+def test_sign_registered_claims_from_json(srv, gen):
+    # registered claims given by --claims or --claim are honoured, never
+    # dropped in silence
+    key = gen["ec:P-256"]["key.pem"]
+    tok, err = ok("sign", "--key", key, "--claims",
+                  '{"sub":"x","scope":"read","iss":"%s","aud":"a1"}' % ISS)
+    tok = tok.strip()
+    srv.note_secret(tok)
+    _, cl, _ = parts(tok)
+    assert cl["sub"] == "x" and cl["scope"] == "read", cl
+    assert cl["iss"] == ISS and cl["aud"] == "a1", cl
+    assert err == "", err
+    assert_ok(srv.get("/v/claims/ok", tok))
+    tok, _ = ok("sign", "--key", key, "--claim", "sub=x", "--claim",
+                "scope=read write")
+    _, cl, _ = parts(tok.strip())
+    assert cl["sub"] == "x" and cl["scope"] == "read write", cl
+    # aud as an array, jti, and the times: iat is --now, exp the lifetime
+    tok, _ = ok("sign", "--key", key, "--claims",
+                '{"aud":["a","b"],"jti":"j-1","iat":1700000000,'
+                '"exp":1700000600}')
+    _, cl, _ = parts(tok.strip())
+    assert cl["aud"] == ["a", "b"] and cl["jti"] == "j-1", cl
+    assert cl["iat"] == 1700000000 and cl["exp"] == 1700000600, cl
+    tok, _ = ok("sign", "--key", key, "--claim", "exp:=1700000300",
+                "--now", "1700000000")
+    _, cl, _ = parts(tok.strip())
+    assert cl["iat"] == 1700000000 and cl["exp"] == 1700000300, cl
+
+
+@pytest.mark.parametrize("opts,name", [
+    (["--sub", "a", "--claims", '{"sub":"b"}'], "sub"),
+    (["--iss", "a", "--claim", "iss=b"], "iss"),
+    (["--aud", "a", "--claims", '{"aud":["b"]}'], "aud"),
+    (["--scope", "a", "--claim", "scope=b"], "scope"),
+    (["--lifetime", "60", "--claim", "exp:=9999999999"], "exp"),
+    (["--now", "1700000000", "--claim", "iat:=1600000000"], "iat"),
+])
+def test_sign_option_wins_and_says_so(gen, opts, name):
+    tok, err = ok("sign", "--key", gen["ec:P-256"]["key.pem"], *opts)
+    _, cl, _ = parts(tok.strip())
+    opt = {"exp": "--lifetime", "iat": "--now"}.get(name, "--" + name)
+    assert '%s given: the "%s" of --claim(s) is not used' % (opt, name) \
+        in err, err
+    if name in ("sub", "iss", "scope"):
+        assert cl[name] == "a"
+    elif name == "aud":
+        assert cl["aud"] == "a"
+    elif name == "exp":
+        assert cl["exp"] - cl["iat"] == 60
+    else:
+        assert cl["iat"] == 1700000000
+
+
+@pytest.mark.parametrize("claims_json", [
+    '{"nbf":1}', '{"sub":5}', '{"aud":[]}', '{"aud":["a",1]}',
+    '{"exp":"soon"}', '{"iat":1.5}', '{"scope":["read"]}',
+    '{"iat":1700000000,"exp":1600000000}'])
+def test_sign_registered_claims_refused(gen, claims_json):
+    rc, out, err = htjwt("sign", "--key", gen["ec:P-256"]["key.pem"],
+                         "--claims", claims_json)
+    assert rc == 2 and out == "", (rc, out, err)
+    assert "--claim(s)" in err, err
 
 
 def test_sign_two_audiences_and_no_jti(gen):
