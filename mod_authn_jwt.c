@@ -299,8 +299,10 @@ static authn_jwt_req_t *req_make(request_rec *r)
     rq->user = NULL;
     rq->status = JWT_ERR_INTERNAL;
     rq->via = NULL;
+    rq->conf = NULL;
     rq->token = NULL;
     rq->token_len = 0;
+    rq->credential = NULL;
     return rq;
 }
 
@@ -328,13 +330,71 @@ const jwt_t *authn_jwt_authenticated(const request_rec *r)
         return NULL;
     }
     rq = authn_jwt_req_find(r);
-    /* The user must still be the one the token named: another module may
-     * have authenticated a subrequest with a different configuration. */
+    /* httpd hands a subrequest or redirect that skips authentication the
+     * very r->user pointer of the request it came from; any module that
+     * authenticates again sets its own.  So the pointer, not the name,
+     * says whether this token still stands behind r->user: another
+     * module's user of the same name is not ours. */
     if (rq == NULL || rq->jwt == NULL || rq->user == NULL
-        || strcmp(rq->user, r->user) != 0) {
+        || rq->user != r->user) {
         return NULL;
     }
     return rq->jwt;
+}
+
+/* The accepted decision of the request R came from (its main request or
+ * the request it was redirected from), not R's own. */
+static const authn_jwt_req_t *req_inherited(const request_rec *r)
+{
+    const request_rec *m, *q;
+
+    for (m = r; m != NULL; m = m->main) {
+        for (q = m; q != NULL; q = q->prev) {
+            const authn_jwt_req_t *rq;
+
+            if (q == r) {
+                continue;
+            }
+            rq = req_get(q);
+            if (rq != NULL && rq->status == JWT_OK && rq->jwt != NULL) {
+                return rq;
+            }
+        }
+    }
+    return NULL;
+}
+
+void authn_jwt_consume_apikey(request_rec *r, const char *name,
+                              const char *value)
+{
+    authn_jwt_req_t *rq = req_get(r);
+
+    if (rq == NULL) {
+        rq = req_make(r);
+    }
+    rq->credential = value;
+    apr_table_unset(r->headers_in, name);
+    /* mod_cache stores a response unless the request carried an
+     * Authorization header: an API key is no such header. */
+    r->no_cache = 1;
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AJLOGNO(00159)
+                  "credential removed from the request: header %s", name);
+}
+
+const char *authn_jwt_consumed_apikey(const request_rec *r)
+{
+    const request_rec *m, *q;
+
+    for (m = r; m != NULL; m = m->main) {
+        for (q = m; q != NULL; q = q->prev) {
+            const authn_jwt_req_t *rq = req_get(q);
+
+            if (rq != NULL && rq->credential != NULL) {
+                return rq->credential;
+            }
+        }
+    }
+    return NULL;
 }
 
 /* ---- logging ---- */
@@ -433,8 +493,19 @@ static jwt_status_t user_from_claims(const char **user, const jwt_t *jwt,
     return JWT_OK;
 }
 
+int authn_jwt_has_keys(const request_rec *r,
+                       const authn_jwt_dir_conf_t *conf)
+{
+    (void)r;
+    /* a remote source counts even while its set is missing: that is the
+     * provider's failure (503), not a configuration without keys */
+    return jwk_set_size(conf->verify_keys) > 0 || conf->remote_keys != NULL
+           || (conf->rules.allow_unsigned_jwe
+               && jwk_set_size(conf->decrypt_keys) > 0);
+}
+
 /*
- * jwt_check against the keys of the moment (SPEC "Remote keys"): a token
+ * jwt_check against the keys of the moment (manual #idp): a token
  * whose kid no current set has may trigger one refetch for the whole
  * server, and is then checked again; "no key" while a provider's set is
  * missing or too old is the provider's failure (503), not the client's.
@@ -484,9 +555,7 @@ jwt_status_t authn_jwt_check_token(request_rec *r,
     env_clear(r);
     rq->via = via;
 
-    if (jwk_set_size(conf->verify_keys) == 0 && conf->remote_keys == NULL
-        && !(conf->rules.allow_unsigned_jwe
-             && jwk_set_size(conf->decrypt_keys) > 0)) {
+    if (!authn_jwt_has_keys(r, conf)) {
         /* An administrator's mistake, not the client's: said at ERR so it
          * is seen, once per location and child so that it does not flood
          * the log; the client gets the same 401 as for a bad token.  The
@@ -551,6 +620,7 @@ jwt_status_t authn_jwt_check_token(request_rec *r,
     }
     rq->jwt = jwt;
     rq->user = user;
+    rq->conf = conf;
     rq->token = token;
     rq->token_len = len;
     r->user = (char *)user;
@@ -566,6 +636,8 @@ typedef struct {
     int count;              /* tokens seen, over all sources            */
     jwt_status_t status;    /* JWT_OK or a request-level failure        */
     const char *via;
+    const authn_jwt_source_t *src;  /* where TOKEN was found            */
+    const authn_jwt_source_t *cur;  /* the source being searched        */
 } token_search_t;
 
 static void found(token_search_t *ts, const char *tok, size_t len,
@@ -575,6 +647,7 @@ static void found(token_search_t *ts, const char *tok, size_t len,
         ts->token = tok;
         ts->len = len;
         ts->via = via;
+        ts->src = ts->cur;
     }
 }
 
@@ -629,37 +702,63 @@ typedef struct {
     const char *name;
     size_t name_len;
     apr_pool_t *p;
+    int seen;               /* the first non-empty cookie was taken     */
 } cookie_search_t;
+
+/* One NAME=VALUE pair of a Cookie header starting at C: *PAIR..*END is the
+ * pair without surrounding blanks; returns where the next one starts. */
+static const char *cookie_pair(const char *c, const char **pair,
+                               const char **end)
+{
+    const char *e;
+
+    while (*c == ' ' || *c == '\t' || *c == ';' || *c == ',') {
+        c++;
+    }
+    *pair = c;
+    while (*c && *c != ';' && *c != ',') {
+        c++;
+    }
+    e = c;
+    while (e > *pair && (e[-1] == ' ' || e[-1] == '\t')) {
+        e--;
+    }
+    *end = e;
+    return c;
+}
+
+static int cookie_named(const char *pair, const char *end, const char *name,
+                        size_t name_len)
+{
+    const char *eq = memchr(pair, '=', (size_t)(end - pair));
+
+    return eq != NULL && (size_t)(eq - pair) == name_len
+           && memcmp(pair, name, name_len) == 0;
+}
 
 /* One Cookie header: pairs separated by ';' (RFC 6265 section 4.2.1), and
  * by ',' where httpd merged several Cookie headers into one. */
+/*
+ * RFC 6265 section 5.4: a browser sends one cookie per matching path, the
+ * longest path first, all under the same name; the first one is the one
+ * meant for this resource.  So several cookies of this name are one token,
+ * the first non-empty one, not an ambiguous request.
+ */
 static int cookie_cb(void *baton, const char *key, const char *value)
 {
     cookie_search_t *cs = baton;
     const char *c = value;
 
     (void)key;
-    while (*c) {
-        const char *pair, *end, *eq, *v;
+    while (*c && !cs->seen) {
+        const char *pair, *end, *v;
         size_t vlen;
 
-        while (*c == ' ' || *c == '\t' || *c == ';' || *c == ',') {
-            c++;
-        }
-        pair = c;
-        while (*c && *c != ';' && *c != ',') {
-            c++;
-        }
-        end = c;
-        while (end > pair && (end[-1] == ' ' || end[-1] == '\t')) {
-            end--;
-        }
-        eq = memchr(pair, '=', (size_t)(end - pair));
-        if (eq == NULL || (size_t)(eq - pair) != cs->name_len
-            || memcmp(pair, cs->name, cs->name_len) != 0) {
+        c = cookie_pair(c, &pair, &end);
+        if (!cookie_named(pair, end, cs->name, cs->name_len)) {
             continue;
         }
-        v = eq + 1;
+        v = pair + cs->name_len + 1;
         vlen = (size_t)(end - v);
         if (vlen >= 2 && v[0] == '"' && v[vlen - 1] == '"') {
             v++;
@@ -668,6 +767,7 @@ static int cookie_cb(void *baton, const char *key, const char *value)
         /* An empty cookie is a logged-out client, not a token. */
         if (vlen > 0) {
             found(cs->ts, apr_pstrmemdup(cs->p, v, vlen), vlen, "cookie");
+            cs->seen = 1;
         }
     }
     return 1;
@@ -681,6 +781,7 @@ static void from_cookie(request_rec *r, token_search_t *ts, const char *name)
     cs.name = name;
     cs.name_len = strlen(name);
     cs.p = r->pool;
+    cs.seen = 0;
     apr_table_do(cookie_cb, &cs, r->headers_in, "Cookie", NULL);
 }
 
@@ -722,6 +823,7 @@ static void find_token(request_rec *r, const authn_jwt_dir_conf_t *conf,
         const authn_jwt_source_t *src =
             &APR_ARRAY_IDX(conf->token_from, i, authn_jwt_source_t);
 
+        ts->cur = src;
         switch (src->kind) {
         case AUTHN_JWT_FROM_HEADER:
             from_header(r, ts);
@@ -747,6 +849,206 @@ static void find_token(request_rec *r, const authn_jwt_dir_conf_t *conf,
     }
 }
 
+/* ---- removing the consumed credential ---- */
+
+typedef struct {
+    apr_array_header_t *kept;       /* the Cookie values, without NAME  */
+    const char *name;
+    size_t name_len;
+    apr_pool_t *p;
+} cookie_strip_t;
+
+static int cookie_strip_cb(void *baton, const char *key, const char *value)
+{
+    cookie_strip_t *cs = baton;
+    const char *c = value, *out = NULL;
+
+    (void)key;
+    while (*c) {
+        const char *pair, *end, *one;
+
+        c = cookie_pair(c, &pair, &end);
+        if (end == pair || cookie_named(pair, end, cs->name, cs->name_len)) {
+            continue;
+        }
+        one = apr_pstrmemdup(cs->p, pair, (apr_size_t)(end - pair));
+        /* "; " between pairs, as RFC 6265 section 5.4 writes them */
+        out = out ? apr_pstrcat(cs->p, out, "; ", one, NULL) : one;
+    }
+    if (out != NULL) {
+        APR_ARRAY_PUSH(cs->kept, const char *) = out;
+    }
+    return 1;
+}
+
+/* Every cookie named NAME leaves the Cookie header(s); the others stay
+ * as they were, in order. */
+static void strip_cookie(request_rec *r, const char *name)
+{
+    cookie_strip_t cs;
+    int i;
+
+    cs.kept = apr_array_make(r->pool, 2, sizeof(const char *));
+    cs.name = name;
+    cs.name_len = strlen(name);
+    cs.p = r->pool;
+    apr_table_do(cookie_strip_cb, &cs, r->headers_in, "Cookie", NULL);
+    apr_table_unset(r->headers_in, "Cookie");
+    for (i = 0; i < cs.kept->nelts; i++) {
+        apr_table_addn(r->headers_in, "Cookie",
+                       APR_ARRAY_IDX(cs.kept, i, const char *));
+    }
+}
+
+/* QUERY[0..LEN) without its NAME=... arguments; NULL when none is left. */
+static char *query_without(apr_pool_t *p, const char *query, size_t len,
+                           const char *name)
+{
+    size_t nlen = strlen(name);
+    const char *c = query, *stop = query + len;
+    char *out = apr_palloc(p, len + 1), *o = out;
+
+    while (c < stop) {
+        const char *end = memchr(c, '&', (size_t)(stop - c));
+        size_t plen = end ? (size_t)(end - c) : (size_t)(stop - c);
+
+        if (!(plen > nlen && c[nlen] == '=' && memcmp(c, name, nlen) == 0)) {
+            if (o != out) {
+                *o++ = '&';
+            }
+            memcpy(o, c, plen);
+            o += plen;
+        }
+        c = end ? end + 1 : stop;
+    }
+    *o = '\0';
+    return o == out ? NULL : out;
+}
+
+/* URI ("/path?query", also inside a request line) with the query cut by
+ * query_without. */
+static const char *uri_without(apr_pool_t *p, const char *uri,
+                               const char *name)
+{
+    const char *q = uri ? strchr(uri, '?') : NULL;
+    const char *end, *query;
+
+    if (q == NULL) {
+        return uri;
+    }
+    /* the request line goes on after the URI: " HTTP/1.1" */
+    end = strchr(q, ' ');
+    if (end == NULL) {
+        end = q + strlen(q);
+    }
+    query = query_without(p, q + 1, (size_t)(end - q - 1), name);
+    return apr_pstrcat(p, apr_pstrmemdup(p, uri, (apr_size_t)(q - uri)),
+                       query ? "?" : "", query ? query : "", end, NULL);
+}
+
+/* The token argument leaves r->args and the parsed URI, and the copies
+ * CGI reads: the request line (REQUEST_URI, %r in the access log), the
+ * unparsed URI and QUERY_STRING (when something set it already). */
+static void strip_query(request_rec *r, const char *name)
+{
+    char *args = r->args ? query_without(r->pool, r->args, strlen(r->args),
+                                         name)
+                         : NULL;
+
+    r->args = args;
+    r->parsed_uri.query = args;
+    r->unparsed_uri = (char *)uri_without(r->pool, r->unparsed_uri, name);
+    r->the_request = (char *)uri_without(r->pool, r->the_request, name);
+    if (apr_table_get(r->subprocess_env, "QUERY_STRING") != NULL) {
+        apr_table_setn(r->subprocess_env, "QUERY_STRING", args ? args : "");
+    }
+}
+
+/*
+ * SECURITY: the credential this module consumed is not the backend's to
+ * see (CGI, PHP-FPM and proxied servers get headers and the query string).
+ * The Authorization header is left alone: httpd keeps it from CGI, and a
+ * proxied service that verifies tokens itself may want it.  mod_cache
+ * refuses to store responses to requests with an Authorization header
+ * only: a token from anywhere else must keep the response out of it, or
+ * CacheQuickHandler serves it to the next client without any check.
+ */
+static void consume(request_rec *r, const authn_jwt_source_t *src)
+{
+    if (src == NULL || src->kind == AUTHN_JWT_FROM_HEADER) {
+        return;
+    }
+    r->no_cache = 1;
+    if (src->kind == AUTHN_JWT_FROM_COOKIE) {
+        strip_cookie(r, src->name);
+    }
+    else {
+        strip_query(r, src->name);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AJLOGNO(00151)
+                  "credential removed from the request: %s %s",
+                  src->kind == AUTHN_JWT_FROM_COOKIE ? "cookie" : "query",
+                  src->name);
+}
+
+/* ---- subrequests and internal redirects ---- */
+
+/* The JWT_* variables of JWT, made for this request's location. */
+static void env_export(request_rec *r, const authn_jwt_dir_conf_t *conf,
+                       const jwt_t *jwt)
+{
+    apr_array_header_t *made = authn_jwt_env_make(r->pool, conf, jwt);
+
+    env_apply(r, (const authn_jwt_env_t *)made->elts, made->nelts);
+}
+
+/*
+ * The same rules decide the same way: the same keys (the sets are shared
+ * by pointer between merged configurations), the same validation rules
+ * and the same token sources.  Anything that differs asks for a check of
+ * its own.
+ */
+static int same_rules(const authn_jwt_dir_conf_t *a,
+                      const authn_jwt_dir_conf_t *b)
+{
+    if (a == b) {
+        return 1;
+    }
+    return a != NULL && b != NULL
+           && memcmp(&a->rules, &b->rules, sizeof(a->rules)) == 0
+           && a->token_from == b->token_from;
+}
+
+/* A subrequest or redirect under the very rules that accepted the token of
+ * the request it came from: that decision stands, without a second
+ * verification; only the environment is this request's own. */
+static int reuse(request_rec *r, const authn_jwt_dir_conf_t *conf,
+                 const authn_jwt_req_t *prior)
+{
+    authn_jwt_req_t *rq = req_make(r);
+
+    env_clear(r);
+    rq->jwt = prior->jwt;
+    rq->user = prior->user;
+    rq->status = JWT_OK;
+    rq->via = prior->via;
+    rq->conf = conf;
+    rq->token = prior->token;
+    rq->token_len = prior->token_len;
+    r->user = (char *)prior->user;
+    r->ap_auth_type = (char *)AUTHN_JWT_SCHEME;
+    if (strcmp(prior->via, "header") != 0) {
+        r->no_cache = 1;
+    }
+    env_export(r, conf, prior->jwt);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AJLOGNO(00150)
+                  "token of the %s request reused for user \"%s\": "
+                  "unique_id=%s", r->main ? "main" : "previous",
+                  authn_jwt_log_item(r->pool, prior->user),
+                  authn_jwt_log_item(r->pool, unique_id(r)));
+    return OK;
+}
+
 /* ---- hooks ---- */
 
 static int is_bearer(const char *type)
@@ -761,12 +1063,28 @@ static int authn_jwt_check_authn(request_rec *r)
     authn_jwt_req_t *rq;
     jwt_status_t st;
 
+    const authn_jwt_req_t *prior;
+
     if (!is_bearer(ap_auth_type(r))) {
         return DECLINED;
     }
     conf = ap_get_module_config(r->per_dir_config, &authn_jwt_module);
 
+    prior = req_inherited(r);
+    if (prior != NULL && same_rules(prior->conf, conf)) {
+        return reuse(r, conf, prior);
+    }
     find_token(r, conf, &ts);
+    /* The token of the request this one came from was removed from it
+     * (cookie, query): other rules check that same token again. */
+    if (ts.status == JWT_ERR_NO_TOKEN && prior != NULL
+        && prior->token != NULL) {
+        ts.status = JWT_OK;
+        ts.token = prior->token;
+        ts.len = prior->token_len;
+        ts.via = prior->via;
+        ts.src = NULL;
+    }
     if (ts.status != JWT_OK) {
         rq = req_make(r);
         rq->status = ts.status;
@@ -800,8 +1118,39 @@ static int authn_jwt_check_authn(request_rec *r)
         }
         return jwt_status_info(st)->http_status;
     }
+    if (strcmp(ts.via, "header") != 0) {
+        r->no_cache = 1;
+    }
+    consume(r, ts.src);
     r->ap_auth_type = (char *)AUTHN_JWT_SCHEME;
     return OK;
+}
+
+/*
+ * An internal redirect (ErrorDocument, mod_rewrite, DirectoryIndex) under
+ * the same configuration skips authentication: httpd copies r->user, and
+ * the environment arrives renamed REDIRECT_JWT_*.  The target sees the
+ * same JWT_* as the request that was authenticated.
+ */
+static int authn_jwt_redirect_fixups(request_rec *r)
+{
+    const authn_jwt_dir_conf_t *conf;
+    const authn_jwt_req_t *rq;
+
+    if (r->prev == NULL || r->user == NULL || req_get(r) != NULL) {
+        return DECLINED;
+    }
+    rq = authn_jwt_req_find(r);
+    if (rq == NULL || rq->jwt == NULL || rq->user != r->user) {
+        return DECLINED;
+    }
+    conf = ap_get_module_config(r->per_dir_config, &authn_jwt_module);
+    env_clear(r);
+    env_export(r, conf, rq->jwt);
+    if (rq->via != NULL && strcmp(rq->via, "header") != 0) {
+        r->no_cache = 1;
+    }
+    return DECLINED;
 }
 
 const char *authn_jwt_challenge_header(const request_rec *r)
@@ -998,7 +1347,11 @@ static void authn_jwt_register_hooks(apr_pool_t *p)
                         AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_note_auth_failure(authn_jwt_note_auth_failure, NULL, NULL,
                               APR_HOOK_MIDDLE);
+    /* First, so later fixups (mod_env, mod_headers) see the variables. */
+    ap_hook_fixups(authn_jwt_redirect_fixups, NULL, NULL,
+                   APR_HOOK_REALLY_FIRST);
     authn_jwt_register_authz(p);
+    authn_jwt_register_keycache(p);
     authn_jwt_register_handlers(p);
     authn_jwt_register_metrics(p);
     authn_jwt_register_cache(p);

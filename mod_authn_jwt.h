@@ -96,6 +96,21 @@
  *            (WARN, start-up)
  *   AJ00103  OpenSSL lacks a digest or HMAC: start-up stops (CRIT)
  *
+ * Block AJ00150-00199: credentials, subrequests, authorization glue.
+ *   AJ00150  Bearer: a subrequest or redirect reuses the token of the
+ *            request it came from, same rules (DEBUG)
+ *   AJ00151  the token cookie or query argument was removed from the
+ *            request (DEBUG)
+ *   AJ00152  Require jwt-expr: cannot evaluate the expression (ERR)
+ *   AJ00153  Require jwt-expr: expression false (INFO)
+ *   AJ00154  Require jwt-expr: granted (DEBUG)
+ *   AJ00155  Basic provider: token could not be checked, 500 (ERR)
+ *   AJ00156  jwt-issuer: refresh refused, login too old (INFO)
+ *   AJ00157  .htaccess key cache: a key file loaded from disk (DEBUG)
+ *   AJ00158  .htaccess key cache: full, a source dropped (DEBUG)
+ *   AJ00159  ApiKey: the key header was removed from the request (DEBUG)
+ *   AJ00160  Require expr: cannot evaluate the expression (ERR)
+ *
  * Block AJ00200-00219: packaging and start-up.
  *   AJ00200  start-up: the module's version, once per (re)start (NOTICE)
  *
@@ -166,6 +181,8 @@
 #define AUTHN_JWT_APIKEY_SCHEME "ApiKey"
 #define AUTHN_JWT_APIKEY_HEADER "X-API-Key"
 #define AUTHN_JWT_DEFAULT_LIFETIME 900
+/* AuthJWTRefreshMaxAge: a day after the login, refresh stops. */
+#define AUTHN_JWT_DEFAULT_REFRESH_MAX_AGE 86400
 /* Longest AuthJWTMaxTTL and AuthJWTLifetime: ten years. */
 #define AUTHN_JWT_MAX_TTL       315360000
 
@@ -221,7 +238,7 @@ typedef struct {
  * (thread safety under the event and worker MPMs).
  */
 typedef struct {
-    /* Validating (SPEC "Validating").  rules.verify_keys and
+    /* Validating (manual "Validating tokens").  rules.verify_keys and
      * rules.decrypt_keys always point at the two sets below. */
     jwt_rules_t rules;
     jwk_set_t *verify_keys;         /* AuthJWTVerifyKey; NULL: none       */
@@ -269,6 +286,7 @@ typedef struct {
     authn_jwt_issue_key_t *sign_key;    /* AuthJWTSignKey; NULL: none     */
     authn_jwt_issue_key_t *encrypt_key; /* AuthJWTEncryptKey; NULL: JWS   */
     apr_int64_t lifetime;               /* AuthJWTLifetime, seconds       */
+    apr_int64_t refresh_max_age;        /* AuthJWTRefreshMaxAge, seconds  */
     apr_array_header_t *scopes;         /* AuthJWTScope: authn_jwt_expr_t */
     apr_array_header_t *claims;         /* AuthJWTClaim: authn_jwt_expr_t */
     const char *apikey_header;          /* AuthJWTApiKeyHeader            */
@@ -279,6 +297,7 @@ typedef struct {
     unsigned sign_key_set:1;
     unsigned encrypt_key_set:1;
     unsigned lifetime_set:1;
+    unsigned refresh_max_age_set:1;
     unsigned scopes_set:1;
     unsigned claims_set:1;
     unsigned apikey_header_set:1;
@@ -286,7 +305,7 @@ typedef struct {
     unsigned resource_set:1;
 } authn_jwt_dir_conf_t;
 
-/* SPEC "Remote keys" defaults, seconds. */
+/* The defaults of the remote key directives (manual #idp), seconds. */
 #define AUTHN_JWT_KEYS_REFRESH      600
 #define AUTHN_JWT_KEYS_MIN_REFRESH  30
 #define AUTHN_JWT_KEYS_MAX_STALE    86400
@@ -365,6 +384,8 @@ AUTHN_JWT_PRIVATE const char *authn_jwt_set_sign_key(cmd_parms *cmd,
 AUTHN_JWT_PRIVATE const char *authn_jwt_set_encrypt_key(cmd_parms *cmd,
     void *dconf, const char *args);
 AUTHN_JWT_PRIVATE const char *authn_jwt_set_lifetime(cmd_parms *cmd,
+    void *dconf, const char *arg);
+AUTHN_JWT_PRIVATE const char *authn_jwt_set_refresh_max_age(cmd_parms *cmd,
     void *dconf, const char *arg);
 AUTHN_JWT_PRIVATE const char *authn_jwt_set_scope(cmd_parms *cmd,
     void *dconf, int argc, char *const argv[]);
@@ -469,11 +490,19 @@ AUTHN_JWT_PRIVATE int authn_jwt_once(const request_rec *r,
  */
 typedef struct {
     jwt_t *jwt;                 /* accepted token; NULL when rejected     */
-    const char *user;           /* the user claim that became r->user     */
+    const char *user;           /* the user claim that became r->user: a
+                                 * request is ours while r->user is this
+                                 * very pointer (httpd copies it into
+                                 * subrequests and redirects)             */
     jwt_status_t status;        /* the decision                           */
     const char *via;            /* header, cookie, query or basic         */
-    const char *token;          /* the accepted token; NULL when rejected */
+    const authn_jwt_dir_conf_t *conf; /* the rules that decided      */
+    const char *token;          /* the accepted token; NULL when rejected.
+                                 * Also for subrequests and redirects of
+                                 * this request whose source was removed  */
     size_t token_len;
+    const char *credential;     /* the API key removed from the request,
+                                 * kept for the issuer's credential guard */
 } authn_jwt_req_t;
 
 /* The record that decided this request, or NULL.  TOKEN/TOKEN_LEN: the
@@ -495,6 +524,21 @@ AUTHN_JWT_PRIVATE jwt_status_t authn_jwt_check_token(request_rec *r,
     const authn_jwt_dir_conf_t *conf, const char *token, size_t len,
     const char *basic_user, const char *via);
 
+/* AuthType ApiKey accepted VALUE from the header NAME: remove it from the
+ * request (backends never see it), keep it for the issuer's credential
+ * guard, and keep the response out of shared caches. */
+AUTHN_JWT_PRIVATE void authn_jwt_consume_apikey(request_rec *r,
+    const char *name, const char *value);
+
+/* The API key consumed by this request or the request it came from
+ * (subrequest, internal redirect), or NULL. */
+AUTHN_JWT_PRIVATE const char *authn_jwt_consumed_apikey(
+    const request_rec *r);
+
+/* 1 when CONF has a key that can accept a token at all. */
+AUTHN_JWT_PRIVATE int authn_jwt_has_keys(const request_rec *r,
+                                         const authn_jwt_dir_conf_t *conf);
+
 /*
  * The location's verification keys as they are now.  Every check of a
  * token and the cache's "is the key that verified it still there" test go
@@ -510,8 +554,8 @@ typedef struct {
     const char *value;
 } authn_jwt_env_t;
 
-/* The JWT_* variables of JWT at a location of CONF (SPEC "After a token is
- * accepted"): an array of authn_jwt_env_t, values without control
+/* The JWT_* variables of JWT at a location of CONF (manual "Environment
+ * variables"): an array of authn_jwt_env_t, values without control
  * characters only.  The cache keeps it with the token. */
 AUTHN_JWT_PRIVATE apr_array_header_t *authn_jwt_env_make(apr_pool_t *p,
     const authn_jwt_dir_conf_t *conf, const jwt_t *jwt);
@@ -541,6 +585,16 @@ AUTHN_JWT_PRIVATE const char *authn_jwt_quoted(apr_pool_t *p,
 
 /* The request's UNIQUE_ID (mod_unique_id), or NULL. */
 AUTHN_JWT_PRIVATE const char *authn_jwt_unique_id(const request_rec *r);
+
+/* ---- keys named in .htaccess (mod_authn_jwt_keycache.c) ---- */
+
+/* jwk_load for a directive: once the child serves requests (.htaccess), the
+ * keys of SOURCE with OPTS come from a per-child cache while the file keeps
+ * its size and mtime; at start-up it is jwk_load itself.  S: for the log. */
+AUTHN_JWT_PRIVATE int authn_jwt_keycache_load(jwk_set_t *set, apr_pool_t *p,
+    server_rec *s, const char *source, const jwk_load_opts_t *opts,
+    const char **err);
+AUTHN_JWT_PRIVATE void authn_jwt_register_keycache(apr_pool_t *p);
 
 /* ---- authorization and the Basic provider (mod_authn_jwt_authz.c) ---- */
 

@@ -14,7 +14,10 @@
  *   Require jwt-scope S [S..]           every scope present (RFC 6749 3.3,
  *                                       exact, case-sensitive; E4)
  *   Require jwt-claim NAME=VALUE [..]   every pair matches (dotted paths)
+ *   Require jwt-expr EXPR               an ap_expr over the claims
  *   jwt_claim('path')                   ap_expr string function
+ *   Require expr EXPR                   mod_authz_core's, and jwt_claim()
+ *                                       needs a user like %{REMOTE_USER}
  *   AuthBasicProvider jwt               the token as the Basic password
  *
  * Require lines are parsed and checked at start-up; the check only
@@ -37,8 +40,10 @@
 #include "ap_provider.h"
 #include "mod_auth.h"
 
+#include "apr_lib.h"
 #include "apr_strings.h"
 
+#include "jose_b64.h"
 #include "jws.h"
 #include "jwt.h"
 #include "jwt_status.h"
@@ -80,7 +85,7 @@ static const char *scope_parse(cmd_parms *cmd, const char *line,
 }
 
 /* Request not ours: before authentication ask for it, after someone else's
- * refuse (SPEC: requests not authenticated by this module never satisfy a
+ * refuse (manual: requests not authenticated by this module never satisfy a
  * jwt-* provider). */
 static authz_status not_ours(request_rec *r, const char *provider)
 {
@@ -282,40 +287,6 @@ static const char *jwt_claim_func(ap_expr_eval_ctx_t *ctx, const void *data,
     return text ? text : "";
 }
 
-/*
- * mod_authz_core decides whether a "Require expr" needs an authenticated
- * user by watching its parse for the REMOTE_USER variable; it records that
- * in a record it keeps in the parse's temporary pool under this key (httpd
- * 2.4 modules/aaa/mod_authz_core.c).  jwt_claim() needs an authenticated
- * user just as much: without this, "Require expr jwt_claim('x') == 'y'"
- * would be evaluated before authentication, be false and answer 403
- * without ever looking at the token.  The record's expr member is only
- * set once its parse has finished, so a NULL expr means we are inside
- * that Require expr right now, and a leftover record of an earlier Require
- * line is never touched.  Writing "%{REMOTE_USER}" into the expression
- * has the same effect where this record does not exist.
- */
-#define AUTHZ_CORE_EXPR_NOTE "Require_expr_info"
-
-typedef struct {
-    ap_expr_info_t *expr;
-    int want_user;
-} authz_core_expr_info_t;
-
-static void require_expr_wants_user(apr_pool_t *ptemp)
-{
-    void *data = NULL;
-
-    if (ptemp == NULL
-        || apr_pool_userdata_get(&data, AUTHZ_CORE_EXPR_NOTE, ptemp)
-           != APR_SUCCESS || data == NULL) {
-        return;
-    }
-    if (((authz_core_expr_info_t *)data)->expr == NULL) {
-        ((authz_core_expr_info_t *)data)->want_user = 1;
-    }
-}
-
 static int authn_jwt_expr_lookup(ap_expr_lookup_parms *parms)
 {
     if (parms->type != AP_EXPR_FUNC_STRING
@@ -324,19 +295,186 @@ static int authn_jwt_expr_lookup(ap_expr_lookup_parms *parms)
     }
     *parms->func = (const void *)jwt_claim_func;
     *parms->data = NULL;
-    require_expr_wants_user(parms->ptemp);
     return OK;
+}
+
+/* ---- Require jwt-expr, and Require expr with jwt_claim() ---- */
+
+typedef struct {
+    ap_expr_info_t *expr;
+    const char *text;
+    int wants_user;     /* names %{REMOTE_USER} or jwt_claim()          */
+} expr_req_t;
+
+/* ptemp userdata: the expr_req_t being parsed, for expr_lookup. */
+#define EXPR_PARSE_NOTE "authn_jwt_expr_parse"
+
+/*
+ * Every variable and function of the expression comes through here while
+ * it is parsed: note whether its value depends on the authenticated user,
+ * then look it up as any other ap_expr would.
+ */
+static int expr_lookup(ap_expr_lookup_parms *parms)
+{
+    void *data = NULL;
+
+    if (apr_pool_userdata_get(&data, EXPR_PARSE_NOTE, parms->ptemp)
+        == APR_SUCCESS && data != NULL
+        && ((parms->type == AP_EXPR_FUNC_VAR
+             && strcasecmp(parms->name, "REMOTE_USER") == 0)
+            || (parms->type == AP_EXPR_FUNC_STRING
+                && strcasecmp(parms->name, "jwt_claim") == 0))) {
+        ((expr_req_t *)data)->wants_user = 1;
+    }
+    return ap_expr_lookup_default(parms);
+}
+
+static const char *expr_parse(cmd_parms *cmd, const char *line,
+                              const void **parsed, const char *what)
+{
+    expr_req_t *req = apr_pcalloc(cmd->pool, sizeof(*req));
+    const char *err = NULL;
+    size_t len = strlen(line);
+
+    /* Require "a == b" arrives with its quotes */
+    if (len >= 2 && line[0] == '"' && line[len - 1] == '"') {
+        line = apr_pstrmemdup(cmd->pool, line + 1, len - 2);
+    }
+    req->text = apr_pstrdup(cmd->pool, line);
+    apr_pool_userdata_setn(req, EXPR_PARSE_NOTE, NULL, cmd->temp_pool);
+    req->expr = ap_expr_parse_cmd(cmd, req->text, 0, &err, expr_lookup);
+    apr_pool_userdata_setn(NULL, EXPR_PARSE_NOTE, NULL, cmd->temp_pool);
+    if (err != NULL) {
+        return apr_psprintf(cmd->pool, "Require %s: cannot parse the "
+                            "expression: %s", what, err);
+    }
+    *parsed = req;
+    return NULL;
+}
+
+static const char *jwt_expr_parse(cmd_parms *cmd, const char *line,
+                                  const void **parsed)
+{
+    return expr_parse(cmd, line, parsed, "jwt-expr");
+}
+
+/*
+ * Require jwt-expr: evaluated only for a request this module
+ * authenticated, so every jwt_claim() in it reads the verified token; a
+ * false expression is a valid token without the privileges asked for
+ * (RFC 6750 3.1), exactly like Require jwt-claim.
+ */
+static authz_status jwt_expr_check(request_rec *r, const char *line,
+                                   const void *parsed)
+{
+    const expr_req_t *req = parsed;
+    const jwt_t *jwt = authn_jwt_authenticated(r);
+    const char *err = NULL;
+    int rc;
+
+    (void)line;
+    if (jwt == NULL) {
+        return not_ours(r, "jwt-expr");
+    }
+    rc = ap_expr_exec(r, req->expr, &err);
+    if (rc < 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AJLOGNO(00152)
+                      "Require jwt-expr: cannot evaluate \"%s\": %s",
+                      authn_jwt_log_item(r->pool, req->text),
+                      authn_jwt_log_item(r->pool, err));
+        return AUTHZ_GENERAL_ERROR;
+    }
+    if (rc == 0) {
+        insufficient(r, ap_get_module_config(r->per_dir_config,
+                                             &authn_jwt_module), NULL);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AJLOGNO(00153)
+                      "Require jwt-expr: false for user \"%s\": jti=%s "
+                      "unique_id=%s", authn_jwt_log_item(r->pool,
+                                                         req_user(r)),
+                      authn_jwt_log_item(r->pool, jwt->jti),
+                      authn_jwt_log_item(r->pool, authn_jwt_unique_id(r)));
+        return AUTHZ_DENIED;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AJLOGNO(00154)
+                  "Require jwt-expr: granted");
+    return AUTHZ_GRANTED;
+}
+
+static const char *expr_parse_require(cmd_parms *cmd, const char *line,
+                                      const void **parsed)
+{
+    return expr_parse(cmd, line, parsed, "expr");
+}
+
+/*
+ * Require expr, as mod_authz_core defines it: an expression that names
+ * %{REMOTE_USER} needs an authenticated user, so before authentication a
+ * false result asks for one (AUTHZ_DENIED_NO_USER) and after it answers
+ * 401.  jwt_claim() needs the user just as much, and mod_authz_core only
+ * knows about %{REMOTE_USER}: without this provider a jwt_claim()
+ * expression would be evaluated before the token is read, be false, and
+ * answer 403 to every client.  Everything else is mod_authz_core's
+ * behaviour.
+ */
+static authz_status expr_check(request_rec *r, const char *line,
+                               const void *parsed)
+{
+    const expr_req_t *req = parsed;
+    const char *err = NULL;
+    int rc;
+
+    (void)line;
+    rc = ap_expr_exec(r, req->expr, &err);
+    if (rc < 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AJLOGNO(00160)
+                      "Require expr: cannot evaluate \"%s\": %s",
+                      authn_jwt_log_item(r->pool, req->text),
+                      authn_jwt_log_item(r->pool, err));
+        return AUTHZ_GENERAL_ERROR;
+    }
+    if (rc == 0) {
+        return req->wants_user ? AUTHZ_DENIED_NO_USER : AUTHZ_DENIED;
+    }
+    return AUTHZ_GRANTED;
 }
 
 /* ---- AuthBasicProvider jwt ---- */
 
 /*
+ * A compact JWS or JWE: 2 or 4 dots, and a first segment that is base64url
+ * of a JSON object.  Anything else is a password for the next provider:
+ * "correct.horse.staple" has the dots of a JWS and is still no token.
+ */
+static int looks_like_token(apr_pool_t *p, const char *s, size_t len)
+{
+    int dots = len ? jose_count_dots(s, len) : 0;
+    const char *dot = memchr(s, '.', len);
+    unsigned char *hdr = NULL;
+    size_t hlen = 0, i, j;
+
+    if ((dots != 2 && dots != 4) || dot == NULL || dot == s
+        || jose_b64url_decode(&hdr, &hlen, p, s, (size_t)(dot - s))
+           != JWT_OK) {
+        return 0;
+    }
+    for (i = 0; i < hlen && apr_isspace(hdr[i]); i++) {
+        ;
+    }
+    for (j = hlen; j > i && apr_isspace(hdr[j - 1]); j--) {
+        ;
+    }
+    return j - i >= 2 && hdr[i] == '{' && hdr[j - 1] == '}';
+}
+
+/*
  * For clients that speak only Basic (git, WebDAV, curl -u): the password is
  * the token, checked exactly as a Bearer token with this directory's
  * directives.  The user name must be empty or equal the user claim.  A
- * password that is not shaped like a compact JWS/JWE (2 or 4 dots) is not
- * ours: AUTH_USER_NOT_FOUND lets "AuthBasicProvider jwt file" try the next
- * provider.
+ * password that is not a well-formed token is not ours: AUTH_USER_NOT_FOUND
+ * lets "AuthBasicProvider jwt file" ask the next provider.  A location
+ * that cannot check tokens at all (no key) or a failure of the module is
+ * the server's fault: AUTH_GENERAL_ERROR, a 500 from mod_auth_basic, never
+ * a 401 that sends the client to retype a correct password.
  */
 static authn_status basic_check_password(request_rec *r, const char *user,
                                          const char *password)
@@ -344,16 +482,27 @@ static authn_status basic_check_password(request_rec *r, const char *user,
     const authn_jwt_dir_conf_t *conf =
         ap_get_module_config(r->per_dir_config, &authn_jwt_module);
     size_t len = password ? strlen(password) : 0;
-    int dots = len ? jose_count_dots(password, len) : 0;
     jwt_status_t st;
 
-    if (dots != 2 && dots != 4) {
+    if (!looks_like_token(r->pool, password ? password : "", len)) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AJLOGNO(00012)
                       "Basic password is not a token; next provider");
         return AUTH_USER_NOT_FOUND;
     }
     st = authn_jwt_check_token(r, conf, password, len, user, "basic");
-    return st == JWT_OK ? AUTH_GRANTED : AUTH_DENIED;
+    if (st == JWT_OK) {
+        return AUTH_GRANTED;
+    }
+    if (st == JWT_ERR_INTERNAL
+        || (st == JWT_ERR_NO_KEY && !authn_jwt_has_keys(r, conf))) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AJLOGNO(00155)
+                      "Basic password for user \"%s\" could not be checked "
+                      "as a token (reason=%s): answering 500",
+                      authn_jwt_log_item(r->pool, user),
+                      jwt_status_name(st));
+        return AUTH_GENERAL_ERROR;
+    }
+    return AUTH_DENIED;
 }
 
 static const authn_provider authn_jwt_basic_provider = {
@@ -371,6 +520,32 @@ static const authz_provider authz_jwt_claim_provider = {
     claim_parse
 };
 
+static const authz_provider authz_jwt_expr_provider = {
+    jwt_expr_check,
+    jwt_expr_parse
+};
+
+static const authz_provider authz_expr_provider = {
+    expr_check,
+    expr_parse_require
+};
+
+/*
+ * "Require expr" is registered again, after every module's register_hooks
+ * (mod_authz_core's included, whatever the LoadModule order) and before
+ * the configuration is read, so the Require lines find this one.
+ */
+static int authz_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                            apr_pool_t *ptemp)
+{
+    (void)plog;
+    (void)ptemp;
+    ap_register_auth_provider(pconf, AUTHZ_PROVIDER_GROUP, "expr",
+                              AUTHZ_PROVIDER_VERSION, &authz_expr_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
+    return OK;
+}
+
 void authn_jwt_register_authz(apr_pool_t *p)
 {
     ap_register_auth_provider(p, AUTHN_PROVIDER_GROUP, "jwt",
@@ -385,6 +560,11 @@ void authn_jwt_register_authz(apr_pool_t *p)
                               AUTHZ_PROVIDER_VERSION,
                               &authz_jwt_claim_provider,
                               AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "jwt-expr",
+                              AUTHZ_PROVIDER_VERSION,
+                              &authz_jwt_expr_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_pre_config(authz_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_expr_lookup(authn_jwt_expr_lookup, NULL, NULL, APR_HOOK_MIDDLE);
     /* First, so later fixups (mod_env, mod_headers) see the cleaned
      * environment. */

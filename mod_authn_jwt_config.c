@@ -9,7 +9,8 @@
 
 /*
  * mod_authn_jwt_config.c: the per-directory configuration: the record's
- * defaults, the merge, the directives of the validator (SPEC "Validating")
+ * defaults, the merge, the directives of the validator (manual
+ * "Validating tokens")
  * and the one directive table of the module.  The directives of the issuer
  * (SetHandler jwt-issuer), of AuthType ApiKey and of the RFC 9728 metadata
  * document are handled in mod_authn_jwt_config_issue.c; what they do at
@@ -45,7 +46,7 @@
 
 APLOG_USE_MODULE(authn_jwt);
 
-/* SPEC defaults. */
+/* Documented defaults. */
 #define DEFAULT_LEEWAY          30
 #define DEFAULT_MAX_SIZE        8192
 #define DEFAULT_USER_CLAIM      "sub"
@@ -170,7 +171,7 @@ void *authn_jwt_create_dir_conf(apr_pool_t *p, char *dir)
 
     (void)dir;
     jwt_rules_init(&conf->rules);
-    /* Spelled out even where jwt_rules_init agrees: these are the SPEC's
+    /* Spelled out even where jwt_rules_init agrees: these are the documented
      * defaults and the glue must not depend on the core's choice. */
     conf->rules.verify_keys = NULL;
     conf->rules.decrypt_keys = NULL;        /* JWE refused (C1)          */
@@ -194,6 +195,7 @@ void *authn_jwt_create_dir_conf(apr_pool_t *p, char *dir)
     conf->sign_key = NULL;
     conf->encrypt_key = NULL;
     conf->lifetime = AUTHN_JWT_DEFAULT_LIFETIME;
+    conf->refresh_max_age = AUTHN_JWT_DEFAULT_REFRESH_MAX_AGE;
     conf->scopes = NULL;                    /* grants nothing            */
     conf->claims = NULL;
     conf->apikey_header = AUTHN_JWT_APIKEY_HEADER;
@@ -252,6 +254,7 @@ void *authn_jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_FIELD(sign_key);
     MERGE_FIELD(encrypt_key);
     MERGE_FIELD(lifetime);
+    MERGE_FIELD(refresh_max_age);
     MERGE_FIELD(scopes);
     MERGE_FIELD(claims);
     MERGE_FIELD(apikey_header);
@@ -469,7 +472,7 @@ static const char *set_key(cmd_parms *cmd, authn_jwt_dir_conf_t *conf,
                                         cmd->directive->filename,
                                         cmd->directive->line_num);
     }
-    /* SPEC "Remote keys": a JWKS URI or a discovery document, fetched by
+    /* manual #idp: a JWKS URI or a discovery document, fetched by
      * mod_authn_jwt_remote.c; http:// is refused there with the fix. */
     if (ap_cstr_casecmpn(source, "https://", 8) == 0
         || ap_cstr_casecmpn(source, "http://", 7) == 0) {
@@ -481,7 +484,8 @@ static const char *set_key(cmd_parms *cmd, authn_jwt_dir_conf_t *conf,
         *setp = jwk_set_make(cmd->pool);
     }
     crowded = use == JOSE_USE_SIG ? jws_crowded_alg(*setp) : NULL;
-    if (jwk_load(*setp, cmd->pool, source, &opts, &err) != 0) {
+    if (authn_jwt_keycache_load(*setp, cmd->pool, cmd->server, source,
+                                &opts, &err) != 0) {
         return apr_psprintf(cmd->pool, "%s %s: %s", cmd->cmd->name,
                             ap_escape_logitem(cmd->temp_pool, source),
                             err ? err : "the key could not be loaded");
@@ -493,8 +497,8 @@ static const char *set_key(cmd_parms *cmd, authn_jwt_dir_conf_t *conf,
                             err ? err : "duplicate kid in the key set");
     }
 
-    /* SPEC: a token is checked against two keys at most (jws.h); said
-     * once, for the line that crowds the location, and not from .htaccess,
+    /* README "Security notes": a token is checked against two keys at most
+     * (jws.h); said once, for the line that crowds the location, and not from .htaccess,
      * which is read for every request. */
     if (use == JOSE_USE_SIG && crowded == NULL
         && (crowded = jws_crowded_alg(*setp)) != NULL
@@ -651,8 +655,8 @@ static const char *set_type(cmd_parms *cmd, void *dconf, int argc,
 
 /* Names add to exp (a list such as "sub" must not drop it by the way);
  * "none" alone waives exp, the only way to accept tokens without one, and
- * start-up says so (SPEC; SECURITY.md E1).  A section's lines add up and
- * replace the parent's list. */
+ * start-up says so (manual "Validating tokens"; SECURITY.md E1).  A
+ * section's lines add up and replace the parent's list. */
 static const char *set_require_claim(cmd_parms *cmd, void *dconf, int argc,
                                      char *const argv[])
 {
@@ -945,6 +949,10 @@ const command_rec authn_jwt_cmds[] = {
     AP_INIT_TAKE1("AuthJWTLifetime", authn_jwt_set_lifetime, NULL,
         RSRC_CONF | ACCESS_CONF,
         "SECONDS: exp - iat of issued tokens; default 900"),
+    AP_INIT_TAKE1("AuthJWTRefreshMaxAge", authn_jwt_set_refresh_max_age,
+        NULL, RSRC_CONF | ACCESS_CONF,
+        "SECONDS: a token is refreshed only this long after the login it "
+        "descends from (its auth_time); default 86400"),
     AP_INIT_TAKE_ARGV("AuthJWTScope", authn_jwt_set_scope, NULL,
         RSRC_CONF | ACCESS_CONF,
         "EXPR [EXPR..]: the scopes this jwt-issuer may grant; each argument "

@@ -10,7 +10,8 @@
 /*
  * mod_authn_jwt_config_issue.c: the directives of the issuer (SetHandler
  * jwt-issuer: AuthJWTSignKey, AuthJWTEncryptKey, AuthJWTLifetime,
- * AuthJWTScope, AuthJWTClaim; SPEC "Issuing", RFC 7515, RFC 7516, RFC 7519
+ * AuthJWTScope, AuthJWTClaim; manual "Issuing tokens", RFC 7515, RFC 7516,
+ * RFC 7519
  * section 5.2), of AuthType ApiKey (AuthJWTApiKeyHeader,
  * AuthJWTApiKeyProvider) and of the RFC 9728 metadata document
  * (AuthJWTResource).  They sit in the one table of
@@ -21,7 +22,8 @@
  * algorithm comes from the key and the configuration, never "none", and
  * RSA1_5 is never used to encrypt (SECURITY.md C4, H).  AuthJWTScope and
  * AuthJWTClaim expressions are parsed here, once; a claim named like a
- * secret or like a registered claim is a start-up error (SPEC "Issuing").
+ * secret or like a registered claim is a start-up error (manual "Issuing
+ * tokens").
  */
 
 #include <string.h>
@@ -47,7 +49,7 @@ APLOG_USE_MODULE(authn_jwt);
 
 #define MAX_CLAIM_NAME          128
 
-/* ---- issuing: keys (SPEC "Issuing"; RFC 7515, RFC 7516) ---- */
+/* ---- issuing: keys (manual "Issuing tokens"; RFC 7515, RFC 7516) ---- */
 
 typedef struct {
     const char *alg, *enc, *kid;    /* options; NULL when absent         */
@@ -212,7 +214,7 @@ const char *authn_jwt_set_sign_key(cmd_parms *cmd, void *dconf,
     if ((err = load_one_key(cmd, &ka, &opts, &key, &alg)) != NULL) {
         return err;
     }
-    /* SPEC: the default kid is the key's own, else its RFC 7638
+    /* manual: the default kid is the key's own, else its RFC 7638
      * thumbprint; the JWKS publishes the same value. */
     conf->sign_key = issue_key(cmd->pool, key, alg, NULL,
                                key->kid != NULL ? key->kid
@@ -306,6 +308,26 @@ const char *authn_jwt_set_lifetime(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+/* How long after the original login (auth_time) refresh still works:
+ * without a bound one leaked token renews itself forever. */
+const char *authn_jwt_set_refresh_max_age(cmd_parms *cmd, void *dconf,
+                                          const char *arg)
+{
+    authn_jwt_dir_conf_t *conf = dconf;
+    apr_int64_t v;
+    const char *err = authn_jwt_parse_seconds(cmd, arg, 1,
+                                              AUTHN_JWT_MAX_TTL, &v);
+
+    if (err) {
+        return apr_pstrcat(cmd->pool, err, ": give the seconds after the "
+                           "original login during which a token may be "
+                           "refreshed, e.g. 86400 for a day", NULL);
+    }
+    conf->refresh_max_age = v;
+    conf->refresh_max_age_set = 1;
+    return NULL;
+}
+
 /* Text that ap_expr would read as itself: no variables, no escapes. */
 static int is_literal(const char *s)
 {
@@ -395,7 +417,8 @@ const char *authn_jwt_set_scope(cmd_parms *cmd, void *dconf, int argc,
  * "scp", which verifiers read for scopes when "scope" is absent: an extra
  * claim could otherwise grant what AuthJWTScope does not. */
 static const char *const issuer_claims[] = {
-    "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "scp", NULL
+    "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "scp",
+    "auth_time", NULL
 };
 
 /* AuthJWTClaim NAME EXPR. */
@@ -421,12 +444,14 @@ const char *authn_jwt_set_claim(cmd_parms *cmd, void *dconf,
                                 "from the authenticated user, aud from "
                                 "AuthJWTAudience, iat/exp from "
                                 "AuthJWTLifetime, jti per request, scope "
-                                "from AuthJWTScope) and cannot be set with "
+                                "from AuthJWTScope, auth_time from the login) "
+                                "and cannot be set with "
                                 "%s", cmd->cmd->name, name, name,
                                 cmd->cmd->name);
         }
     }
-    /* SPEC "Issuing": a JWT is only base64url-encoded; anyone holding the
+    /* manual "Issuing tokens": a JWT is only base64url-encoded; anyone
+     * holding the
      * token reads every claim, so a secret must never become one. */
     if (jwt_claim_name_sensitive(name)) {
         return apr_psprintf(cmd->pool, "%s %s: the claim name '%s' looks "

@@ -144,6 +144,11 @@ static int apikey_check_authn(request_rec *r)
     }
     conf = dir_conf(r);
     value = apr_table_get(r->headers_in, conf->apikey_header);
+    /* A subrequest or redirect with rules of its own: the key was removed
+     * from the request it came from, and is checked again. */
+    if ((value == NULL || *value == '\0') && (r->main || r->prev)) {
+        value = authn_jwt_consumed_apikey(r);
+    }
     if (value == NULL || *value == '\0') {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AJLOGNO(00026)
                       "no API key: header %s absent or empty: unique_id=%s",
@@ -198,6 +203,7 @@ static int apikey_check_authn(request_rec *r)
 
     if (res == AUTH_GRANTED) {
         r->ap_auth_type = (char *)AUTHN_JWT_APIKEY_SCHEME;
+        authn_jwt_consume_apikey(r, conf->apikey_header, value);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AJLOGNO(00025)
                       "API key accepted: id=\"%s\" provider=%s unique_id=%s",
                       log_item(r, id), name,

@@ -18,7 +18,8 @@
  * file only gathers what goes in: the scope asked for (a bounded form body
  * or the query string), the scopes AuthJWTScope allows, the extra claims
  * evaluated from their ap_expr strings, jti.  A claim value that is the
- * credential of the request itself is refused (SPEC "Issuing").  A
+ * credential of the request itself is refused (manual "Issuing tokens").
+ * A
  * configuration mistake never gives a 500: the administrator gets an ERR
  * line with its AJ tag, the client a 403.  The handler hook that calls
  * this file is in mod_authn_jwt_handlers.c.
@@ -313,7 +314,7 @@ static apr_array_header_t *intersect(apr_pool_t *p,
     return out;
 }
 
-/* ---- the credential of this request (SPEC: never a claim value) ---- */
+/* ---- the credential of this request (manual: never a claim value) ---- */
 
 typedef struct {
     const char *s;
@@ -373,11 +374,16 @@ static apr_array_header_t *request_creds(request_rec *r,
                                          const authn_jwt_dir_conf_t *conf)
 {
     apr_array_header_t *creds = apr_array_make(r->pool, 4, sizeof(cred_t));
-    const char *key = apr_table_get(r->headers_in, conf->apikey_header);
+    /* The API key left the request once it was accepted (backends never
+     * see it); the guard compares with the copy kept for it. */
+    const char *key = authn_jwt_consumed_apikey(r);
     const jwt_t *old = authn_jwt_authenticated(r);
 
     auth_header_creds(r, creds, "Authorization");
     auth_header_creds(r, creds, "Proxy-Authorization");
+    if (key == NULL) {
+        key = apr_table_get(r->headers_in, conf->apikey_header);
+    }
     if (key != NULL) {
         const char *dot = strchr(key, '.');
 
@@ -446,7 +452,7 @@ static int extra_claims(request_rec *r, const authn_jwt_dir_conf_t *conf,
             return HTTP_FORBIDDEN;
         }
         if (*v == '\0') {
-            continue;           /* SPEC: an empty value omits the claim */
+            continue;           /* manual: an empty value omits the claim */
         }
         if (is_credential(creds, v)) {
             /* The claim's name only: its value is the secret. */
@@ -488,6 +494,54 @@ static const char *make_jti(request_rec *r)
     return jose_b64url_encode(r->pool, rnd, sizeof(rnd));
 }
 
+/* ---- refresh: how old is the login? ---- */
+
+/*
+ * A refreshed token keeps the auth_time of the one it replaces (OpenID
+ * Connect Core 2: the time of the original authentication); a token from
+ * elsewhere without auth_time counts from its iat.  Once the login is
+ * older than AuthJWTRefreshMaxAge the client must log in again: otherwise
+ * one leaked token renews itself forever, each refresh with a full new
+ * lifetime.  A token with neither claim, or a malformed auth_time, cannot
+ * be bounded and is not refreshed.
+ */
+static int login_time(request_rec *r, const authn_jwt_dir_conf_t *conf,
+                      const jwt_t *old, int64_t now, int64_t *auth_time)
+{
+    const json_t *v = json_object_get(old->claims, "auth_time");
+    authn_jwt_req_t *rq;
+    double t = -1;
+
+    if (v != NULL && json_is_number(v)) {
+        t = json_number_value(v);
+    }
+    else if (v == NULL && old->has_iat) {
+        t = (double)old->iat;
+    }
+    if (t >= 0 && t <= (double)JWT_MAX_NUMERIC_DATE) {
+        *auth_time = (int64_t)t < now ? (int64_t)t : now;
+        if (now - *auth_time <= conf->refresh_max_age) {
+            return OK;
+        }
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AJLOGNO(00156)
+                  "jwt-issuer: refresh refused for user \"%s\": "
+                  "reason=%s auth_time=%s max_age=%" APR_INT64_T_FMT
+                  " jti=%s unique_id=%s", log_item(r, r->user),
+                  jwt_status_name(JWT_ERR_LOGIN_TOO_OLD),
+                  t >= 0 ? apr_psprintf(r->pool, "%.0f", t) : "-",
+                  (apr_int64_t)conf->refresh_max_age, log_item(r, old->jti),
+                  log_item(r, authn_jwt_unique_id(r)));
+    rq = authn_jwt_req_find(r);
+    if (rq != NULL) {
+        rq->status = JWT_ERR_LOGIN_TOO_OLD;
+    }
+    authn_jwt_set_error(r, JWT_ERR_LOGIN_TOO_OLD);
+    no_store(r);
+    ap_note_auth_failure(r);
+    return HTTP_UNAUTHORIZED;
+}
+
 /* ---- the handler ---- */
 
 /* Sign (and encrypt) the token through the core.  SECURITY.md H: iat,
@@ -495,7 +549,7 @@ static const char *make_jti(request_rec *r)
  * servers verifying these tokens share one configuration. */
 static int mint(request_rec *r, const authn_jwt_dir_conf_t *conf,
                 const char *granted, json_t *extra, int64_t now,
-                char **token)
+                int64_t auth_time, char **token)
 {
     const authn_jwt_issue_key_t *sk = conf->sign_key;
     const authn_jwt_issue_key_t *ek = conf->encrypt_key;
@@ -521,6 +575,7 @@ static int mint(request_rec *r, const authn_jwt_dir_conf_t *conf,
     ip.jti = make_jti(r);
     ip.scope = granted;
     ip.lifetime = conf->lifetime;
+    ip.auth_time = auth_time;
     ip.extra = extra;
     *token = NULL;
     st = ip.jti != NULL ? jwt_issue(token, NULL, r->pool, &ip, now)
@@ -551,6 +606,7 @@ int authn_jwt_issuer_handler(request_rec *r)
     const authn_jwt_dir_conf_t *conf =
         ap_get_module_config(r->per_dir_config, &authn_jwt_module);
     int64_t now = (int64_t)apr_time_sec(r->request_time);
+    int64_t auth_time = now;        /* a login, unless a refresh */
     apr_array_header_t *allowed;
     const char *asked, *granted;
     const jwt_t *old;
@@ -583,10 +639,15 @@ int authn_jwt_issuer_handler(request_rec *r)
     if ((rc = allowed_scopes(r, conf, &allowed)) != OK) {
         return rc;
     }
-    /* Refresh (SPEC; RFC 6749 section 6): a token presented here bounds
+    /* Refresh (manual "Issuing tokens"; RFC 6749 section 6): a token
+     * presented here bounds
      * what the new one may carry; without AuthJWTScope it is the bound
      * itself. */
     old = authn_jwt_authenticated(r);
+    if (old != NULL
+        && (rc = login_time(r, conf, old, now, &auth_time)) != OK) {
+        return rc;
+    }
     if (old != NULL) {
         apr_array_header_t *had = jwt_scopes(r->pool, old->claims,
                                              conf->scope_claim);
@@ -607,7 +668,8 @@ int authn_jwt_issuer_handler(request_rec *r)
     if ((rc = extra_claims(r, conf, &extra)) != OK) {
         return rc;
     }
-    if ((rc = mint(r, conf, granted, extra, now, &token)) != OK) {
+    if ((rc = mint(r, conf, granted, extra, now, auth_time, &token))
+        != OK) {
         return rc;
     }
 

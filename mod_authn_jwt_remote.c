@@ -8,10 +8,10 @@
  */
 
 /*
- * mod_authn_jwt_remote.c: AuthJWTVerifyKey https://... (SPEC "Remote keys
- * and identity providers"): key sets fetched from a JWKS URI or through a
- * discovery document, shared by every child, refreshed in the background,
- * kept through outages and across restarts.
+ * mod_authn_jwt_remote.c: AuthJWTVerifyKey https://... (manual #idp): key
+ * sets fetched from a JWKS URI or through a discovery document, shared by
+ * every child, refreshed in the background, kept through outages and
+ * across restarts.
  *
  * Who does what:
  * - Directives register a *source* per URL (and CA file) for the whole
@@ -782,7 +782,7 @@ apr_array_header_t *authn_jwt_keys_stats(apr_pool_t *p)
 }
 
 /* jwt-metrics and /server-status: one series per source, labelled by its
- * number in the configuration (never the URL: SPEC "Operating"). */
+ * number in the configuration (never the URL: manual #logging). */
 static void remote_metrics(authn_jwt_metrics_out_t *out, server_rec *s)
 {
     static const char *const results[] = {

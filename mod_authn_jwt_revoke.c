@@ -396,8 +396,8 @@ static const char *log_item(request_rec *r, const char *s)
 }
 
 /*
- * Who may revoke (SPEC "Caching, revocation"): the caller presenting the
- * token as its own credential, a caller whose authenticated user is the
+ * Who may revoke (manual "Caching and revocation"): the caller presenting
+ * the token as its own credential, a caller whose authenticated user is the
  * token's user, or any caller where AuthJWTRevokeAny is On.
  */
 static int may_revoke(request_rec *r, const authn_jwt_dir_conf_t *conf,

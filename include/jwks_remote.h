@@ -32,7 +32,7 @@
 #include <jansson.h>
 #include "jwk.h"
 
-/* SPEC "Remote keys": the body cap and the clamp of Cache-Control. */
+/* manual #idp: the body cap and the clamp of Cache-Control. */
 #define JWKS_MAX_BODY           (256 * 1024)
 #define JWKS_MIN_MAX_AGE        60
 #define JWKS_MAX_MAX_AGE        86400

@@ -73,9 +73,10 @@ int jose_count_dots(const char *token, size_t len);
 jwt_status_t jws_parse(jws_t **out, apr_pool_t *p, const char *token,
                        size_t len) JWT_WUR;
 
-/* The most keys one token is checked against (SPEC: no request costs more
- * than two public-key signature checks, whatever the number of keys).  One
- * rule for every key type: an HMAC is cheap, but the bound is the same. */
+/* The most keys one token is checked against (README "Security notes": no
+ * request costs more than two public-key signature checks, whatever the
+ * number of keys).  One rule for every key type: an HMAC is cheap, but
+ * the bound is the same. */
 #define JWS_MAX_VERIFY_KEYS 2
 
 /* The keys jws_verify tries, in order, into OUT (room for

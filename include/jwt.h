@@ -52,7 +52,7 @@
 #define JWT_MAX_NUMERIC_DATE INT64_C(253402300799)
 /* AuthJWTAudience *: any audience, said explicitly. */
 #define JWT_AUDIENCE_ANY "*"
-/* The SPEC defaults. */
+/* The documented defaults (manual "Validating tokens"). */
 #define JWT_DEFAULT_LEEWAY   30
 #define JWT_DEFAULT_MAX_SIZE 8192
 
@@ -123,7 +123,7 @@ typedef struct {
                                  * header, ALG/KID are the JWE alg/kid     */
 } jwt_t;
 
-void jwt_rules_init(jwt_rules_t *rules);   /* the SPEC defaults */
+void jwt_rules_init(jwt_rules_t *rules);   /* the documented defaults */
 
 /* Framing and types only.  Order: length > max_size gives JWT_ERR_TOO_LARGE
  * before anything is read; 2 dots is a JWS (JWT_ERR_ENCRYPTION_REQUIRED

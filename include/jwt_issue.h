@@ -43,6 +43,8 @@ typedef struct {
     apr_array_header_t *aud;           /* const char *; 1 -> string      */
     const char *scope;                 /* space-separated; NULL/"": none */
     int64_t lifetime;                  /* exp - iat, seconds (> 0)       */
+    int64_t auth_time;                 /* the original login (OpenID
+                                        * Connect Core 2); 0: no claim   */
     json_t *extra;                     /* more claims (object) or NULL;
                                         * registered names are not
                                         * overridden                     */

@@ -63,13 +63,14 @@ typedef enum {
     JWT_ERR_TYPE,               /* typ header not accepted               */
     JWT_ERR_USER_CLAIM,         /* user claim missing or not a string    */
     JWT_ERR_USER_MISMATCH,      /* Basic user name != user claim         */
+    JWT_ERR_LOGIN_TOO_OLD,      /* refresh past AuthJWTRefreshMaxAge     */
     /* revocation (jwt-revoke, AuthJWTRevocationStore) */
     JWT_ERR_REVOKED,            /* revoked before its exp                */
     JWT_ERR_REVOCATION_UNAVAILABLE, /* store unreachable: 503            */
     /* authorization */
     JWT_ERR_INSUFFICIENT_SCOPE, /* 403 insufficient_scope                */
     /* the identity provider's failure, not the client's: 503 with
-     * Retry-After (SPEC "Remote keys") */
+     * Retry-After (manual #idp) */
     JWT_ERR_KEYS_UNAVAILABLE,
     /* the module's own failure: answered like a bad token, never a 500 */
     JWT_ERR_INTERNAL,

@@ -9,7 +9,7 @@
 
 /*
  * jwks_fetch.c: one HTTPS GET of a key set or discovery document with
- * libcurl, under the rules of SPEC "Remote keys": HTTPS only (also for
+ * libcurl, under the rules of manual #idp: HTTPS only (also for
  * anything curl might be pointed at later), the peer certificate and host
  * name always verified, redirects never followed (SECURITY.md A4: a key
  * set answers where it was configured or not at all), 200 (or 304 to our

@@ -545,8 +545,8 @@ int jws_select_keys(const jwk_t **out, const jws_t *jws,
     /* Then, in configuration order, the keys the kid did not rule out.
      * Each one costs a signature check, public-key ones ~0.05-1 ms, and
      * the token is the attacker's: no token, however it is forged, gets
-     * more than JWS_MAX_VERIFY_KEYS of them (SPEC key rules).  Two is
-     * enough for a key rollover without kids; more keys need kids. */
+     * more than JWS_MAX_VERIFY_KEYS of them (README "Security notes").
+     * Two is enough for a key rollover without kids; more keys need kids. */
     for (i = 0; i < keys->keys->nelts && n < JWS_MAX_VERIFY_KEYS; i++) {
         const jwk_t *key = APR_ARRAY_IDX(keys->keys, i, const jwk_t *);
 

@@ -37,7 +37,7 @@ void jwt_rules_init(jwt_rules_t *rules)
     rules->max_size = JWT_DEFAULT_MAX_SIZE;
 }
 
-/* RULES, or the SPEC defaults in BUF for a NULL pointer. */
+/* RULES, or the documented defaults in BUF for a NULL pointer. */
 static const jwt_rules_t *rules_or_default(const jwt_rules_t *rules,
                                            jwt_rules_t *buf)
 {

@@ -146,6 +146,13 @@ jwt_status_t jwt_issue(char **token, json_t **claims_out, apr_pool_t *p,
         }
     }
 
+    /* after the extra claims: the login time is the caller's word */
+    if (ip->auth_time > 0
+        && json_object_set_new(claims, "auth_time",
+                               json_integer(ip->auth_time)) != 0) {
+        return JWT_ERR_INTERNAL;
+    }
+
     payload = jose_json_dump(p, claims, &plen);
     hdr = jose_json_pool_own(p, json_pack("{s:s}", "typ",
                                           ip->typ ? ip->typ : "JWT"));

@@ -59,6 +59,7 @@ static const jwt_status_info_t status_table[] = {
     { "user_claim", "user claim missing", "invalid_token", 401 },
     { "user_mismatch", "user name does not match the token",
       "invalid_token", 401 },
+    { "login_too_old", "login too old", "invalid_token", 401 },
     { "revoked", "token revoked", "invalid_token", 401 },
     /* RFC 6750 has no code for it: the token may be good, the server
      * cannot tell now (no challenge is sent with the 503) */

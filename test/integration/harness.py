@@ -291,8 +291,8 @@ DocumentRoot "{root}/htdocs"
 AliasMatch "^/(.+)/ok$" "{root}/htdocs/ok.txt"
 ScriptAliasMatch "^/(.+)/env$" "{root}/cgi/env.cgi"
 
-# what the module exposes, as response headers (SPEC "After a token is
-# accepted"); an unset variable reads "(null)"
+# what the module exposes, as response headers (manual "Environment
+# variables"); an unset variable reads "(null)"
 # which server answered: the start-up probe checks it (another run of this
 # suite may hold the same port)
 Header always set X-It-Server "{ident}"

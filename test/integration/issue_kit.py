@@ -5,7 +5,7 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""Helpers for the issuing side of the black-box suite (SPEC "Issuing",
+"""Helpers for the issuing side of the black-box suite (manual "Issuing tokens",
 "API keys", "Publishing keys", "Protected resource metadata", "htjwt";
 SECURITY.md H): POSTing to a jwt-issuer location, reading its RFC 6749
 section 5.1 / 5.2 answers exactly, htpasswd -B lines, the JWKS of a
@@ -139,7 +139,7 @@ def json_body(r):
 
 
 def issued(srv, r, scope=None, lifetime=None):
-    """A 200 token response (RFC 6749 5.1 + SPEC "Issuing"), checked
+    """A 200 token response (RFC 6749 5.1 + manual "Issuing tokens"), checked
     exactly: the Authorization header equals the body's access_token,
     Cache-Control no-store, Pragma no-cache, token_type Bearer, expires_in
     and scope (SCOPE None: no scope member).  Returns (token, body).

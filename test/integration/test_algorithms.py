@@ -5,7 +5,8 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""Every JWS algorithm of the SPEC (RFC 7518 section 3, RFC 8037, RFC 8812)
+"""Every JWS algorithm the manual documents (RFC 7518 section 3, RFC 8037,
+RFC 8812)
 with tokens made by two independent libraries (PyJWT and jwcrypto), and
 AuthJWTVerifyKey: every SOURCE kind and the alg=, kid= and iss= options."""
 

@@ -5,11 +5,12 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""SPEC "Authorization providers": Require jwt-scope, Require jwt-claim,
+"""manual "Authorization": Require jwt-scope, Require jwt-claim,
 Require expr with jwt_claim(), RequireAll/RequireAny, AuthJWTScopeClaim;
 requests not authenticated by this module never satisfy jwt-*; and the
 Basic authn provider (AuthBasicProvider jwt)."""
 
+import base64
 import subprocess
 
 import pytest
@@ -29,6 +30,9 @@ def srv(httpd, K, basedir):
                    check=True, capture_output=True)
     subprocess.run(["htpasswd", "-bB", htpasswd, "bob", "pw-bob"],
                    check=True, capture_output=True)
+    # a password with the two dots of a JWS
+    subprocess.run(["htpasswd", "-bB", htpasswd, "dave",
+                    "correct.horse.staple"], check=True, capture_output=True)
     basic_file = ['AuthBasicProvider file', 'AuthUserFile "%s"' % htpasswd]
     body = (
         location("/s/read/", key, FORBID, require="Require jwt-scope read")
@@ -93,7 +97,12 @@ def srv(httpd, K, basedir):
         + location("/bj-aud/", "AuthBasicProvider jwt", key,
                    "AuthJWTAudience git", realm="B", authtype="Basic")
         + location("/bj-both/", "AuthBasicProvider file jwt", *basic_file[1:],
-                   key, realm="B", authtype="Basic"))
+                   key, realm="B", authtype="Basic")
+        + location("/bj-first/", "AuthBasicProvider jwt file",
+                   *basic_file[1:], key, realm="B", authtype="Basic")
+        # a jwt provider that cannot check any token: the server's fault
+        + location("/bj-nokey/", "AuthBasicProvider jwt file",
+                   *basic_file[1:], realm="B", authtype="Basic"))
     # mod_authz_core logs every authorization failure of a user at error
     # level (AH01631), and mod_auth_basic every refused password (AH01617,
     # AH01618): those lines are the point of this group.
@@ -368,3 +377,27 @@ def test_basic_file_then_jwt_provider(srv, tok):
     assert_ok(srv.basic("/bj-both/ok", "", tok()))
     assert srv.basic("/bj-both/ok", "alice", "wrong").status == 401
     assert srv.basic("/bj-both/ok", "carol", tok(exp=1)).status == 401
+
+
+def test_basic_jwt_then_file_provider(srv, tok):
+    # a password that is no token goes on to the next provider, even when
+    # it has the dots of one (issue 10 item 10)
+    r = assert_ok(srv.basic("/bj-first/ok", "dave", "correct.horse.staple"))
+    assert r.header("X-Remote-User") == "dave"
+    assert_ok(srv.basic("/bj-first/ok", "alice", "pw-alice"))
+    assert_ok(srv.basic("/bj-first/ok", "", tok()))
+    assert srv.basic("/bj-first/ok", "dave", "wrong.horse.staple") \
+        .status == 401
+    # a well-formed token that fails is the token's answer, not file's
+    assert srv.basic("/bj-first/ok", "", tok(exp=1)).status == 401
+
+
+@pytest.mark.expect_log("AJ00006", "AJ00155")
+def test_basic_jwt_without_keys_is_500(srv, tok):
+    t = tok()
+    cred = base64.b64encode((":" + t).encode()).decode()
+    r = srv.request("/bj-nokey/ok", [("Authorization", "Basic " + cred)],
+                    secrets=[t], allow_500=True)
+    assert r.status == 500, r
+    # no key does not stop the file users
+    assert_ok(srv.basic("/bj-nokey/ok", "dave", "correct.horse.staple"))

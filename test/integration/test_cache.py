@@ -5,8 +5,8 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""SPEC "Caching": the verified-token cache never lets through a token the
-full check would refuse.  Every rule a location may differ in is tried as
+"""manual "Caching and revocation": the verified-token cache never lets
+through a token the full check would refuse.  Every rule a location may differ in is tried as
 a bypass (the token cached at a lenient location, then shown to a strict
 one, whose answer must equal that of the same location with the cache
 off); a token expiring while cached (leeway 0); a key rotated away while

@@ -5,7 +5,8 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""Claim checks (RFC 7519 section 4.1, SPEC "Validating"): exp/nbf/iat with
+"""Claim checks (RFC 7519 section 4.1, manual "Validating tokens"):
+exp/nbf/iat with
 AuthJWTLeeway, AuthJWTMaxTTL, AuthJWTIssuer, AuthJWTAudience,
 AuthJWTRequireClaim, AuthJWTType, AuthJWTUserClaim, AuthJWTMaxTokenSize, and
 the claim attacks of SECURITY.md E1-E3 and E5."""
@@ -232,7 +233,7 @@ def test_require_claim_null_is_not_presence(srv, ring):
 
 
 def test_require_claim_adds_to_exp(srv, ring):
-    # SPEC: names add to exp; "AuthJWTRequireClaim sub" must not drop it
+    # manual: names add to exp; "AuthJWTRequireClaim sub" must not drop it
     assert_invalid_token(srv.get("/sub/ok", hs(ring, claims(exp=None))),
                          reason="missing_claim")
     assert_invalid_token(srv.get("/sub/ok", hs(ring, claims(sub=None))),
@@ -241,7 +242,7 @@ def test_require_claim_adds_to_exp(srv, ring):
 
 
 def test_exp_optional_only_with_none(srv, ring):
-    # SPEC: "AuthJWTRequireClaim none" alone waives exp
+    # manual: "AuthJWTRequireClaim none" alone waives exp
     assert_ok(srv.get("/noexp/ok", hs(ring, claims(exp=None))))
     # a present exp is still checked, and still must be a number
     assert_invalid_token(

@@ -5,7 +5,8 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""Configuration errors stop start-up (SPEC "Key rules"): httpd refuses to
+"""Configuration errors stop start-up (manual "Key rules and security
+defaults"): httpd refuses to
 start, and what it prints names the file, the line and the fix.  Checked
 both by a real start and by `apache2 -t` (what `apachectl configtest` runs),
 since an administrator expects configtest to catch what start-up refuses."""

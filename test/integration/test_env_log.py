@@ -5,7 +5,7 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""SPEC "After a token is accepted": REMOTE_USER, AUTH_TYPE, the JWT_*
+"""manual "Environment variables": REMOTE_USER, AUTH_TYPE, the JWT_*
 environment (seen by a CGI script), JWT_ERROR on rejection (environment,
 note, ErrorDocument), and the info-level log line with reason, jti, sub, kid
 and UNIQUE_ID -- never the token (STYLE.md 10)."""

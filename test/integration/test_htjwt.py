@@ -5,7 +5,7 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""SPEC "htjwt" and doc/htjwt.1, against the module in both directions:
+"""README "htjwt" and doc/htjwt.1, against the module in both directions:
 keys made by `htjwt keygen` (every type, PEM and JWK) sign tokens with
 `htjwt sign` that the module accepts; tokens the module issues pass
 `htjwt verify` with the server's JWKS or the public PEM, and tampered or

@@ -5,11 +5,12 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""SPEC "Issuing" (SetHandler jwt-issuer) with Basic authentication from an
+"""manual "Issuing tokens" (SetHandler jwt-issuer) with Basic authentication
+from an
 htpasswd -B file, end to end: the RFC 6749 section 5.1 token response, the
 claims of the token, scope narrowing (RFC 6749 section 3.3, 5.2), methods,
 refresh through AuthType Bearer, the run-time guard that keeps the
-credential out of the claims, the AJ00016 log line; SPEC "Publishing keys"
+credential out of the claims, the AJ00016 log line; manual "Publishing keys"
 (SetHandler jwt-jwks) and "Protected resource metadata" (RFC 9728) of the
 same server; jti without mod_unique_id on a second one."""
 
@@ -93,6 +94,8 @@ def srv(httpd, K, ring):
         + issuer("/i/nokey/", 'AuthJWTScope read')
         # refresh: the location authenticates with our own Bearer
         + issuer("/i/refresh/", sign, *bearer_issuer, authtype="Bearer")
+        + issuer("/i/refresh-short/", sign, "AuthJWTRefreshMaxAge 60",
+                 *bearer_issuer, authtype="Bearer")
         + issuer("/i/refresh-narrow/", sign, "AuthJWTScope read",
                  *bearer_issuer, authtype="Bearer")
         + issuer("/i/refresh-echo/", sign, 'AuthJWTClaim echo '
@@ -175,11 +178,13 @@ def test_issued_header_and_claims(srv, ring, rsa_kid):
     for seg in tok.split("."):
         strict_b64u(seg)
     hdr, cl, sig = parts(tok)
-    # SPEC: default alg from the key, default kid its RFC 7638 thumbprint
+    # manual: default alg from the key, default kid its RFC 7638 thumbprint
     assert hdr == {"alg": "RS256", "kid": rsa_kid, "typ": "JWT"}, hdr
     assert len(sig) == 256
     assert set(cl) == {"iss", "sub", "aud", "iat", "exp", "jti", "scope",
-                       "org", "who", "tenant"}, cl
+                       "auth_time", "org", "who", "tenant"}, cl
+    # a login: the token's auth_time is now
+    assert cl["auth_time"] == cl["iat"], cl
     assert cl["iss"] == ISS             # the first AuthJWTIssuer
     assert cl["sub"] == "alice"
     assert cl["aud"] == AUD             # one audience: a string
@@ -255,7 +260,8 @@ def test_two_audiences_make_an_array(srv):
     _, cl, _ = parts(tok)
     assert cl["aud"] == ["api1", "api2"]
     assert "iss" not in cl
-    assert set(cl) == {"sub", "aud", "iat", "exp", "jti", "scope"}, cl
+    assert set(cl) == {"sub", "aud", "iat", "exp", "jti", "scope",
+                       "auth_time"}, cl
 
 
 def test_no_scope_no_issuer_no_audience(srv):
@@ -263,7 +269,7 @@ def test_no_scope_no_issuer_no_audience(srv):
     r = get_token(srv, "/i/noscope/t")
     tok, doc = issued(srv, r, scope=None, lifetime=900)
     _, cl, _ = parts(tok)
-    assert set(cl) == {"sub", "iat", "exp", "jti"}, cl
+    assert set(cl) == {"sub", "iat", "exp", "jti", "auth_time"}, cl
     assert cl["exp"] - cl["iat"] == 900     # the default AuthJWTLifetime
 
 
@@ -523,6 +529,66 @@ def test_refresh_bounded_by_location_scope(srv, ring):
     # the token did not hold read: nothing may be granted
     r = refresh(srv, "/i/refresh-narrow/t", _old(ring, scope="write"))
     issued(srv, r, scope=None)
+
+
+def test_refresh_keeps_auth_time(srv, ring):
+    login = int(time.time()) - 3000
+    r = refresh(srv, "/i/refresh/t", _old(ring, auth_time=login))
+    tok, _ = issued(srv, r, scope="read write")
+    _, cl, _ = parts(tok)
+    assert cl["auth_time"] == login, cl
+    # and again: the second refresh still counts from the login
+    tok2, _ = issued(srv, refresh(srv, "/i/refresh/t", tok),
+                     scope="read write")
+    assert parts(tok2)[1]["auth_time"] == login
+
+
+def test_refresh_of_an_issued_token_keeps_its_login(srv):
+    first, _ = issued(srv, get_token(srv, scope="read"), scope="read")
+    tok, _ = issued(srv, refresh(srv, "/i/refresh/t", first), scope="read")
+    assert parts(tok)[1]["auth_time"] == parts(first)[1]["auth_time"]
+
+
+def test_refresh_login_too_old_401(srv, ring):
+    # the default AuthJWTRefreshMaxAge: a day
+    now = int(time.time())
+    old = _old(ring, auth_time=now - 86400 - 120)
+    r = refresh(srv, "/i/refresh/t", old)
+    assert_invalid_token(r, reason="login_too_old")
+    assert r.env_header("X-Jwt-Error") == "login_too_old"
+    assert r.header("Authorization") is None
+    assert b"access_token" not in r.body
+    assert_ok(srv.get("/api/read/ok", old))     # still a valid token
+    # just inside the day: refreshed
+    issued(srv, refresh(srv, "/i/refresh/t",
+                        _old(ring, auth_time=now - 86400 + 120)),
+           scope="read write")
+
+
+def test_refresh_max_age_directive(srv, ring):
+    now = int(time.time())
+    r = refresh(srv, "/i/refresh-short/t", _old(ring, auth_time=now - 120))
+    assert_invalid_token(r, reason="login_too_old")
+    issued(srv, refresh(srv, "/i/refresh-short/t",
+                        _old(ring, auth_time=now - 10)), scope="read write")
+
+
+def test_refresh_without_auth_time_counts_from_iat(srv, ring):
+    now = int(time.time())
+    r = refresh(srv, "/i/refresh-short/t", _old(ring, iat=now - 120))
+    assert_invalid_token(r, reason="login_too_old")
+    tok, _ = issued(srv, refresh(srv, "/i/refresh-short/t",
+                                 _old(ring, iat=now - 5)),
+                    scope="read write")
+    assert parts(tok)[1]["auth_time"] == now - 5
+
+
+def test_refresh_without_login_time_refused(srv, ring):
+    # neither auth_time nor iat: nothing bounds the chain of refreshes
+    r = refresh(srv, "/i/refresh/t", _old(ring, iat=None))
+    assert_invalid_token(r, reason="login_too_old")
+    r = refresh(srv, "/i/refresh/t", _old(ring, auth_time="yesterday"))
+    assert_invalid_token(r, reason="login_too_old")
 
 
 def test_refresh_expired_401(srv, ring):

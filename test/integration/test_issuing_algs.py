@@ -12,7 +12,7 @@ published by the jwt-jwks location next to the issuer (the secret for
 HMAC), the header carries the key's default algorithm (or alg=) and its
 RFC 7638 thumbprint as kid, ECDSA signatures are raw R||S of full length,
 and the module verifies its own tokens.  Then the two-server set-up of
-SPEC "Publishing keys": the JWKS served by this server, saved to a file,
+manual "Publishing keys": the JWKS served by this server, saved to a file,
 is the AuthJWTVerifyKey of a second httpd that accepts this server's
 tokens, and only those its keys (and their alg members) allow."""
 

@@ -5,7 +5,7 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""SPEC "API keys" (AuthType ApiKey): ID.SECRET in a request header,
+"""manual "API keys" (AuthType ApiKey): ID.SECRET in a request header,
 SECRET checked by authn providers as the password of user ID.  With the
 file provider (an `htpasswd -B` line, and the lines `htjwt apikey` prints)
 and with mod_authn_dbd over SQLite, whose extra column reaches

@@ -5,7 +5,8 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""Start-up errors of the issuing directives (SPEC "Issuing", "API keys";
+"""Start-up errors of the issuing directives (manual "Issuing tokens", "API
+keys";
 SECURITY.md H): httpd refuses to start, and its message names the file,
 the line and the fix, both on a real start and with `apache2 -t`, as
 test_config_errors.py does for the validating ones."""
@@ -37,6 +38,18 @@ CASES = {
     "claim-scp": (
         None, "AuthJWTClaim scp admin",
         r"'scp' is set by the issuer itself"),
+    "refresh-max-age-zero": (
+        None, "AuthJWTRefreshMaxAge 0",
+        r"e\.g\. 86400"),
+    "refresh-max-age-word": (
+        None, "AuthJWTRefreshMaxAge day",
+        r"refreshed, e\.g\. 86400"),
+    "refresh-max-age-negative": (
+        None, "AuthJWTRefreshMaxAge -60",
+        r"whole number between 1 and"),
+    "claim-registered-auth-time": (
+        None, "AuthJWTClaim auth_time 1",
+        r"'auth_time' is set by the issuer itself"),
     "claim-duplicate": (
         "AuthJWTClaim org a", "AuthJWTClaim org b",
         r"already set"),

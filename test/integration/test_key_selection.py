@@ -5,8 +5,8 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""SPEC key rules: no request costs more than two public-key signature
-checks, whatever the number of keys.  A token is checked against the key
+"""README "Security notes": no request costs more than two public-key
+signature checks, whatever the number of keys.  A token is checked against the key
 its kid names, else against the first two keys that fit it; a location with
 more keys than that tells them apart by kid, and start-up says so."""
 

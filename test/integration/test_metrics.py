@@ -5,7 +5,7 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""SPEC "Operating": SetHandler jwt-metrics speaks Prometheus text format
+"""manual "Metrics": SetHandler jwt-metrics speaks Prometheus text format
 0.0.4 (parsed here by prometheus_client's own parser, and by promtool where
 it is installed), sums over every child, counts what happened, and takes no
 label value from a request; /server-status shows the same figures."""
@@ -57,7 +57,7 @@ def _metrics(srv):
 
 def _parse(text):
     """{(sample name, frozenset(labels)): value}; also checks the naming
-    rules of SPEC "Operating"."""
+    rules of manual "Metrics"."""
     out = {}
     for fam in text_string_to_metric_families(text):
         assert fam.name.startswith("authn_jwt_"), fam.name

@@ -5,7 +5,7 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""SPEC "Operating": thread-safe under the event, worker and prefork MPMs
+"""Operating the module: thread-safe under the event, worker and prefork MPMs
 (many concurrent requests, every answer the right one: SECURITY.md F6,
 mod_authnz_jwt #23), and keys reload on graceful restart."""
 

@@ -5,10 +5,10 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""SPEC "Remote keys and identity providers", against a local HTTPS
+"""The manual's "Keys from identity providers" (#idp), against a local HTTPS
 identity provider (jwks_server.py) with a CA made for this run.
 
-Each bullet of the SPEC has a test: fetching a JWKS URI and a discovery
+Each rule of the manual has a test: fetching a JWKS URI and a discovery
 document (issuer bound, impersonation refused), refresh picking up a new key
 and dropping a removed one, one fetch for 200 concurrent unknown-kid
 requests across children, ETag and User-Agent, outages of every kind

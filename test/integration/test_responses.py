@@ -5,7 +5,7 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""SPEC "Responses (RFC 6750 section 3)": every row, exactly, plus where the
+"""manual "Responses" (RFC 6750 section 3): every row, exactly, plus where the
 token is read from (AuthJWTTokenFrom) and the Authorization header syntax
 (RFC 6750 section 2.1, SECURITY.md F2)."""
 
@@ -161,7 +161,7 @@ def test_realm_with_space(srv, tok):
 
 
 def test_htaccess_authconfig(srv, tok):
-    # SPEC: directory context, also .htaccess with AuthConfig
+    # manual: directory context, also .htaccess with AuthConfig
     assert_challenge(srv.get("/htadir/file.txt"), 401, realm="H")
     r = assert_ok(srv.get("/htadir/file.txt", tok(aud="api1")))
     assert r.text == "hta\n"
@@ -180,7 +180,7 @@ def test_htaccess_with_key(srv, tok):
 
 @pytest.mark.expect_log(r"AH01631")
 def test_resource_metadata_in_every_challenge(srv, tok):
-    # SPEC "Protected resource metadata" (RFC 9728 section 5.1)
+    # manual "Protected resource metadata" (RFC 9728 section 5.1)
     rm = {"resource_metadata": RM_URL}
     assert_challenge(srv.get("/rm/ok"), 401, extra=rm)
     assert_invalid_token(srv.get("/rm/ok", tok(exp=1)), reason="expired",
@@ -211,9 +211,28 @@ def test_cookie_source(srv, tok):
     assert_ok(r)
 
 
-def test_cookie_twice_400(srv, tok):
+def test_cookie_twice_first_wins(srv, tok):
+    # RFC 6265 section 5.4: one cookie per matching path, the longest path
+    # first; the first is the one meant for this resource, not a second
+    # token (this answered 400 multiple_tokens before)
+    t1, bad = tok(), tok(exp=1)
+    r = srv.request("/ck/ok", [("Cookie", "at=%s; at=%s" % (t1, bad))],
+                    secrets=[t1, bad])
+    assert_ok(r)
+    r = srv.request("/ck/ok", [("Cookie", "at=%s; x=1; at=%s" % (bad, t1))],
+                    secrets=[t1, bad])
+    assert_invalid_token(r, reason="expired")
+    # two Cookie headers (HTTP/2 sends crumbs): the first one still wins
+    r = srv.request("/ck/ok", [("Cookie", "at=%s" % t1),
+                               ("Cookie", "at=%s" % bad)],
+                    secrets=[t1, bad])
+    assert_ok(r)
+
+
+def test_cookie_and_query_still_two_tokens(srv, tok):
     t1, t2 = tok(), tok()
-    r = srv.request("/ck/ok", [("Cookie", "at=%s; at=%s" % (t1, t2))],
+    r = srv.request("/qc/ok?access_token=" + t1,
+                    [("Cookie", "at=%s; at=%s" % (t2, t2))],
                     secrets=[t1, t2])
     assert_challenge(r, 400, error="invalid_request",
                      reasons=["multiple_tokens"])

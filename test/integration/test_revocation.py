@@ -5,7 +5,7 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""SPEC "Caching, revocation, sharing across servers": SetHandler
+"""manual "Caching and revocation": SetHandler
 jwt-revoke (RFC 7009 section 2: every answer of 2.2 and 2.2.1, who may
 revoke what, token_type_hint), a revoked token refused at once on every
 child, and the list shared through a real memcached and a real Redis that

@@ -11,13 +11,13 @@ jwcrypto (Debian python3-jwcrypto), through a real httpd (one server, one
 <Location> per key).
 
 1. JWS (RFC 7515, RFC 7518 section 3, RFC 8037): tokens signed by node jose
-   (and jwcrypto) with every algorithm of SPEC are accepted; tokens issued
+   (and jwcrypto) with every documented algorithm are accepted; tokens issued
    by the module (SetHandler jwt-issuer) verify in node jose and jwcrypto
    with the key the module publishes (SetHandler jwt-jwks; HMAC with the
    shared secret).
 2. Nested JWE (RFC 7516, RFC 7518 sections 4 and 5, RFC 7519 section 5.2,
    RFC 8037 section 3.2): made by node jose and by jwcrypto for every
-   alg x enc pair of SPEC (plus kid selection and ECDH-ES apu/apv),
+   alg x enc pair the manual documents (plus kid selection and ECDH-ES apu/apv),
    accepted by the module; the same token sent to a
    location holding a wrong key of the same type and size, and the token
    with one bit of its tag flipped, answer 401 (decrypt).
@@ -58,7 +58,7 @@ LIBS = [NODE_LIB, JC_LIB]
 USER = "interop"
 
 # ---------------------------------------------------------------------------
-# the algorithms (SPEC "Algorithms")
+# the algorithms (manual "Validating tokens")
 
 JWS_ALGS = ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512",
             "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "ES256K",
@@ -84,7 +84,7 @@ PBES2 = ["PBES2-HS256+A128KW", "PBES2-HS384+A192KW", "PBES2-HS512+A256KW"]
 # right key, wrong key)
 SLOTS = {
     "rsa": (None, "rsa_enc", "rsa2"),
-    # SPEC: RSA1_5 and PBES2-* only when named in alg=
+    # manual: RSA1_5 and PBES2-* only when named in alg=
     "rsa15": ("RSA1_5", "rsa_enc", "rsa2"),
     "oct16": (None, "oct16", "oct16x"),
     "oct24": (None, "oct24", "oct24x"),

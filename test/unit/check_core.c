@@ -16,7 +16,7 @@
  *   position; results compared with the independent codec of testutil.c.
  * - jose_alg.c: the algorithm table (RFC 7518 sections 3-5, RFC 8037):
  *   names compared byte for byte (RFC 7515 4.1.1), "none" in no spelling,
- *   every SPEC algorithm present with the right key type and lengths.
+ *   every documented algorithm present with the right key type and lengths.
  * - jwt_status.c: every status has a unique short name, a fixed
  *   description, an RFC 6750 section 3.1 error code and an HTTP status.
  * - jose_util.c: strict JSON (SECURITY.md D2, D4, E5, F5): duplicate

@@ -397,6 +397,25 @@ START_TEST(optional_claims)
 }
 END_TEST
 
+/* auth_time (the login a refresh must not outlive) only when the caller
+ * gives it, and then an extra claim of that name cannot replace it. */
+START_TEST(auth_time_from_the_caller)
+{
+    const jwk_t *k = tu_sign_key(tu_pool, "secret:hs256.secret", 0);
+    jwt_issue_params_t ip;
+    json_t *c;
+
+    params(&ip, k);
+    c = segment_json(issue_ok(&ip, NULL), 1);
+    ck_assert_ptr_null(json_object_get(c, "auth_time"));
+    ip.auth_time = NOW - 3600;
+    ip.extra = tu_json(tu_pool, "{\"auth_time\":1}");
+    c = segment_json(issue_ok(&ip, NULL), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(c, "auth_time")),
+                     NOW - 3600);
+}
+END_TEST
+
 /* SECURITY.md H / the header: extra claims never replace what the issuer
  * decides (nor add nbf); everything else is kept as given. */
 START_TEST(extra_never_overrides_registered)
@@ -942,6 +961,7 @@ static Suite *issue_suite(void)
     tcase_add_test(tc, key_kid_is_default);
     tcase_add_test(tc, keys_that_cannot_sign);
     tcase_add_test(tc, optional_claims);
+    tcase_add_test(tc, auth_time_from_the_caller);
     tcase_add_test(tc, extra_never_overrides_registered);
     tcase_add_test(tc, claims_must_be_utf8);
     tcase_add_test(tc, lifetime_bounds);

@@ -361,7 +361,7 @@ START_TEST(secret_trailing_newline)
     const jwk_t *c = tu_verify_key(tu_pool, "secret:hs256-2nl.secret", 0);
     char *t;
 
-    /* SPEC: the file's bytes, one trailing newline dropped */
+    /* manual: the file's bytes, one trailing newline dropped */
     ck_assert_uint_eq(b->secret_len, 32);
     ck_assert_mem_eq(b->secret, raw, 32);
     ck_assert_uint_eq(c->secret_len, 33);
@@ -1226,7 +1226,7 @@ START_TEST(public_json_never_private)
             ck_assert_ptr_nonnull(json_object_get(pub, "crv"));
             ck_assert_ptr_nonnull(json_object_get(pub, "x"));
         }
-        /* SPEC: each published key with alg and use */
+        /* manual: each published key with alg and use */
         ck_assert_str_eq(json_string_value(json_object_get(pub, "use")),
                          "sig");
         ck_assert_ptr_nonnull(json_string_value(json_object_get(pub,

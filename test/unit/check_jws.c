@@ -896,7 +896,7 @@ START_TEST(sign_header_shape)
     json_t *h;
     char *t;
 
-    /* no kid anywhere: the RFC 7638 thumbprint (SPEC: default kid) */
+    /* no kid anywhere: the RFC 7638 thumbprint (manual: default kid) */
     t = tu_sign(tu_pool, ec, "ES256", NULL, "{\"typ\":\"JWT\"}", PAYLOAD);
     h = tu_json(tu_pool, tu_segment(tu_pool, t, 0));
     ck_assert_str_eq(json_string_value(json_object_get(h, "alg")), "ES256");
@@ -1151,7 +1151,7 @@ START_TEST(key_without_kid_matches_any)
     const jwk_t *s = tu_sign_key(tu_pool, "rsa2048.key.pem", 0);
     jwk_set_t *set = tu_set(tu_pool, pub, NULL);
 
-    /* SPEC: a PEM source has no kid unless kid= gives one */
+    /* manual: a PEM source has no kid unless kid= gives one */
     ck_assert_ptr_null(pub->kid);
     ck_assert_status(tu_jws(tu_sign(tu_pool, s, "RS256", "anything", NULL,
                                     PAYLOAD), set), JWT_OK);
@@ -1276,8 +1276,8 @@ START_TEST(iss_key_filter)
 }
 END_TEST
 
-/* SPEC key rules: no token costs more than two signature checks, however
- * many keys fit it.  KEYS gets N freshly made P-256 keys for verification
+/* README "Security notes": no token costs more than two signature checks,
+ * however many keys fit it.  KEYS gets N freshly made P-256 keys for verification
  * (the private halves in SIGNERS), each with kid "kN" when WITH_KID. */
 static jwk_set_t *many_ec_keys(const jwk_t **signers, int n, int with_kid)
 {

@@ -741,7 +741,7 @@ START_TEST(st_missing_claim)
 {
     char *noexp = tok("{\"sub\":\"alice\"}");
 
-    /* SPEC: exp required by default (jwt_rules_init: required NULL) */
+    /* manual: exp required by default (jwt_rules_init: required NULL) */
     jwt_rules_init(&R);
     R.verify_keys = hset;
     ck_assert_ptr_null(R.required);

@@ -34,7 +34,8 @@
  * wycheproof#236), tcId 372/373 are expected to be rejected.  A JWS vector
  * labelled valid whose key carries an "alg" other than the token's (the
  * RFC 7520 figures with a PS256 key for a PS384 token, or the unknown alg
- * "ES521") is expected to be rejected: SPEC.md, a JWK's own alg narrows
+ * "ES521") is expected to be rejected: manual "Key rules and security
+ * defaults": a JWK's own alg narrows
  * the key (json_web_key_test.json says the same: mismatchedAlgAndCurve).
  * HMAC vectors with truncated tags must be rejected (a JWS MAC is full
  * length, SECURITY.md B1); keys shorter than the hash are refused at load
@@ -224,7 +225,7 @@ START_TEST(wycheproof_json_web_signature)
         "wycheproof json_web_signature: %d valid accepted, %d invalid "
         "rejected, %d skipped (tcId 367/370: byte-identical to the valid "
         "tcId 357, C2SP/wycheproof#236); of the rejected, %d are labelled "
-        "valid but the key's own alg is not the token's alg (SPEC: a JWK's "
+        "valid but the key's own alg is not the token's alg (manual: a JWK's "
         "alg narrows the key) and %d are tcId 372/373 (MAC of the clean "
         "token, test/vectors/README.md)",
         t.valid_ok, t.invalid_ok, t.skipped, policy, flipped));
