@@ -659,6 +659,11 @@ AUTHN_JWT_PRIVATE void authn_jwt_metrics_sample(authn_jwt_metrics_out_t *out,
 
 AUTHN_JWT_PRIVATE void authn_jwt_register_metrics(apr_pool_t *p);
 
+/* The families of the remote key sources (mod_authn_jwt_remote_conf.c),
+ * registered with authn_jwt_metrics_register. */
+AUTHN_JWT_PRIVATE void authn_jwt_remote_metrics(authn_jwt_metrics_out_t *out,
+                                                server_rec *s);
+
 /* ---- the verified-token cache (mod_authn_jwt_cache.c) ---- */
 
 /* Revocation lookup state of one cache entry: the shared revocation

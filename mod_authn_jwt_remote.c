@@ -37,6 +37,9 @@
  *   go on with the old one.  A set is reference counted: a request holds
  *   it until its pool is cleared, and the replaced set is destroyed when
  *   its last holder lets go.
+ * The six AuthJWTKeys* directives and the metrics families are in
+ * mod_authn_jwt_remote_conf.c.
+ *
  * - Unknown kid: jwks_rate_take on the slot grants one refetch per
  *   AuthJWTKeysMinRefresh to one request of the whole server; that request
  *   waits up to AuthJWTKeysTimeout for the fetcher, the others answer from
@@ -105,8 +108,9 @@ static const char *const state_names[] = {
 typedef struct {
     volatile apr_uint32_t gen;          /* bumped after each new set      */
     volatile apr_uint32_t cur;          /* buffer of the current set      */
-    volatile apr_uint32_t attempts;     /* fetches finished               */
-    volatile apr_uint32_t want;         /* a request asked for a refetch  */
+    volatile apr_uint32_t want_seq;     /* refetch tickets handed out     */
+    volatile apr_uint32_t done_seq;     /* tickets served by a finished
+                                         * fetch (taken at its start)     */
     volatile apr_uint32_t last_forced;  /* jwks_rate_take                 */
     volatile apr_uint32_t good_at;      /* last 200/304 (s); 0: never     */
     volatile apr_uint32_t next_due;     /* next regular fetch (s)         */
@@ -180,115 +184,11 @@ static apr_uint32_t now_sec(void)
     return (apr_uint32_t)apr_time_sec(apr_time_now());
 }
 
-/* ---- server configuration: the six AuthJWTKeys* directives ---- */
+/* ---- server configuration (mod_authn_jwt_remote_conf.c) ---- */
 
 static authn_jwt_srv_conf_t *srv_conf(server_rec *s)
 {
     return ap_get_module_config(s->module_config, &authn_jwt_module);
-}
-
-static const char *set_seconds(cmd_parms *cmd, const char *arg,
-                               apr_int64_t min, apr_int64_t max,
-                               apr_int64_t *out, const char *fix)
-{
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
-
-    if (err != NULL) {
-        return err;
-    }
-    err = authn_jwt_parse_seconds(cmd, arg, min, max, out);
-    return err ? apr_pstrcat(cmd->pool, err, " (", fix, ")", NULL) : NULL;
-}
-
-const char *authn_jwt_set_keys_refresh(cmd_parms *cmd, void *d,
-                                       const char *arg)
-{
-    authn_jwt_srv_conf_t *c = srv_conf(cmd->server);
-
-    (void)d;
-    c->keys_refresh_set = 1;
-    return set_seconds(cmd, arg, 1, JWKS_MAX_MAX_AGE, &c->keys_refresh,
-                       "seconds between refreshes; default 600");
-}
-
-const char *authn_jwt_set_keys_min_refresh(cmd_parms *cmd, void *d,
-                                           const char *arg)
-{
-    authn_jwt_srv_conf_t *c = srv_conf(cmd->server);
-
-    (void)d;
-    c->keys_min_refresh_set = 1;
-    return set_seconds(cmd, arg, 1, JWKS_MAX_MAX_AGE, &c->keys_min_refresh,
-                       "seconds between refetches for an unknown kid; "
-                       "default 30");
-}
-
-const char *authn_jwt_set_keys_max_stale(cmd_parms *cmd, void *d,
-                                         const char *arg)
-{
-    authn_jwt_srv_conf_t *c = srv_conf(cmd->server);
-
-    (void)d;
-    c->keys_max_stale_set = 1;
-    return set_seconds(cmd, arg, 1, INT64_C(31536000), &c->keys_max_stale,
-                       "seconds a key set is used while its URL fails; "
-                       "default 86400");
-}
-
-const char *authn_jwt_set_keys_timeout(cmd_parms *cmd, void *d,
-                                       const char *arg)
-{
-    authn_jwt_srv_conf_t *c = srv_conf(cmd->server);
-
-    (void)d;
-    c->keys_timeout_set = 1;
-    return set_seconds(cmd, arg, 1, 60, &c->keys_timeout,
-                       "seconds for a whole fetch; default 5");
-}
-
-const char *authn_jwt_set_keys_ca_file(cmd_parms *cmd, void *d,
-                                       const char *arg)
-{
-    authn_jwt_srv_conf_t *c = srv_conf(cmd->server);
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
-    const char *path;
-    apr_finfo_t fi;
-
-    (void)d;
-    if (err != NULL) {
-        return err;
-    }
-    path = ap_server_root_relative(cmd->pool, arg);
-    if (path == NULL || apr_stat(&fi, path, APR_FINFO_TYPE, cmd->temp_pool)
-                        != APR_SUCCESS || fi.filetype != APR_REG) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a readable file: "
-                            "name a PEM file of CA certificates",
-                            cmd->cmd->name, arg);
-    }
-    c->keys_ca_file = path;
-    c->keys_ca_file_set = 1;
-    return NULL;
-}
-
-const char *authn_jwt_set_keys_cache_dir(cmd_parms *cmd, void *d,
-                                         const char *arg)
-{
-    authn_jwt_srv_conf_t *c = srv_conf(cmd->server);
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
-    const char *path;
-
-    (void)d;
-    if (err != NULL) {
-        return err;
-    }
-    path = ap_server_root_relative(cmd->pool, arg);
-    if (path == NULL || *arg == '\0') {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a usable path",
-                            cmd->cmd->name, arg);
-    }
-    c->keys_cache_dir = path;
-    c->keys_cache_dir_set = 1;
-    return NULL;
 }
 
 /* ---- AuthJWTVerifyKey https://... ---- */
@@ -668,7 +568,7 @@ int authn_jwt_remote_refetch(request_rec *r,
                              const authn_jwt_dir_conf_t *conf,
                              const char *kid, const char *iss)
 {
-    apr_uint32_t before[16];
+    apr_uint32_t ticket[16];
     authn_jwt_remote_t *asked[16];
     apr_uint32_t now = (apr_uint32_t)apr_time_sec(r->request_time);
     apr_time_t deadline;
@@ -707,9 +607,10 @@ int authn_jwt_remote_refetch(request_rec *r,
                           b->src->min_refresh);
             continue;
         }
-        before[n] = apr_atomic_read32(&slot->attempts);
+        /* a ticket: only a fetch that starts after it serves it, not
+         * one that was already running when the new key was published */
+        ticket[n] = apr_atomic_inc32(&slot->want_seq) + 1;
         asked[n++] = b;
-        apr_atomic_set32(&slot->want, 1);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AJLOGNO(00230)
                       "unknown kid \"%s\": refetching %s",
                       authn_jwt_log_item(r->pool, kid), b->src->url);
@@ -724,8 +625,8 @@ int authn_jwt_remote_refetch(request_rec *r,
         int done = 0;
 
         for (i = 0; i < n; i++) {
-            done += apr_atomic_read32(&asked[i]->src->slot->attempts)
-                    != before[i];
+            done += (apr_int32_t)(apr_atomic_read32(
+                        &asked[i]->src->slot->done_seq) - ticket[i]) >= 0;
         }
         if (done == n || apr_time_now() >= deadline) {
             break;
@@ -779,76 +680,6 @@ apr_array_header_t *authn_jwt_keys_stats(apr_pool_t *p)
         st->state = state_names[state <= KS_STALE ? state : KS_EMPTY];
     }
     return out;
-}
-
-/* jwt-metrics and /server-status: one series per source, labelled by its
- * number in the configuration (never the URL: manual #logging). */
-static void remote_metrics(authn_jwt_metrics_out_t *out, server_rec *s)
-{
-    static const char *const results[] = {
-        "ok", "not_modified", "failed", "invalid"
-    };
-    apr_pool_t *p;
-    apr_array_header_t *st;
-    int i, j;
-
-    (void)s;
-    if (apr_pool_create(&p, NULL) != APR_SUCCESS) {
-        return;
-    }
-    st = authn_jwt_keys_stats(p);
-    if (st->nelts > 0) {
-        authn_jwt_metrics_family(out, "authn_jwt_key_fetches_total",
-            "counter", "Fetches of remote key sets, by source and result.");
-        for (i = 0; i < st->nelts; i++) {
-            authn_jwt_keys_stats_t *k = &APR_ARRAY_IDX(st, i,
-                                                       authn_jwt_keys_stats_t);
-            apr_uint32_t v[4];
-
-            v[0] = k->fetch_ok;
-            v[1] = k->fetch_not_modified;
-            v[2] = k->fetch_failed;
-            v[3] = k->fetch_invalid;
-            for (j = 0; j < 4; j++) {
-                authn_jwt_metrics_sample(out, apr_psprintf(p,
-                    "source=\"%d\",result=\"%s\"", k->index, results[j]),
-                    (double)v[j]);
-            }
-        }
-        authn_jwt_metrics_family(out,
-            "authn_jwt_key_refetches_suppressed_total", "counter",
-            "Unknown-kid refetches refused by AuthJWTKeysMinRefresh, by "
-            "source.");
-        for (i = 0; i < st->nelts; i++) {
-            authn_jwt_keys_stats_t *k = &APR_ARRAY_IDX(st, i,
-                                                       authn_jwt_keys_stats_t);
-
-            authn_jwt_metrics_sample(out, apr_psprintf(p, "source=\"%d\"",
-                                     k->index), (double)k->refetch_suppressed);
-        }
-        authn_jwt_metrics_family(out, "authn_jwt_keys_loaded", "gauge",
-            "Keys in the current set of each remote source.");
-        for (i = 0; i < st->nelts; i++) {
-            authn_jwt_keys_stats_t *k = &APR_ARRAY_IDX(st, i,
-                                                       authn_jwt_keys_stats_t);
-
-            authn_jwt_metrics_sample(out, apr_psprintf(p, "source=\"%d\"",
-                                     k->index), (double)k->keys);
-        }
-        authn_jwt_metrics_family(out,
-            "authn_jwt_keys_last_good_fetch_seconds", "gauge",
-            "Unix time of the last good fetch of each remote source (0: "
-            "never).");
-        for (i = 0; i < st->nelts; i++) {
-            authn_jwt_keys_stats_t *k = &APR_ARRAY_IDX(st, i,
-                                                       authn_jwt_keys_stats_t);
-
-            authn_jwt_metrics_sample(out, apr_psprintf(p, "source=\"%d\"",
-                                     k->index),
-                                     (double)apr_time_sec(k->last_good));
-        }
-    }
-    apr_pool_destroy(p);
 }
 
 /* ---- the fetcher ---- */
@@ -982,7 +813,7 @@ static int source_fetch(source_t *src, apr_pool_t *p, int in_child,
     jwks_fetch_opts_t fo;
     jwks_fetch_result_t res;
     const char *issuer = NULL, *jwks_uri = NULL, *err = NULL, *result;
-    apr_uint32_t now;
+    apr_uint32_t now, serves = apr_atomic_read32(&slot->want_seq);
     int keys = -1, rv, invalid = 0;
 
     memset(&fo, 0, sizeof(fo));
@@ -1058,8 +889,7 @@ static int source_fetch(source_t *src, apr_pool_t *p, int in_child,
             slot_state(src, KS_FAILING, res.error);
         }
     }
-    apr_atomic_set32(&slot->want, 0);
-    apr_atomic_inc32(&slot->attempts);
+    apr_atomic_set32(&slot->done_seq, serves);
     if (at_startup) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, src->s, AJLOGNO(00237)
                      "start-up fetch of %s: result=%s status=%ld keys=%d "
@@ -1106,7 +936,8 @@ static apr_status_t fetcher_tick(int state, void *data, apr_pool_t *pool)
             && (apr_int64_t)now - good_at > src->max_stale) {
             slot_state(src, KS_STALE, "the last fetches failed");
         }
-        if (apr_atomic_read32(&slot->want)
+        if (apr_atomic_read32(&slot->want_seq)
+            != apr_atomic_read32(&slot->done_seq)
             || now >= apr_atomic_read32(&slot->next_due)) {
             apr_pool_t *p;
 
@@ -1401,5 +1232,5 @@ void authn_jwt_remote_register_hooks(apr_pool_t *p)
     /* before mod_watchdog's post_config (APR_HOOK_LAST) counts the
      * callbacks of its instances */
     ap_hook_post_config(remote_post_config, NULL, NULL, APR_HOOK_MIDDLE);
-    authn_jwt_metrics_register(remote_metrics);
+    authn_jwt_metrics_register(authn_jwt_remote_metrics);
 }
