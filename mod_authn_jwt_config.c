@@ -466,6 +466,12 @@ static const char *set_key(cmd_parms *cmd, authn_jwt_dir_conf_t *conf,
                             "argument must be the key SOURCE",
                             cmd->cmd->name, source);
     }
+    /* where the section's keys are, for start-up messages */
+    if (conf->keys_where == NULL && cmd->directive != NULL) {
+        conf->keys_where = apr_psprintf(cmd->pool, "%s:%d",
+                                        cmd->directive->filename,
+                                        cmd->directive->line_num);
+    }
     /* manual #idp: a JWKS URI or a discovery document, fetched by
      * mod_authn_jwt_remote.c; http:// is refused there with the fix. */
     if (ap_cstr_casecmpn(source, "https://", 8) == 0
@@ -508,11 +514,6 @@ static const char *set_key(cmd_parms *cmd, authn_jwt_dir_conf_t *conf,
                      JWS_MAX_VERIFY_KEYS);
     }
 
-    if (conf->keys_where == NULL && cmd->directive != NULL) {
-        conf->keys_where = apr_psprintf(cmd->pool, "%s:%d",
-                                        cmd->directive->filename,
-                                        cmd->directive->line_num);
-    }
     if (use == JOSE_USE_SIG) {
         conf->rules.verify_keys = conf->verify_keys;
         conf->verify_keys_set = 1;

@@ -51,10 +51,12 @@ def srv(httpd, K):
         # rewritten inside the same directory: httpd skips authentication
         # for the redirect and copies r->user
         + 'ScriptAlias "/rw/" "@ROOT@/cgi/"\n'
-        + location("/rw/", key, "AuthJWTTokenFrom cookie=at")
+        + location("/rw/", key, "AuthJWTTokenFrom cookie=at",
+                   "ErrorDocument 403 /rw/env.cgi")
         + '<Directory "@ROOT@/cgi">\n'
         + "    RewriteEngine On\n"
         + "    RewriteRule ^alias\\.cgi$ env.cgi [L]\n"
+        + "    RewriteRule ^forbidden\\.cgi$ - [F]\n"
         + "</Directory>\n"
         # server-side includes: a subrequest into a directory with a
         # configuration of its own (same token rules, or stricter ones)
@@ -180,6 +182,20 @@ def test_redirect_sees_the_same_variables(srv, tok):
     assert env.get("JWT_SUB") == "alice"
     assert env.get("JWT_CLAIM_tenant") == "acme"
     assert env.get("HTTP_COOKIE") == "o=1"
+
+
+def test_error_document_sees_the_same_variables(srv, tok):
+    # a 403 answered by an ErrorDocument CGI under the same configuration:
+    # the error page knows who was refused what
+    t = tok(tenant="acme")
+    r = srv.request("/rw/forbidden.cgi", [("Cookie", "at=%s" % t)],
+                    secrets=[t])
+    assert r.status == 403, r
+    env = r.cgi_env()
+    assert env.get("REDIRECT_STATUS") == "403", env
+    assert env.get("JWT_SUB") == "alice"
+    assert env.get("JWT_CLAIM_tenant") == "acme"
+    assert "HTTP_COOKIE" not in env
 
 
 def test_subrequest_with_same_rules_not_verified_again(srv, tok):
