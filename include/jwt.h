@@ -164,7 +164,11 @@ jwt_status_t jwt_validate(const jwt_t *jwt, const jwt_rules_t *rules,
                           int64_t now) JWT_WUR;
 
 /* parse + verify + validate.  *OUT is set as soon as parsing succeeded, so
- * a caller can log jti/sub/kid of a rejected token. */
+ * a caller can log jti/sub/kid of a rejected token.  A JWS whose candidate
+ * keys are bound to no issuer (no iss=) has its signature checked before
+ * its claims are parsed (SECURITY.md L): a token that fails the signature
+ * then carries its header fields (alg, kid) and no claims, and a token
+ * with a bad signature and bad claims is refused for the signature. */
 jwt_status_t jwt_check(jwt_t **out, apr_pool_t *p, const char *token,
                        size_t len, const jwt_rules_t *rules,
                        int64_t now) JWT_WUR;

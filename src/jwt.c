@@ -232,8 +232,8 @@ static jwt_status_t claim_types(jwt_t *jwt)
     return JWT_OK;
 }
 
-/* The claims of a (possibly inner) JWS: its payload, one JSON object. */
-static jwt_status_t from_jws(jwt_t *jwt, apr_pool_t *p)
+/* The protected header of a (possibly inner) JWS. */
+static jwt_status_t jws_header_of(jwt_t *jwt)
 {
     const jws_t *jws = jwt->jws;
 
@@ -245,11 +245,26 @@ static jwt_status_t from_jws(jwt_t *jwt, apr_pool_t *p)
     jwt->header = jws->header;
     jwt->alg = jws->alg_name;
     jwt->kid = jws->kid;
+    return JWT_OK;
+}
+
+/* The claims of a JWS: its payload, one JSON object. */
+static jwt_status_t jws_claims_of(jwt_t *jwt, apr_pool_t *p)
+{
+    const jws_t *jws = jwt->jws;
+
     if (jose_json_object(&jwt->claims, p, jws->payload, jws->payload_len)
         != JWT_OK) {
         return JWT_ERR_JSON;
     }
     return JWT_OK;
+}
+
+static jwt_status_t from_jws(jwt_t *jwt, apr_pool_t *p)
+{
+    jwt_status_t st = jws_header_of(jwt);
+
+    return st != JWT_OK ? st : jws_claims_of(jwt, p);
 }
 
 /* Key management by a secret only trusted issuers hold.  Public-key and
@@ -612,11 +627,77 @@ jwt_status_t jwt_validate(const jwt_t *jwt, const jwt_rules_t *rules,
     return JWT_OK;
 }
 
+/* Whether a key of SET verifies only the tokens of one issuer: choosing
+ * among such keys needs the iss claim before the signature. */
+static int keys_bound_to_issuer(const jwk_set_t *set)
+{
+    int i;
+
+    for (i = 0; i < set->keys->nelts; i++) {
+        if (APR_ARRAY_IDX(set->keys, i, const jwk_t *)->iss != NULL) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * A JWS checked signature first (SECURITY.md L, steps 5-7): the payload of
+ * a token nobody signed never reaches the JSON parser.  The caller made
+ * sure that no key is bound to an issuer.  On a bad signature *OUT holds
+ * the header fields only (alg, kid for the log line), no claims.
+ */
+static jwt_status_t check_signature_first(jwt_t **out, apr_pool_t *p,
+    const char *token, size_t len, const jwt_rules_t *rules, int64_t now)
+{
+    const jwk_t *used = NULL;
+    jwt_t *jwt = apr_pcalloc(p, sizeof(*jwt));
+    jwt_status_t st;
+
+    st = jws_parse(&jwt->jws, p, token, len);
+    if (st == JWT_OK) {
+        st = jws_header_of(jwt);
+    }
+    if (st != JWT_OK) {
+        return st;
+    }
+    *out = jwt;
+    st = jws_verify(&used, jwt->jws, rules->verify_keys, NULL);
+    if (st != JWT_OK) {
+        return st;
+    }
+    if (used == NULL) {
+        return JWT_ERR_INTERNAL;
+    }
+    jwt->key = used;
+    if ((st = jws_claims_of(jwt, p)) != JWT_OK) {
+        return st;
+    }
+    if (!json_is_object(jwt->claims)) {
+        return JWT_ERR_JSON;
+    }
+    if ((st = claim_types(jwt)) != JWT_OK) {
+        return st;
+    }
+    return jwt_validate(jwt, rules, now);
+}
+
 jwt_status_t jwt_check(jwt_t **out, apr_pool_t *p, const char *token,
                        size_t len, const jwt_rules_t *rules, int64_t now)
 {
     jwt_status_t st;
 
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (out != NULL && p != NULL && token != NULL && rules != NULL
+        && !rules->require_encryption
+        && len <= (rules->max_size ? rules->max_size : JWT_DEFAULT_MAX_SIZE)
+        && jose_count_dots(token, len) == 2
+        && !no_keys(rules->verify_keys)
+        && !keys_bound_to_issuer(rules->verify_keys)) {
+        return check_signature_first(out, p, token, len, rules, now);
+    }
     st = jwt_parse(out, p, token, len, rules);
     if (st != JWT_OK) {
         return st;

@@ -287,6 +287,24 @@ def test_kid_right_key_wrong_kid(srv, ring):
                          reason="no_key")
 
 
+# ---- L: the signature before the claims
+
+@pytest.mark.parametrize("payload", [
+    "not json",
+    '{"exp":"soon"}',
+    '{"exp":1800000000,"exp":1}',
+    '{"sub":"mallory","exp":1}',
+])
+@pytest.mark.parametrize("path", ["/a/hs/", "/a/rsa/"])
+def test_unsigned_payload_never_parsed(srv, ring, path, payload):
+    """A payload nobody signed is refused for its signature, never for what
+    the JSON parser or the claim checks would have said of it."""
+    good = valid_for(ring, path)
+    forged = craft(json.loads(b64u_decode(good.split(".")[0])), payload,
+                   sig=good.split(".")[2])
+    assert_invalid_token(srv.get(path + "ok", forged), reason="signature")
+
+
 # ---- A6 weak secrets
 
 @pytest.mark.parametrize("secret", [b"", b"secret", b"\x00" * 32,

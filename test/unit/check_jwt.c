@@ -116,31 +116,45 @@ START_TEST(accepted_and_fields)
 }
 END_TEST
 
-/* The three steps in order: parse (types) before verify (signature)
- * before validate (time, policy); *OUT is set once parsing succeeded. */
+/* The order of the checks (SECURITY.md L): the header, then the
+ * signature, then the claims, so that a payload nobody signed is never
+ * parsed; keys bound to an issuer (iss=) need the iss claim to be chosen,
+ * so there the claims are parsed first.  *OUT is set once the header (or,
+ * with iss= keys, the whole token) parsed. */
 START_TEST(order_of_checks)
 {
+    jwk_load_opts_t oi = tu_opts(JOSE_USE_SIG, 1, 0, NULL,
+                                 "https://idp.example");
     jwt_t *jwt = NULL;
-    char *t, *bad;
+    char *t, *bad, *junk;
     unsigned char *sig;
     size_t n;
 
-    /* bad signature and an ill-typed claim: the parse step speaks first */
+    /* bad signature and an ill-typed claim: the signature speaks first */
     t = tok("{\"exp\":\"soon\"}");
     sig = tu_sig_of(tu_pool, t, &n);
     sig[0] ^= 1;
-    ck_chk(tu_with_sig(tu_pool, t, sig, n), JWT_ERR_CLAIM_TYPE);
+    ck_chk(tu_with_sig(tu_pool, t, sig, n), JWT_ERR_SIGNATURE);
+    /* bad signature and a payload that is no JSON at all: the same */
+    junk = tok("not json");
+    sig = tu_sig_of(tu_pool, junk, &n);
+    sig[0] ^= 1;
+    ck_chk(tu_with_sig(tu_pool, junk, sig, n), JWT_ERR_SIGNATURE);
+    ck_chk(junk, JWT_ERR_JSON);
     /* bad signature and expired: the signature speaks first */
     t = tok("{\"sub\":\"bob\",\"exp\":1}");
     sig = tu_sig_of(tu_pool, t, &n);
     sig[0] ^= 1;
     bad = tu_with_sig(tu_pool, t, sig, n);
     ck_chk(bad, JWT_ERR_SIGNATURE);
-    /* rejected after parsing: *OUT is there for the log line (jti, sub,
-     * kid) */
+    /* a bad signature: *OUT has the header for the log line (alg, kid),
+     * and no claims were read */
     ck_assert_status(check_keep(&jwt, bad, NOW), JWT_ERR_SIGNATURE);
     ck_assert_ptr_nonnull(jwt);
-    ck_assert_str_eq(jwt->sub, "bob");
+    ck_assert_str_eq(jwt->alg, "HS256");
+    ck_assert_ptr_null(jwt->claims);
+    ck_assert_ptr_null(jwt->sub);
+    /* rejected after the signature: the claims are there too */
     jwt = NULL;
     ck_assert_status(check_keep(&jwt, tok("{\"sub\":\"bob\",\"exp\":1}"),
                                 NOW), JWT_ERR_EXPIRED);
@@ -150,6 +164,24 @@ START_TEST(order_of_checks)
     jwt = (jwt_t *)1;
     ck_assert_status(check_keep(&jwt, "a.b", NOW), JWT_ERR_MALFORMED);
     ck_assert_ptr_null(jwt);
+
+    /* keys bound to an issuer: the claims are read first, to choose */
+    R.verify_keys = tu_set(tu_pool, tu_load_key(tu_pool,
+                                                "secret:hs256.secret", &oi),
+                           NULL);
+    t = tok("{\"iss\":\"https://idp.example\",\"exp\":\"soon\"}");
+    sig = tu_sig_of(tu_pool, t, &n);
+    sig[0] ^= 1;
+    ck_chk(tu_with_sig(tu_pool, t, sig, n), JWT_ERR_CLAIM_TYPE);
+    t = tok("{\"iss\":\"https://idp.example\",\"sub\":\"bob\","
+            "\"exp\":1}");
+    sig = tu_sig_of(tu_pool, t, &n);
+    sig[0] ^= 1;
+    jwt = NULL;
+    ck_assert_status(check_keep(&jwt, tu_with_sig(tu_pool, t, sig, n), NOW),
+                     JWT_ERR_SIGNATURE);
+    ck_assert_ptr_nonnull(jwt);
+    ck_assert_str_eq(jwt->sub, "bob");
 }
 END_TEST
 
