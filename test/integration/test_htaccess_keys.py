@@ -52,11 +52,13 @@ def _loads(srv, off):
     return [l for l in srv.error_lines_since(off) if "AJ00157" in l]
 
 
-def _set_secret(srv, secret, mtime):
+def _set_secret(srv, secret, mtime_ns):
+    """Write SECRET with the mtime MTIME_NS, set in nanoseconds: a float
+    of seconds can round the microseconds httpd compares."""
     path = os.path.join(srv.root, "hk.secret")
     with open(path, "wb") as f:
         f.write(secret)
-    os.utime(path, (mtime, mtime))
+    os.utime(path, ns=(mtime_ns, mtime_ns))
 
 
 def test_key_file_read_once_per_child(srv):
@@ -74,11 +76,11 @@ def test_unchanged_size_and_mtime_keep_the_cached_key(srv):
     st = os.stat(path)
     assert_ok(srv.get("/hk/file.txt", _tok(SECRET_A)))
     # new bytes, same size, the old mtime: the file is not read again
-    _set_secret(srv, SECRET_B, st.st_mtime)
+    _set_secret(srv, SECRET_B, st.st_mtime_ns)
     try:
         assert_ok(srv.get("/hk/file.txt", _tok(SECRET_A)))
     finally:
-        _set_secret(srv, SECRET_A, st.st_mtime)
+        _set_secret(srv, SECRET_A, st.st_mtime_ns)
 
 
 def test_changed_file_is_read_again(srv):
@@ -86,7 +88,7 @@ def test_changed_file_is_read_again(srv):
     st = os.stat(path)
     assert_ok(srv.get("/hk/file.txt", _tok(SECRET_A)))
     off = srv.error_offset()
-    _set_secret(srv, SECRET_B, st.st_mtime + 10)
+    _set_secret(srv, SECRET_B, st.st_mtime_ns + 10 * 10**9)
     try:
         assert_ok(srv.get("/hk/file.txt", _tok(SECRET_B)))
         assert_invalid_token(srv.get("/hk/file.txt", _tok(SECRET_A)),
@@ -94,7 +96,7 @@ def test_changed_file_is_read_again(srv):
         time.sleep(0.2)
         assert _loads(srv, off)
     finally:
-        _set_secret(srv, SECRET_A, st.st_mtime + 20)
+        _set_secret(srv, SECRET_A, st.st_mtime_ns + 20 * 10**9)
     assert_ok(srv.get("/hk/file.txt", _tok(SECRET_A)))
 
 
