@@ -604,6 +604,7 @@ AUTHN_JWT_PRIVATE void authn_jwt_register_authz(apr_pool_t *p);
  * of all handlers (mod_authn_jwt_handlers.c) ---- */
 
 #define AUTHN_JWT_JSON_TYPE     "application/json"
+#define AUTHN_JWT_FORM_TYPE     "application/x-www-form-urlencoded"
 
 AUTHN_JWT_PRIVATE void authn_jwt_register_handlers(apr_pool_t *p);
 
@@ -611,6 +612,15 @@ AUTHN_JWT_PRIVATE void authn_jwt_register_handlers(apr_pool_t *p);
  * STATUS and content type TYPE.  Returns OK or an HTTP status. */
 AUTHN_JWT_PRIVATE int authn_jwt_send_json(request_rec *r, int status,
     const char *type, const json_t *doc);
+
+/* Whether the Content-Type CT is application/x-www-form-urlencoded. */
+AUTHN_JWT_PRIVATE int authn_jwt_is_form(const char *ct);
+
+/* The whole request body of R, at most MAX bytes, NUL-terminated, into
+ * *OUT (NULL and 0 when there is none): OK, or the HTTP status to answer
+ * (413 when longer than MAX, 400 when it cannot be read). */
+AUTHN_JWT_PRIVATE int authn_jwt_read_body(request_rec *r, apr_size_t max,
+    char **out, apr_size_t *outlen);
 
 /* OK when R's method is METHOD (M_GET also answers HEAD), else 405 with
  * Allow: NAME. */

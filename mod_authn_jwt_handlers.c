@@ -85,6 +85,59 @@ int authn_jwt_send_json(request_rec *r, int status, const char *type,
     return OK;
 }
 
+/* RFC 6749 section 3.2 / RFC 7009 section 2.1: the media type of a form
+ * body, parameters after ';' allowed. */
+int authn_jwt_is_form(const char *ct)
+{
+    size_t n = sizeof(AUTHN_JWT_FORM_TYPE) - 1;
+
+    if (ct == NULL || ap_cstr_casecmpn(ct, AUTHN_JWT_FORM_TYPE, n) != 0) {
+        return 0;
+    }
+    for (ct += n; *ct == ' ' || *ct == '\t'; ct++) {
+        ;
+    }
+    return *ct == '\0' || *ct == ';';
+}
+
+int authn_jwt_read_body(request_rec *r, apr_size_t max, char **out,
+                        apr_size_t *outlen)
+{
+    apr_size_t n = 0;
+    char *buf;
+    int rc;
+
+    *out = NULL;
+    *outlen = 0;
+    if ((rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK) {
+        return rc;
+    }
+    if (!ap_should_client_block(r)) {
+        return OK;
+    }
+    buf = apr_palloc(r->pool, max + 2);
+    for (;;) {
+        long got = ap_get_client_block(r, buf + n, max + 1 - n);
+
+        if (got < 0) {
+            return HTTP_BAD_REQUEST;
+        }
+        if (got == 0) {
+            break;
+        }
+        n += (apr_size_t)got;
+        if (n > max) {
+            /* the connection is closed with the 413, so the rest of the
+             * body is never read */
+            return HTTP_REQUEST_ENTITY_TOO_LARGE;
+        }
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *outlen = n;
+    return OK;
+}
+
 int authn_jwt_only_method(request_rec *r, int method, const char *name)
 {
     if (r->method_number == method) {

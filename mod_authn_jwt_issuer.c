@@ -54,7 +54,6 @@ APLOG_USE_MODULE(authn_jwt);
 #define JTI_RANDOM_BYTES    16
 /* Credentials at least this long are also refused inside a claim value. */
 #define MIN_CRED_SUBSTRING  8
-#define FORM_TYPE           "application/x-www-form-urlencoded"
 
 static const char *log_item(request_rec *r, const char *s)
 {
@@ -86,57 +85,6 @@ static int oauth_error(request_rec *r, const char *error, const char *desc)
 }
 
 /* ---- the request's parameters ---- */
-
-/* The body, at most MAX_FORM_BODY bytes, NUL-terminated. */
-static int read_body(request_rec *r, char **out, apr_size_t *outlen)
-{
-    char *buf;
-    apr_size_t n = 0;
-    int rc;
-
-    *out = NULL;
-    *outlen = 0;
-    if ((rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK) {
-        return rc;
-    }
-    if (!ap_should_client_block(r)) {
-        return OK;
-    }
-    buf = apr_palloc(r->pool, MAX_FORM_BODY + 2);
-    for (;;) {
-        long got = ap_get_client_block(r, buf + n, MAX_FORM_BODY + 1 - n);
-
-        if (got < 0) {
-            return HTTP_BAD_REQUEST;
-        }
-        if (got == 0) {
-            break;
-        }
-        n += (apr_size_t)got;
-        if (n > MAX_FORM_BODY) {
-            /* the connection is closed with the 413, so the rest of
-             * the body is never read */
-            return HTTP_REQUEST_ENTITY_TOO_LARGE;
-        }
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *outlen = n;
-    return OK;
-}
-
-static int is_form(const char *ct)
-{
-    size_t n = sizeof(FORM_TYPE) - 1;
-
-    if (ct == NULL || ap_cstr_casecmpn(ct, FORM_TYPE, n) != 0) {
-        return 0;
-    }
-    for (ct += n; *ct == ' ' || *ct == '\t'; ct++) {
-        ;
-    }
-    return *ct == '\0' || *ct == ';';
-}
 
 /*
  * name=value pairs (form body or query string): the scope parameter.  RFC
@@ -189,7 +137,7 @@ static int asked_scope(request_rec *r, const char **asked)
     int rc, seen = 0;
 
     *asked = NULL;
-    rc = read_body(r, &body, &len);
+    rc = authn_jwt_read_body(r, MAX_FORM_BODY, &body, &len);
     if (rc == HTTP_REQUEST_ENTITY_TOO_LARGE) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AJLOGNO(00032)
                       "jwt-issuer: request body larger than %d bytes "
@@ -200,8 +148,8 @@ static int asked_scope(request_rec *r, const char **asked)
         return rc;
     }
     if (len > 0) {
-        if (!is_form(apr_table_get(r->headers_in, "Content-Type"))) {
-            err = "the request body must be " FORM_TYPE;
+        if (!authn_jwt_is_form(apr_table_get(r->headers_in, "Content-Type"))) {
+            err = "the request body must be " AUTHN_JWT_FORM_TYPE;
         }
         else if (memchr(body, '\0', len) != NULL) {
             err = "malformed form encoding";

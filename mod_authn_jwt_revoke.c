@@ -59,7 +59,6 @@ APLOG_USE_MODULE(authn_jwt);
 #define MUTEX_TYPE          "authn-jwt-revoke"
 #define STORE_NAMESPACE     "authn_jwt_revoke"
 #define DEFAULT_STORE       "shmcb"
-#define FORM_TYPE           "application/x-www-form-urlencoded"
 /* exp plus AuthJWTLeeway's ceiling (one day) and a minute: no location
  * can still accept the token after that. */
 #define KEEP_AFTER_EXP      (86400 + 60)
@@ -302,56 +301,6 @@ static int revoked_ok(request_rec *r)
     return OK;
 }
 
-static int is_form(const char *ct)
-{
-    size_t n = sizeof(FORM_TYPE) - 1;
-
-    if (ct == NULL || ap_cstr_casecmpn(ct, FORM_TYPE, n) != 0) {
-        return 0;
-    }
-    for (ct += n; *ct == ' ' || *ct == '\t'; ct++) {
-        ;
-    }
-    return *ct == '\0' || *ct == ';';
-}
-
-/* The whole body, at most MAX bytes; an HTTP status otherwise. */
-static int read_body(request_rec *r, apr_size_t max, char **out,
-                     apr_size_t *outlen)
-{
-    apr_size_t n = 0;
-    char *buf;
-    int rc;
-
-    *out = NULL;
-    *outlen = 0;
-    if ((rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK) {
-        return rc;
-    }
-    if (!ap_should_client_block(r)) {
-        return OK;
-    }
-    buf = apr_palloc(r->pool, max + 2);
-    for (;;) {
-        long got = ap_get_client_block(r, buf + n, max + 1 - n);
-
-        if (got < 0) {
-            return HTTP_BAD_REQUEST;
-        }
-        if (got == 0) {
-            break;
-        }
-        n += (apr_size_t)got;
-        if (n > max) {
-            return HTTP_REQUEST_ENTITY_TOO_LARGE;
-        }
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *outlen = n;
-    return OK;
-}
-
 /* RFC 6749 section 3.2: no parameter twice; an empty one counts as
  * absent.  Returns NULL or why the request is malformed. */
 static const char *form_params(apr_pool_t *p, const char *data,
@@ -443,7 +392,7 @@ static int revoke_handler(request_rec *r)
     conf = ap_get_module_config(r->per_dir_config, &authn_jwt_module);
     sc = srv_conf(r->server);
     max = conf->rules.max_size * 3 + 1024;
-    rc = read_body(r, max, &body, &blen);
+    rc = authn_jwt_read_body(r, max, &body, &blen);
     if (rc == HTTP_REQUEST_ENTITY_TOO_LARGE) {
         err = "request body too large";
     }
@@ -453,8 +402,8 @@ static int revoke_handler(request_rec *r)
     else if (blen == 0) {
         err = "no token parameter";
     }
-    else if (!is_form(apr_table_get(r->headers_in, "Content-Type"))) {
-        err = "the request body must be " FORM_TYPE;
+    else if (!authn_jwt_is_form(apr_table_get(r->headers_in, "Content-Type"))) {
+        err = "the request body must be " AUTHN_JWT_FORM_TYPE;
     }
     else if (memchr(body, '\0', blen) != NULL) {
         err = "malformed form encoding";
