@@ -87,15 +87,18 @@ static int is_clean(const char *s)
     return 1;
 }
 
-static void env_add(apr_array_header_t *env, const char *name,
-                    const char *value)
+/* 1 when the variable was added. */
+static int env_add(apr_array_header_t *env, const char *name,
+                   const char *value)
 {
     if (value != NULL && is_clean(value)) {
         authn_jwt_env_t *e = apr_array_push(env);
 
         e->name = name;
         e->value = value;
+        return 1;
     }
+    return 0;
 }
 
 /* Is there any JWT_ variable at all?  Stops at the first. */
@@ -157,18 +160,24 @@ void authn_jwt_set_error(request_rec *r, jwt_status_t st)
 }
 
 /* JWT_CLAIM_<name>: characters outside [A-Za-z0-9_] become '_' so the name
- * is a valid environment variable for CGI and %{..}e.  One allocation. */
-static const char *claim_var_name(apr_pool_t *p, const char *claim)
+ * is a valid environment variable for CGI and %{..}e.  One allocation.
+ * *HASH: FNV-1a of the part after the prefix, without case, for
+ * env_dedupe. */
+static const char *claim_var_name(apr_pool_t *p, const char *claim,
+                                  uint32_t *hash)
 {
     size_t plen = sizeof(AUTHN_JWT_ENV_CLAIM) - 1, clen = strlen(claim);
     char *name = apr_palloc(p, plen + clen + 1), *c;
+    uint32_t h = 2166136261u;
 
     memcpy(name, AUTHN_JWT_ENV_CLAIM, plen);
     for (c = name + plen; *claim; c++, claim++) {
         *c = apr_isalnum(*claim) && (unsigned char)*claim < 0x80 ? *claim
                                                                  : '_';
+        h = (h ^ (unsigned char)apr_tolower(*c)) * 16777619u;
     }
     *c = '\0';
+    *hash = h;
     return name;
 }
 
@@ -207,15 +216,21 @@ static const char *claim_env_text(apr_pool_t *p, const json_t *v)
 
 /* Two claims may map to one variable name ("a-b" and "a_b"), and table
  * keys compare without case: the later one wins, as apr_table_setn would
- * have it. */
-static void env_dedupe(apr_array_header_t *env)
+ * have it.  The variables from FIRST on are the JWT_CLAIM_ ones, with
+ * HASH[i - FIRST] the hash claim_var_name gave; those before FIRST have
+ * fixed names of their own, none starting with JWT_CLAIM_. */
+static void env_dedupe(apr_array_header_t *env, int first,
+                       const uint32_t *hash)
 {
     authn_jwt_env_t *e = (authn_jwt_env_t *)env->elts;
-    int i, j, n = 0;
+    int i, j, n = first;
 
-    for (i = 0; i < env->nelts; i++) {
+    /* e[n] is written only with n <= i: the entries still compared (after
+     * i) and the hashes keep their places */
+    for (i = first; i < env->nelts; i++) {
         for (j = i + 1; j < env->nelts; j++) {
-            if (strcasecmp(e[i].name, e[j].name) == 0) {
+            if (hash[j - first] == hash[i - first]
+                && strcasecmp(e[i].name, e[j].name) == 0) {
                 break;
             }
         }
@@ -233,7 +248,8 @@ apr_array_header_t *authn_jwt_env_make(apr_pool_t *p,
     apr_array_header_t *env = apr_array_make(p, 16, sizeof(authn_jwt_env_t));
     const char *key, *kid;
     json_t *v;
-    int n = 0;
+    uint32_t hash[MAX_CLAIM_VARS];
+    int n = 0, k = 0, first;
 
     env_add(env, "JWT_SUB", jwt->sub);
     env_add(env, "JWT_ISS", jwt->iss);
@@ -246,11 +262,13 @@ apr_array_header_t *authn_jwt_env_make(apr_pool_t *p,
     }
     env_add(env, "JWT_SCOPE", jwt_scope_text(p, jwt->claims,
                                              conf->scope_claim));
+    first = env->nelts;
 
     /* Top-level strings, numbers, booleans and arrays of strings only;
      * objects are reachable through jwt_claim() with a dotted path. */
     json_object_foreach(jwt->claims, key, v) {
-        const char *text;
+        const char *text, *name;
+        uint32_t h;
 
         if (*key == '\0' || json_is_object(v) || json_is_null(v)) {
             continue;
@@ -262,9 +280,12 @@ apr_array_header_t *authn_jwt_env_make(apr_pool_t *p,
         if (++n > MAX_CLAIM_VARS) {
             break;
         }
-        env_add(env, claim_var_name(p, key), text);
+        name = claim_var_name(p, key, &h);
+        if (env_add(env, name, text)) {
+            hash[k++] = h;
+        }
     }
-    env_dedupe(env);
+    env_dedupe(env, first, hash);
     return env;
 }
 
@@ -672,9 +693,23 @@ static const unsigned char b64token_chars[256] = {
     ['y'] = 1, ['z'] = 1
 };
 
-static int is_b64token_char(int c)
+/* Every byte of S..S+N a b64token character: eight table lookups per
+ * step, no branch on the bytes (this runs for every request). */
+static int all_b64token(const char *s, size_t n)
 {
-    return b64token_chars[(unsigned char)c];
+    const unsigned char *u = (const unsigned char *)s;
+    const unsigned char *t = b64token_chars;
+    unsigned ok = 1;
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        ok &= t[u[i]] & t[u[i + 1]] & t[u[i + 2]] & t[u[i + 3]]
+              & t[u[i + 4]] & t[u[i + 5]] & t[u[i + 6]] & t[u[i + 7]];
+    }
+    for (; i < n; i++) {
+        ok &= t[u[i]];
+    }
+    return (int)ok;
 }
 
 /*
@@ -686,6 +721,7 @@ static int is_b64token_char(int c)
 static void from_header(request_rec *r, token_search_t *ts)
 {
     const char *h, *c, *start;
+    size_t len;
 
     h = apr_table_get(r->headers_in, PROXYREQ_PROXY == r->proxyreq
                       ? "Proxy-Authorization" : "Authorization");
@@ -707,14 +743,13 @@ static void from_header(request_rec *r, token_search_t *ts)
     while (*c == ' ') {
         c++;
     }
-    for (start = c; is_b64token_char((unsigned char)*c); c++) {
-        ;
-    }
-    if (c == start || *c != '\0') {
+    start = c;
+    len = strlen(start);
+    if (len == 0 || !all_b64token(start, len)) {
         ts->status = JWT_ERR_BAD_REQUEST;
         return;
     }
-    found(ts, start, (size_t)(c - start), "header");
+    found(ts, start, len, "header");
 }
 
 typedef struct {

@@ -703,6 +703,7 @@ typedef struct {
     struct authn_jwt_cache *cache;  /* NULL: no cache here               */
     uint64_t hash, rules;
     int hit;
+    int admit;                      /* a miss that may be inserted       */
     authn_jwt_rev_state_t *rev;     /* the entry's, on a hit             */
     uint64_t rev_checked;           /* a lookup's answer before insert   */
     const authn_jwt_env_t *env;     /* the entry's JWT_* variables       */

@@ -134,15 +134,14 @@ static authz_status scope_check(request_rec *r, const char *line,
     const scope_req_t *req = parsed;
     const authn_jwt_dir_conf_t *conf;
     const jwt_t *jwt = authn_jwt_authenticated(r);
-    apr_array_header_t *have;
 
     (void)line;
     if (jwt == NULL) {
         return not_ours(r, "jwt-scope");
     }
     conf = ap_get_module_config(r->per_dir_config, &authn_jwt_module);
-    have = jwt_scopes(r->pool, jwt->claims, conf->scope_claim);
-    if (have != NULL && jwt_scopes_include(have, req->scopes)) {
+    if (jwt_claims_have_scopes(jwt->claims, conf->scope_claim,
+                               req->scopes)) {
         if (APLOG_R_IS_LEVEL(r, APLOG_DEBUG)) {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AJLOGNO(00013)
                           "Require jwt-scope %s: granted",

@@ -72,6 +72,11 @@ APLOG_USE_MODULE(authn_jwt);
 #define BLOCK_CLASSES   7
 #define BLOCK_KEEP      8
 #define BLOCK_MALLOC    0xff
+/* A full stripe admits a new token at its second sighting among the last
+ * SEEN_WINDOW x its capacity new tokens, with SEEN_BITS bits of filter
+ * per token of that window. */
+#define SEEN_WINDOW     2
+#define SEEN_BITS       16
 
 /* jansson before 2.12 marked objects while dumping them: not shareable
  * between threads, so the cache stays off there. */
@@ -117,6 +122,12 @@ typedef struct stripe {
     unsigned nbuckets;              /* power of two                      */
     unsigned count, cap;
     cache_entry_t lru;              /* sentinel: lru.newer is the oldest */
+    /* The admission filter of a full stripe: the tokens seen once
+     * lately, two bits each, forgotten all at once every SEEN_WINDOW
+     * cache sizes of new tokens. */
+    uint64_t *seen;                 /* NULL until the stripe is full     */
+    unsigned seen_mask;             /* bits - 1, bits a power of two     */
+    unsigned seen_count, seen_limit;
 } stripe_t;
 
 struct authn_jwt_cache {
@@ -513,6 +524,56 @@ static const jwk_t *current_key(const cache_entry_t *e,
     return NULL;
 }
 
+/*
+ * Stripe lock held; HASH missed.  Whether the token may be inserted once
+ * it is accepted.  Until the stripe is full, always: a token seen again
+ * costs a lookup.  A full stripe would have to push out an entry for it,
+ * so it takes only a token seen before among the recent new ones: a
+ * stream of tokens used once each (short-lived tokens, each client its
+ * own) then costs what the check costs without a cache, instead of an
+ * insert and an eviction per request, and does not push out the tokens
+ * in use.  A token in use is taken at its second request.  The filter is
+ * two bits per token in a bitmap, cleared every SEEN_WINDOW capacities of
+ * new tokens; a false positive only admits a token.
+ */
+static int admit(stripe_t *st, uint64_t hash)
+{
+    unsigned b1, b2;
+    int seen;
+
+    if (st->count < st->cap) {
+        return 1;
+    }
+    if (st->seen == NULL) {
+        unsigned bits = 512;
+
+        while (bits < st->cap * SEEN_WINDOW * SEEN_BITS && bits < (1u << 30)) {
+            bits <<= 1;
+        }
+        st->seen = calloc(bits / 64, sizeof(uint64_t));
+        if (st->seen == NULL) {
+            return 1;
+        }
+        st->seen_mask = bits - 1;
+        st->seen_limit = st->cap * SEEN_WINDOW;
+    }
+    /* bits 0-3 pick the stripe and the next ones the bucket: the filter
+     * takes the high half */
+    b1 = (unsigned)(hash >> 32) & st->seen_mask;
+    b2 = (unsigned)(hash >> 48 | hash << 16) & st->seen_mask;
+    seen = (st->seen[b1 / 64] >> (b1 % 64) & 1)
+           && (st->seen[b2 / 64] >> (b2 % 64) & 1);
+    if (!seen) {
+        if (++st->seen_count > st->seen_limit) {
+            memset(st->seen, 0, (st->seen_mask + 1) / 8);
+            st->seen_count = 1;
+        }
+        st->seen[b1 / 64] |= (uint64_t)1 << (b1 % 64);
+        st->seen[b2 / 64] |= (uint64_t)1 << (b2 % 64);
+    }
+    return seen;
+}
+
 int authn_jwt_cache_lookup(authn_jwt_cache_ctx_t *cc, request_rec *r,
                            const authn_jwt_dir_conf_t *conf,
                            const char *token, size_t len, jwt_t **out)
@@ -563,12 +624,16 @@ int authn_jwt_cache_lookup(authn_jwt_cache_ctx_t *cc, request_rec *r,
             table_unlink(st, e);
             drop = e;
             e = NULL;
+            cc->admit = 1;
         }
         else {
             lru_unlink(e);
             lru_push_newest(st, e);
             __atomic_add_fetch(&e->refs, 1, __ATOMIC_RELAXED);
         }
+    }
+    else {
+        cc->admit = admit(st, cc->hash);
     }
     apr_thread_mutex_unlock(st->lock);
     if (drop != NULL) {
@@ -621,7 +686,7 @@ void authn_jwt_cache_insert(authn_jwt_cache_ctx_t *cc, request_rec *r,
     char *p;
 
     (void)conf;
-    if (c == NULL || cc->hit || jwt->key == NULL
+    if (c == NULL || cc->hit || !cc->admit || jwt->key == NULL
         || jwt->key->thumbprint == NULL || jwt->claims == NULL) {
         return;
     }
@@ -743,6 +808,8 @@ static apr_status_t cache_destroy(void *data)
     for (i = 0; i < STRIPES; i++) {
         stripe_t *st = &c->stripe[i];
 
+        free(st->seen);
+        st->seen = NULL;
         if (st->buckets == NULL) {
             continue;
         }

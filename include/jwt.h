@@ -235,4 +235,9 @@ const char *jwt_scope_text(apr_pool_t *p, const json_t *claims,
 int jwt_scopes_include(const apr_array_header_t *scopes,
                        const apr_array_header_t *wanted);
 
+/* jwt_scopes_include(jwt_scopes(p, CLAIMS, CLAIM), WANTED), without
+ * making the array: what Require jwt-scope asks on every request. */
+int jwt_claims_have_scopes(const json_t *claims, const char *claim,
+                           const apr_array_header_t *wanted);
+
 #endif /* JWT_H */

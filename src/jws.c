@@ -44,14 +44,28 @@
 
 int jose_count_dots(const char *token, size_t len)
 {
-    size_t i, n = 0;
+    const uint64_t ones = 0x0101010101010101ULL;
+    const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL;
+    size_t i = 0, n = 0;
 
     if (token == NULL) {
         return 0;
     }
     /* one pass, no allocation, no early exit on the dots themselves: a
-     * token of 100 000 dots costs one scan (F3) */
-    for (i = 0; i < len; i++) {
+     * token of 100 000 dots costs one scan (F3).  Eight bytes at a time:
+     * the bytes of X equal to '.' become zero, and the exact zero-byte
+     * test below sets the top bit of those bytes and of no others. */
+    for (; i + 8 <= len; i += 8) {
+        uint64_t x, t;
+
+        memcpy(&x, token + i, 8);
+        x ^= ones * '.';
+        t = ~(((x & low7) + low7) | x | low7);
+        /* one bit per '.' byte, at its top: the sum of the bytes of
+         * t >> 7 (at most 8) lands in the top byte of the product */
+        n += (size_t)(((t >> 7) * ones) >> 56);
+    }
+    for (; i < len; i++) {
         n += token[i] == '.';
     }
     /* a count past INT_MAX is as wrong as 3 */

@@ -265,6 +265,79 @@ int jwt_scopes_include(const apr_array_header_t *scopes,
     return 1;
 }
 
+/* W (N bytes) is one of the space-delimited scopes of S. */
+static int scope_in_string(const char *s, const char *w, size_t n)
+{
+    while (*s != '\0') {
+        size_t m;
+
+        while (*s == ' ') {
+            s++;
+        }
+        m = strcspn(s, " ");
+        if (m == n && m > 0 && memcmp(s, w, n) == 0) {
+            return 1;
+        }
+        s += m;
+    }
+    return 0;
+}
+
+/* W (N bytes) is a member of the scope array V (non-empty strings). */
+static int scope_in_array(const json_t *v, const char *w, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < json_array_size(v); i++) {
+        const json_t *e = json_array_get(v, i);
+
+        if (json_is_string(e) && json_string_length(e) == n && n > 0
+            && memcmp(json_string_value(e), w, n) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int jwt_claims_have_scopes(const json_t *claims, const char *claim,
+                           const apr_array_header_t *wanted)
+{
+    const json_t *v;
+    int i;
+
+    if (wanted == NULL || wanted->nelts <= 0) {
+        return 1;
+    }
+    v = scope_claim(claims, claim);
+    for (i = 0; i < wanted->nelts; i++) {
+        const char *w = APR_ARRAY_IDX(wanted, i, const char *);
+        size_t n;
+        int found;
+
+        if (w == NULL) {
+            continue;
+        }
+        /* an array member's bytes stop at its first NUL, as its copy
+         * in jwt_scopes does; a wanted scope with a space matches no
+         * scope of a string, and nothing matches "" */
+        n = strlen(w);
+        if (json_is_string(v)) {
+            found = strchr(w, ' ') == NULL
+                    && scope_in_string(json_string_value(v), w, n);
+        }
+        else if (json_is_array(v)) {
+            found = scope_in_array(v, w, n);
+        }
+        else {
+            found = 0;
+        }
+        if (!found) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* One list for AuthJWTRequireClaim and htjwt verify --require.  exp is
  * required unless the administrator says "none", alone: "valid if present"
  * let tokens live forever (SECURITY.md E1), and a list such as "sub" must

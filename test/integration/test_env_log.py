@@ -77,6 +77,23 @@ def test_cgi_environment(srv, ring):
         assert tok not in v and tok.split(".")[2] not in v, k
 
 
+def test_env_names_that_collide(srv, ring):
+    """Claims whose variable names differ only in case or in characters
+    outside [A-Za-z0-9_] give one variable: the later claim's."""
+    c = claims()
+    c.update({"a-b": "first", "a_b": "second", "x.y": "one", "Tenant": "t1",
+              "tenant": "t2", "zz": "alone"})
+    r = assert_ok(srv.get("/e/env", hs(ring, c)))
+    env = r.cgi_env()
+    ab = {k: v for k, v in env.items() if k.upper() == "JWT_CLAIM_A_B"}
+    assert ab == {"JWT_CLAIM_a_b": "second"}, ab
+    ten = {k: v for k, v in env.items() if k.upper() == "JWT_CLAIM_TENANT"}
+    assert ten == {"JWT_CLAIM_tenant": "t2"}, ten
+    assert env.get("JWT_CLAIM_x_y") == "one"
+    assert env.get("JWT_CLAIM_zz") == "alone"
+    assert env.get("JWT_SUB") == "alice"
+
+
 def test_env_integer_and_scope_text(srv, ring):
     """Integers are written digit by digit, signs and the 64-bit limits
     included; JWT_SCOPE joins by one space whatever the token's spacing."""

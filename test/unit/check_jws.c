@@ -1818,6 +1818,31 @@ START_TEST(count_dots)
     ck_assert_int_eq(jose_count_dots("a.b\0.c", 6), 2);
     ck_assert_int_eq(jose_count_dots("....", 4), 4);
     ck_assert_int_eq(jose_count_dots(dots, n), (int)n);
+
+    /* eight bytes at a time: every byte value next to '.', every length
+     * and offset around a word, against a byte-by-byte count */
+    {
+        unsigned char buf[40];
+        unsigned seed = 12345, v, off, len, i, want;
+
+        for (v = 0; v < 256; v++) {
+            for (off = 0; off < 8; off++) {
+                for (len = 0; len + off <= sizeof(buf); len += 3) {
+                    for (i = 0; i < sizeof(buf); i++) {
+                        seed = seed * 1103515245u + 12345u;
+                        buf[i] = (seed >> 16) % 3 == 0 ? '.'
+                                 : (seed >> 16) % 3 == 1 ? (unsigned char)v
+                                 : (unsigned char)(v ^ 0x80);
+                    }
+                    for (want = 0, i = off; i < off + len; i++) {
+                        want += buf[i] == '.';
+                    }
+                    ck_assert_int_eq(jose_count_dots((const char *)buf + off,
+                                                     len), (int)want);
+                }
+            }
+        }
+    }
 }
 END_TEST
 

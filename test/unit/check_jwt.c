@@ -1354,6 +1354,55 @@ START_TEST(scope_text)
 }
 END_TEST
 
+/* jwt_claims_have_scopes answers as jwt_scopes_include over jwt_scopes,
+ * for every claim shape against every wanted list. */
+START_TEST(have_scopes_agrees)
+{
+    static const char *const claims[] = {
+        "{\"scope\":\"read write\"}", "{\"scope\":\"read\"}",
+        "{\"scope\":\"  read   write admin \"}", "{\"scope\":\"\"}",
+        "{\"scope\":\"   \"}", "{\"scope\":\"read\\tadmin\"}",
+        "{\"scope\":\"readwrite\"}", "{\"scope\":\"rea\"}",
+        "{\"scope\":[\"read\",\"\",\"write\"]}", "{\"scope\":[]}",
+        "{\"scope\":[\"read write\"]}", "{\"scope\":[1,\"read\"]}",
+        "{\"scope\":5}", "{\"scope\":null}", "{\"scp\":\"read x\"}",
+        "{\"scope\":\"x\",\"scp\":\"read\"}", "{\"perms\":\"read\"}",
+        "{}",
+    };
+    static const char *const wanted[][3] = {
+        { NULL }, { "read" }, { "write" }, { "read", "write" },
+        { "read", "admin" }, { "" }, { "read write" }, { "rea" },
+        { "read\tadmin" }, { "x" }, { "admin", "read", "write" },
+    };
+    static const char *const claim_names[] = { NULL, "scope", "perms" };
+    size_t c, w, k, i;
+
+    for (c = 0; c < sizeof(claims) / sizeof(claims[0]); c++) {
+        json_t *js = tu_json(tu_pool, claims[c]);
+
+        for (k = 0; k < 3; k++) {
+            apr_array_header_t *have = jwt_scopes(tu_pool, js,
+                                                  claim_names[k]);
+
+            for (w = 0; w < sizeof(wanted) / sizeof(wanted[0]); w++) {
+                apr_array_header_t *want =
+                    apr_array_make(tu_pool, 3, sizeof(const char *));
+
+                for (i = 0; i < 3 && wanted[w][i] != NULL; i++) {
+                    APR_ARRAY_PUSH(want, const char *) = wanted[w][i];
+                }
+                ck_assert_msg(jwt_claims_have_scopes(js, claim_names[k],
+                                                     want)
+                              == jwt_scopes_include(have, want),
+                              "%s, claim %s, wanted #%zu", claims[c],
+                              claim_names[k] ? claim_names[k] : "(default)",
+                              w);
+            }
+        }
+    }
+}
+END_TEST
+
 /* RFC 6749 section 3.3: a scope-token is never empty, so "" in an array
  * is no scope, as the runs of spaces in a string give none. */
 START_TEST(scopes_empty_member)
@@ -1451,6 +1500,7 @@ static Suite *jwt_suite(void)
     tcase_add_test(tc, claim_matches);
     tcase_add_test(tc, scopes);
     tcase_add_test(tc, scope_text);
+    tcase_add_test(tc, have_scopes_agrees);
     tcase_add_test(tc, scopes_empty_member);
     tcase_add_test(tc, scope_split);
     suite_add_tcase(s, tc);
