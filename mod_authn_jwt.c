@@ -559,24 +559,45 @@ static jwt_status_t check_with_remote_keys(jwt_t **jwt, request_rec *r,
     return st;
 }
 
-jwt_status_t authn_jwt_check_token(request_rec *r,
-                                   const authn_jwt_dir_conf_t *conf,
-                                   const char *token, size_t len,
-                                   const char *basic_user, const char *via)
+static int all_b64token(const char *s, size_t n);
+
+/*
+ * authn_jwt_check_token, for a token from the Authorization header whose
+ * b64token syntax (RFC 6750 section 2.1) is not checked yet when
+ * UNSCANNED: a cached token was checked when it was accepted, and only
+ * the same bytes find it, so the scan is made on a miss only.  A token
+ * that fails it returns JWT_ERR_BAD_REQUEST with *BAD_SYNTAX set and
+ * nothing recorded or logged: the caller refuses the request as for any
+ * malformed header.
+ */
+static jwt_status_t check_token(request_rec *r,
+                                const authn_jwt_dir_conf_t *conf,
+                                const char *token, size_t len,
+                                const char *basic_user, const char *via,
+                                int unscanned, int *bad_syntax)
 {
-    authn_jwt_req_t *rq = req_make(r);
+    authn_jwt_req_t *rq;
     authn_jwt_cache_ctx_t cc;
     const authn_jwt_env_t *env = NULL;
-    int nenv = 0;
+    int nenv = 0, has_keys, hit = 0;
     jwt_t *jwt = NULL;
     const char *user = NULL;
     jwt_status_t st;
 
     memset(&cc, 0, sizeof(cc));
+    has_keys = authn_jwt_has_keys(r, conf);
+    if (has_keys) {
+        hit = authn_jwt_cache_lookup(&cc, r, conf, token, len, &jwt);
+    }
+    if (!hit && unscanned && !all_b64token(token, len)) {
+        *bad_syntax = 1;
+        return JWT_ERR_BAD_REQUEST;
+    }
+    rq = req_make(r);
     env_clear(r);
     rq->via = via;
 
-    if (!authn_jwt_has_keys(r, conf)) {
+    if (!has_keys) {
         /* An administrator's mistake, not the client's: said at ERR so it
          * is seen, once per location and child so that it does not flood
          * the log; the client gets the same 401 as for a bad token.  The
@@ -590,7 +611,7 @@ jwt_status_t authn_jwt_check_token(request_rec *r,
                       ap_escape_logitem(r->pool, r->uri));
         st = JWT_ERR_NO_KEY;
     }
-    else if (authn_jwt_cache_lookup(&cc, r, conf, token, len, &jwt)) {
+    else if (hit) {
         st = JWT_OK;
     }
     else if (conf->remote_keys == NULL) {
@@ -649,6 +670,17 @@ jwt_status_t authn_jwt_check_token(request_rec *r,
     return JWT_OK;
 }
 
+jwt_status_t authn_jwt_check_token(request_rec *r,
+                                   const authn_jwt_dir_conf_t *conf,
+                                   const char *token, size_t len,
+                                   const char *basic_user, const char *via)
+{
+    int bad_syntax = 0;
+
+    return check_token(r, conf, token, len, basic_user, via, 0,
+                       &bad_syntax);
+}
+
 /* ---- finding the token ---- */
 
 typedef struct {
@@ -659,6 +691,7 @@ typedef struct {
     const char *via;
     const authn_jwt_source_t *src;  /* where TOKEN was found            */
     const authn_jwt_source_t *cur;  /* the source being searched        */
+    int unscanned;          /* TOKEN's b64token syntax left to the check */
 } token_search_t;
 
 static void found(token_search_t *ts, const char *tok, size_t len,
@@ -718,7 +751,7 @@ static int all_b64token(const char *s, size_t n)
  * scheme is someone else's credential and counts as no token.  Two headers
  * arrive merged with a comma and fail the b64token check.
  */
-static void from_header(request_rec *r, token_search_t *ts)
+static void from_header(request_rec *r, token_search_t *ts, int defer)
 {
     const char *h, *c, *start;
     size_t len;
@@ -745,11 +778,12 @@ static void from_header(request_rec *r, token_search_t *ts)
     }
     start = c;
     len = strlen(start);
-    if (len == 0 || !all_b64token(start, len)) {
+    if (len == 0 || (!defer && !all_b64token(start, len))) {
         ts->status = JWT_ERR_BAD_REQUEST;
         return;
     }
     found(ts, start, len, "header");
+    ts->unscanned = defer;
 }
 
 typedef struct {
@@ -881,7 +915,10 @@ static void find_token(request_rec *r, const authn_jwt_dir_conf_t *conf,
         ts->cur = src;
         switch (src->kind) {
         case AUTHN_JWT_FROM_HEADER:
-            from_header(r, ts);
+            /* the header alone: its syntax can wait for a cache miss
+             * (check_token); with other sources a bad header must stop
+             * the search where it is */
+            from_header(r, ts, conf->token_from->nelts == 1);
             break;
         case AUTHN_JWT_FROM_COOKIE:
             from_cookie(r, ts, src->name);
@@ -1140,6 +1177,18 @@ static int authn_jwt_check_authn(request_rec *r)
         ts.via = prior->via;
         ts.src = NULL;
     }
+    if (ts.status == JWT_OK) {
+        int bad_syntax = 0;
+
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AJLOGNO(00008)
+                      "token found in the %s (%" APR_SIZE_T_FMT " bytes)",
+                      ts.via, ts.len);
+        st = check_token(r, conf, ts.token, ts.len, NULL, ts.via,
+                         ts.unscanned, &bad_syntax);
+        if (bad_syntax) {
+            ts.status = st;
+        }
+    }
     if (ts.status != JWT_OK) {
         rq = req_make(r);
         rq->status = ts.status;
@@ -1161,11 +1210,6 @@ static int authn_jwt_check_authn(request_rec *r)
         ap_note_auth_failure(r);
         return jwt_status_info(ts.status)->http_status;
     }
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AJLOGNO(00008)
-                  "token found in the %s (%" APR_SIZE_T_FMT " bytes)",
-                  ts.via, ts.len);
-
-    st = authn_jwt_check_token(r, conf, ts.token, ts.len, NULL, ts.via);
     if (st != JWT_OK) {
         /* a 503 says nothing about the token: no challenge */
         if (jwt_status_info(st)->http_status != HTTP_SERVICE_UNAVAILABLE) {

@@ -222,11 +222,59 @@ void *authn_jwt_create_dir_conf(apr_pool_t *p, char *dir)
     new->rules_fp[part] = authn_jwt_rules_part( \
         (authn_jwt_dir_conf_t *)(add->f##_set ? add : base), part)
 
+/* No directive of this record was given: every field has its default.
+ * Every _set flag of authn_jwt_dir_conf_t is listed here
+ * (scripts/check-set-flags.sh fails "make check" otherwise). */
+static int nothing_set(const authn_jwt_dir_conf_t *c)
+{
+    return !(c->verify_keys_set |
+             c->decrypt_keys_set |
+             c->require_encryption_set |
+             c->allow_unsigned_jwe_set |
+             c->max_p2c_set |
+             c->issuers_set |
+             c->audiences_set |
+             c->leeway_set |
+             c->max_ttl_set |
+             c->required_set |
+             c->types_set |
+             c->token_from_set |
+             c->user_claim_set |
+             c->scope_claim_set |
+             c->max_size_set |
+             c->resource_metadata_set |
+             c->cache_set |
+             c->cache_max_age_set |
+             c->revoke_any_set |
+             c->sign_key_set |
+             c->encrypt_key_set |
+             c->lifetime_set |
+             c->refresh_max_age_set |
+             c->scopes_set |
+             c->claims_set |
+             c->apikey_header_set |
+             c->apikey_providers_set |
+             c->resource_set);
+}
+
 void *authn_jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 {
-    authn_jwt_dir_conf_t *new = apr_pcalloc(p, sizeof(*new));
+    authn_jwt_dir_conf_t *new;
     const authn_jwt_dir_conf_t *base = basev;
     const authn_jwt_dir_conf_t *add = addv;
+
+    /* httpd merges on every request, once per section that applies.  A
+     * side that sets nothing adds nothing: the other record is the merge,
+     * shared as it is (records are read-only once the configuration is
+     * read; the fingerprint memo in them is written atomically and is the
+     * same whoever computes it). */
+    if (nothing_set(add)) {
+        return basev;
+    }
+    if (nothing_set(base)) {
+        return addv;
+    }
+    new = apr_pcalloc(p, sizeof(*new));
 
     /* Not a field-by-field copy of a struct: unset rules members take the
      * parent's values below, set ones the child's. */

@@ -291,6 +291,27 @@ def test_header_token_then_garbage_400(srv, tok):
                      reasons=["bad_request"])
 
 
+def test_header_syntax_checked_after_the_token_was_cached(srv, tok):
+    """The b64token check of the header waits for a cache miss: a token
+    accepted (and cached) before, then sent with a character RFC 6750
+    does not allow, is still 400, never a hit."""
+    t = tok()
+    assert_ok(srv.get("/hs/ok", t))
+    assert_ok(srv.get("/hs/ok", t))
+    for bad in (t + "!", t[:20] + "*" + t[21:], t[:30] + " " + t[30:],
+                "!" + t, t.replace(".", ",", 1)):
+        r = srv.request("/hs/ok", [("Authorization", "Bearer " + bad)],
+                        secrets=[t])
+        assert_challenge(r, 400, error="invalid_request",
+                         reasons=["bad_request"])
+    # and at a location with its rules in .htaccess (no key there)
+    r = srv.request("/htadir/file.txt", [("Authorization", "Bearer " + t
+                                          + "!")], secrets=[t])
+    assert_challenge(r, 400, realm="H", error="invalid_request",
+                     reasons=["bad_request"])
+    assert_ok(srv.get("/hs/ok", t))
+
+
 def test_two_authorization_headers_refused(srv, tok):
     # httpd merges them into "Bearer t1, Bearer t2" (SECURITY.md F2:
     # reject ambiguous multiple credentials)
