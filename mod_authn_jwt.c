@@ -627,7 +627,11 @@ static jwt_status_t check_token(request_rec *r,
     if (st == JWT_OK && jwt == NULL) {
         st = JWT_ERR_INTERNAL;
     }
-    if (st == JWT_OK) {
+    if (st == JWT_OK && hit && cc.user != NULL) {
+        /* the same rules, the user claim among them, found it before */
+        user = cc.user;
+    }
+    else if (st == JWT_OK) {
         st = user_from_claims(&user, jwt, conf);
     }
     /* The Basic user name is a label the client chose: it must be empty or
@@ -650,7 +654,8 @@ static jwt_status_t check_token(request_rec *r,
 
         env = (const authn_jwt_env_t *)made->elts;
         nenv = made->nelts;
-        authn_jwt_cache_insert(&cc, r, conf, token, len, jwt, env, nenv);
+        authn_jwt_cache_insert(&cc, r, conf, token, len, jwt, user, env,
+                               nenv);
     }
 
     rq->status = st;

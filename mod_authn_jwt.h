@@ -274,6 +274,8 @@ typedef struct {
     /* Fingerprints of the lists and key sets in RULES, computed once per
      * record (mod_authn_jwt_cache.c); merged with their fields. */
     uint64_t rules_fp[6];
+    uint64_t rules_fp_all;          /* of all the rules, with VERIFY_KEYS:
+                                     * 0 until the first lookup           */
     int cache;                      /* AuthJWTCache                       */
     apr_int64_t cache_max_age;      /* AuthJWTCacheMaxAge, seconds        */
     int revoke_any;                 /* AuthJWTRevokeAny                   */
@@ -708,6 +710,7 @@ typedef struct {
     uint64_t rev_checked;           /* a lookup's answer before insert   */
     const authn_jwt_env_t *env;     /* the entry's JWT_* variables       */
     int nenv;
+    const char *user;               /* the entry's user, on a hit         */
 } authn_jwt_cache_ctx_t;
 
 /* 1 and *OUT (valid until r->pool is cleared) when TOKEN was accepted
@@ -722,7 +725,8 @@ AUTHN_JWT_PRIVATE int authn_jwt_cache_lookup(authn_jwt_cache_ctx_t *cc,
  * CC's rules. */
 AUTHN_JWT_PRIVATE void authn_jwt_cache_insert(authn_jwt_cache_ctx_t *cc,
     request_rec *r, const authn_jwt_dir_conf_t *conf, const char *token,
-    size_t len, const jwt_t *jwt, const authn_jwt_env_t *env, int nenv);
+    size_t len, const jwt_t *jwt, const char *user,
+    const authn_jwt_env_t *env, int nenv);
 
 AUTHN_JWT_PRIVATE const char *authn_jwt_set_cache(cmd_parms *cmd,
     void *dconf, int on);

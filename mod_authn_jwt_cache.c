@@ -102,6 +102,8 @@ struct cache_entry {
     size_t len;
     const char *token;              /* LEN bytes, in this block          */
     const char *thumbprint;         /* of the key that verified          */
+    const char *user;               /* in the claims (user_claim is one
+                                     * of the rules)                     */
     int key_in_decrypt_set;         /* unsigned JWE: the decrypting key  */
     jwt_t jwt;                      /* jws points at JWS below           */
     jws_t jws;                      /* header fields and signing input   */
@@ -354,9 +356,20 @@ static uint64_t rules_fingerprint(const authn_jwt_dir_conf_t *conf,
 {
     authn_jwt_dir_conf_t *c = (authn_jwt_dir_conf_t *)conf;
     const jwt_rules_t *ru = &conf->rules;
+    int own_keys = verify_keys == conf->verify_keys;
+    uint64_t fp;
     int i;
     sip_t s;
 
+    /* Kept in the record for its own keys (a record is never changed once
+     * read, and the merge shares a record when one side sets nothing);
+     * any thread computes the same value. */
+    if (own_keys) {
+        fp = __atomic_load_n(&c->rules_fp_all, __ATOMIC_RELAXED);
+        if (fp != 0) {
+            return fp;
+        }
+    }
     sip_init_key(&s, RULES_K0, RULES_K1);
     if (verify_keys != conf->verify_keys) {
         /* a key set that changes at run time: hashed as it is now */
@@ -374,7 +387,11 @@ static uint64_t rules_fingerprint(const authn_jwt_dir_conf_t *conf,
     sip_str(&s, ru->user_claim);
     /* not a rule, but the cached JWT_SCOPE depends on it */
     sip_str(&s, conf->scope_claim);
-    return sip_final(&s);
+    fp = sip_final(&s) | 1;     /* never 0: 0 means "not computed" */
+    if (own_keys) {
+        __atomic_store_n(&c->rules_fp_all, fp, __ATOMIC_RELAXED);
+    }
+    return fp;
 }
 
 /* The bucket hash: the token's length and its last bytes.  Only accepted
@@ -658,6 +675,7 @@ int authn_jwt_cache_lookup(authn_jwt_cache_ctx_t *cc, request_rec *r,
     cc->rev = &e->rev;
     cc->env = e->env;
     cc->nenv = e->nenv;
+    cc->user = e->user;
     cc->hit = 1;
     *out = jwt;
     authn_jwt_metric_inc(AUTHN_JWT_M_CACHE_HIT);
@@ -683,6 +701,7 @@ static const char *put_str(char **p, const char *s)
 void authn_jwt_cache_insert(authn_jwt_cache_ctx_t *cc, request_rec *r,
                             const authn_jwt_dir_conf_t *conf,
                             const char *token, size_t len, const jwt_t *jwt,
+                            const char *user,
                             const authn_jwt_env_t *env, int nenv)
 {
     struct authn_jwt_cache *c = cc->cache;
@@ -727,6 +746,8 @@ void authn_jwt_cache_insert(authn_jwt_cache_ctx_t *cc, request_rec *r,
     e->len = len;
     p += len + 1;
     e->thumbprint = put_str(&p, jwt->key->thumbprint);
+    /* a string of the claims, which the entry holds a reference to */
+    e->user = user;
     e->key_in_decrypt_set = jwt->unsigned_jwe;
     e->hash = cc->hash;
     e->rules = cc->rules;
