@@ -48,17 +48,27 @@ is_installed() {
       "install ok installed" ]
 }
 
+# promtool, for the metrics test: taken from Debian's prometheus package
+# without installing it (installing would enable and start a Prometheus
+# server and pull in the JavaScript of its web UI).  Only the one binary
+# is unpacked, here; test_metrics.py looks for it at this path.
+PROMTOOL_DIR=${PROMTOOL_DIR:-/var/cache/mod_authn_jwt-test}
+PROMTOOL=$PROMTOOL_DIR/promtool
+
 missing=()
 for p in "${ALL_PKGS[@]}"; do
     is_installed "$p" || missing+=("$p")
 done
+need_promtool=0
+[ -x "$PROMTOOL" ] || need_promtool=1
 
-if [ "${#missing[@]}" -eq 0 ]; then
-    echo "deps.sh: all ${#ALL_PKGS[@]} packages present"
+if [ "${#missing[@]}" -eq 0 ] && [ "$need_promtool" -eq 0 ]; then
+    echo "deps.sh: all ${#ALL_PKGS[@]} packages and promtool present"
     exit 0
 fi
 
 if [ "${1:-}" = "--check" ]; then
+    [ "$need_promtool" -eq 0 ] || missing+=("promtool($PROMTOOL)")
     echo "deps.sh: missing: ${missing[*]}"
     exit 1
 fi
@@ -78,12 +88,36 @@ else
     exit 1
 fi
 
-echo "deps.sh: installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 ${as_root[@]+"${as_root[@]}"} env DEBIAN_FRONTEND=noninteractive \
     apt-get update -q
-${as_root[@]+"${as_root[@]}"} env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -q --no-install-recommends "${missing[@]}"
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "deps.sh: installing: ${missing[*]}"
+    ${as_root[@]+"${as_root[@]}"} env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [ "$need_promtool" -eq 1 ]; then
+    echo "deps.sh: unpacking promtool from the prometheus package into" \
+         "$PROMTOOL_DIR"
+    tmp=$(mktemp -d)
+    # apt downloads as its own user when it can write the directory
+    if [ "$(id -u)" -eq 0 ] && id _apt >/dev/null 2>&1; then
+        chown _apt "$tmp"
+    fi
+    if (cd "$tmp" && apt-get download -q prometheus >/dev/null) &&
+       dpkg-deb --fsys-tarfile "$tmp"/prometheus_*.deb |
+           tar -x -C "$tmp" ./usr/bin/promtool; then
+        ${as_root[@]+"${as_root[@]}"} install -d -m 0755 "$PROMTOOL_DIR"
+        ${as_root[@]+"${as_root[@]}"} install -m 0755 \
+            "$tmp/usr/bin/promtool" "$PROMTOOL"
+    else
+        # a test tool: its test is skipped, nothing else depends on it
+        echo "deps.sh: could not get promtool; test_promtool_check will" \
+             "be skipped" >&2
+    fi
+    rm -rf "$tmp"
+fi
 
 # The apache2 package enables and starts the distribution's own site on
 # port 80; the demo, the tests and the benchmark use their own configs on

@@ -99,10 +99,17 @@ def test_format_parses(srv):
             or line.startswith("authn_jwt_"), line
 
 
+# scripts/deps.sh unpacks it there from Debian's prometheus package
+PROMTOOL_DEFAULT = "/var/cache/mod_authn_jwt-test/promtool"
+
+
 def test_promtool_check(srv):
-    promtool = shutil.which("promtool")
+    promtool = os.environ.get("PROMTOOL") or shutil.which("promtool")
+    if promtool is None and os.access(PROMTOOL_DEFAULT, os.X_OK):
+        promtool = PROMTOOL_DEFAULT
     if promtool is None:
-        pytest.skip("promtool is not installed (Debian package prometheus)")
+        pytest.skip("promtool not found (scripts/deps.sh unpacks it to %s)"
+                    % PROMTOOL_DEFAULT)
     r = subprocess.run([promtool, "check", "metrics"],
                        input=_metrics(srv).encode(), stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, timeout=30)
