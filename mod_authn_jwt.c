@@ -766,12 +766,14 @@ static void from_header(request_rec *r, token_search_t *ts, int defer)
     if (h == NULL) {
         return;
     }
-    /* the auth-scheme is an RFC 9110 token */
-    for (c = h; authn_jwt_is_tchar((unsigned char)*c); c++) {
-        ;
+    /* the auth-scheme is an RFC 9110 token: "Bearer" in any case, and
+     * not the start of a longer token ("Bearers") */
+    if (ap_cstr_casecmpn(h, AUTHN_JWT_SCHEME, sizeof(AUTHN_JWT_SCHEME) - 1)
+        != 0) {
+        return;
     }
-    if (c - h != (ptrdiff_t)strlen(AUTHN_JWT_SCHEME)
-        || ap_cstr_casecmpn(h, AUTHN_JWT_SCHEME, c - h) != 0) {
+    c = h + sizeof(AUTHN_JWT_SCHEME) - 1;
+    if (authn_jwt_is_tchar((unsigned char)*c)) {
         return;
     }
     if (*c != ' ') {
