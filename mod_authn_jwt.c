@@ -16,7 +16,7 @@
  * the request time as the clock, and on success sets r->user from the user
  * claim and the JWT_* environment.  Any failure is answered with 400 or 401
  * and the RFC 6750 section 3 challenge built by the note_auth_failure hook;
- * the module's own failures are a 401 too, never a 500 (SECURITY.md F6).
+ * the module's own failures are a 401 too, never a 500 (doc/attacks.md F6).
  * Every decision is one INFO log line with the reason, jti, sub, kid and
  * UNIQUE_ID, never the token, its signature or the Authorization header.
  *
@@ -76,7 +76,7 @@ const char *authn_jwt_log_item(apr_pool_t *p, const char *s)
 }
 
 /* Values with control characters never reach the environment: CGI and
- * RequestHeader would turn them into header injection (SECURITY.md E3). */
+ * RequestHeader would turn them into header injection (doc/attacks.md E3). */
 static int is_clean(const char *s)
 {
     for (; *s; s++) {
@@ -495,7 +495,7 @@ const jwk_set_t *authn_jwt_verify_keys(const request_rec *r,
 }
 
 /* The user claim: a non-empty string without control characters, so that
- * REMOTE_USER can reach logs and headers safely (SECURITY.md E3). */
+ * REMOTE_USER can reach logs and headers safely (doc/attacks.md E3). */
 static jwt_status_t user_from_claims(const char **user, const jwt_t *jwt,
                                      const authn_jwt_dir_conf_t *conf)
 {
@@ -751,7 +751,7 @@ static int all_b64token(const char *s, size_t n)
 }
 
 /*
- * Authorization: Bearer SP+ b64token, nothing else (SECURITY.md F2).  The
+ * Authorization: Bearer SP+ b64token, nothing else (doc/attacks.md F2).  The
  * scheme compares case-insensitively (RFC 9110 section 11.1); any other
  * scheme is someone else's credential and counts as no token.  Two headers
  * arrive merged with a comma and fail the b64token check.

@@ -61,7 +61,7 @@ APLOG_USE_MODULE(authn_jwt);
 /* ---- small validators (shared with mod_authn_jwt_config_issue.c) ---- */
 
 /* No control characters: such a value could never match a token claim and
- * would reach logs and headers (SECURITY.md E3). */
+ * would reach logs and headers (doc/attacks.md E3). */
 static int has_ctl(const char *s)
 {
     for (; *s; s++) {
@@ -139,7 +139,7 @@ const char *authn_jwt_check_name(cmd_parms *cmd, const char *what,
 }
 
 /* A kid= option: a name no longer than a token's kid may be
- * (SECURITY.md A5: a kid selects exactly one key). */
+ * (doc/attacks.md A5: a kid selects exactly one key). */
 const char *authn_jwt_check_kid(cmd_parms *cmd, const char *kid)
 {
     const char *err = authn_jwt_check_name(cmd, "kid", kid);
@@ -374,7 +374,7 @@ void *authn_jwt_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
 
 /* RFC 8725 section 3.1: the configuration, not the token, binds keys to
  * algorithms.  alg= narrows what the loader derives from the key; it may
- * name RSA1_5 and PBES2-*, which are otherwise off (SECURITY.md C4, C6). */
+ * name RSA1_5 and PBES2-*, which are otherwise off (doc/attacks.md C4, C6). */
 static const char *parse_alg_list(cmd_parms *cmd, const char *list,
                                   jose_use_t use, jose_alg_set_t *out)
 {
@@ -409,7 +409,7 @@ static const char *parse_alg_list(cmd_parms *cmd, const char *list,
 }
 
 /* enc= on a decryption key: the content algorithms tokens for it may use
- * (SECURITY.md C10: a key bound to its enc as well as its alg). */
+ * (doc/attacks.md C10: a key bound to its enc as well as its alg). */
 static const char *parse_enc_list(cmd_parms *cmd, const char *list,
                                   jose_enc_set_t *out)
 {
@@ -538,7 +538,7 @@ static const char *set_key(cmd_parms *cmd, authn_jwt_dir_conf_t *conf,
                             ap_escape_logitem(cmd->temp_pool, source),
                             err ? err : "the key could not be loaded");
     }
-    /* SECURITY.md A5/G: a kid must name one key, across every line. */
+    /* doc/attacks.md A5/G: a kid must name one key, across every line. */
     if (jwk_set_check(*setp, &err) != 0) {
         return apr_psprintf(cmd->pool, "%s %s: %s", cmd->cmd->name,
                             ap_escape_logitem(cmd->temp_pool, source),
@@ -598,7 +598,7 @@ static const char *set_require_encryption(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
-/* SECURITY.md C1: a JWE proves only that the sender holds the decryption
+/* doc/attacks.md C1: a JWE proves only that the sender holds the decryption
  * key, which for RSA and ECDH is public; so a JWE without a signed token
  * inside stays refused unless said here, and even then only with the
  * shared-secret key management (dir, A*KW, A*GCMKW) that jwt.c allows. */
@@ -613,7 +613,7 @@ static const char *set_allow_unsigned_jwe(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
-/* SECURITY.md C6: p2c is the token's to choose and each count is a
+/* doc/attacks.md C6: p2c is the token's to choose and each count is a
  * PBKDF2 round, so the ceiling is the administrator's, set at start-up. */
 static const char *set_max_p2c(cmd_parms *cmd, void *dconf, const char *arg)
 {
@@ -703,7 +703,7 @@ static const char *set_type(cmd_parms *cmd, void *dconf, int argc,
 
 /* Names add to exp (a list such as "sub" must not drop it by the way);
  * "none" alone waives exp, the only way to accept tokens without one, and
- * start-up says so (manual "Validating tokens"; SECURITY.md E1).  A
+ * start-up says so (manual "Validating tokens"; doc/attacks.md E1).  A
  * section's lines add up and replace the parent's list. */
 static const char *set_require_claim(cmd_parms *cmd, void *dconf, int argc,
                                      char *const argv[])

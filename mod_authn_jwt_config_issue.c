@@ -20,7 +20,7 @@
  *
  * Keys are loaded at start-up and must hold exactly one key; the
  * algorithm comes from the key and the configuration, never "none", and
- * RSA1_5 is never used to encrypt (SECURITY.md C4, H).  AuthJWTScope and
+ * RSA1_5 is never used to encrypt (doc/attacks.md C4, H).  AuthJWTScope and
  * AuthJWTClaim expressions are parsed here, once; a claim named like a
  * secret or like a registered claim is a start-up error (manual "Issuing
  * tokens").
@@ -179,7 +179,7 @@ static authn_jwt_issue_key_t *issue_key(apr_pool_t *p, const jwk_t *key,
 }
 
 /* AuthJWTSignKey [alg=A] [kid=K] SOURCE: the private key (or secret) that
- * signs issued tokens.  SECURITY.md H: the algorithm comes from the key
+ * signs issued tokens.  doc/attacks.md H: the algorithm comes from the key
  * and the configuration, never "none". */
 const char *authn_jwt_set_sign_key(cmd_parms *cmd, void *dconf,
                                    const char *args)
@@ -254,7 +254,7 @@ const char *authn_jwt_set_encrypt_key(cmd_parms *cmd, void *dconf,
                                 cmd->cmd->name,
                                 ap_escape_logitem(cmd->temp_pool, ka.alg));
         }
-        /* SECURITY.md C4 and H: never mint RSA1_5. */
+        /* doc/attacks.md C4 and H: never mint RSA1_5. */
         if (alg->id == JOSE_ALG_RSA1_5) {
             return apr_psprintf(cmd->pool, "%s: RSA1_5 is never used to "
                                 "encrypt (Bleichenbacher); use RSA-OAEP-256",

@@ -492,7 +492,7 @@ static int login_time(request_rec *r, const authn_jwt_dir_conf_t *conf,
 
 /* ---- the handler ---- */
 
-/* Sign (and encrypt) the token through the core.  SECURITY.md H: iat,
+/* Sign (and encrypt) the token through the core.  doc/attacks.md H: iat,
  * exp and jti always; iss and aud from the validator's directives, so the
  * servers verifying these tokens share one configuration. */
 static int mint(request_rec *r, const authn_jwt_dir_conf_t *conf,

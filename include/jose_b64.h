@@ -12,7 +12,7 @@
  *
  * One alphabet ([A-Za-z0-9_-]), no padding, no whitespace, a length that is
  * not 1 modulo 4 and zero unused trailing bits, all or nothing: every byte
- * string has exactly one accepted encoding (SECURITY.md F1).
+ * string has exactly one accepted encoding (doc/attacks.md F1).
  */
 
 #ifndef JOSE_B64_H

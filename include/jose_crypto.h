@@ -53,7 +53,7 @@ jwt_status_t jose_aes_kw_unwrap(unsigned char *out, size_t *outlen,
                                 size_t inlen) JWT_WUR;
 
 /* ---- AES-GCM (RFC 7518 5.3 and 4.7) ----
- * KEY is 16, 24 or 32 bytes, IV exactly 12, TAG exactly 16 (SECURITY.md C8:
+ * KEY is 16, 24 or 32 bytes, IV exactly 12, TAG exactly 16 (doc/attacks.md C8:
  * OpenSSL would accept a shorter tag prefix).  OUT holds INLEN bytes; on a
  * failed decryption it is wiped. */
 jwt_status_t jose_aes_gcm_encrypt(unsigned char *out, unsigned char *tag,
@@ -133,7 +133,7 @@ jwt_status_t jose_rsa_decrypt(unsigned char **out, size_t *outlen,
                               const unsigned char *in, size_t inlen) JWT_WUR;
 
 /* RSAES-PKCS1-v1_5 decryption of a key of exactly KEYLEN bytes without a
- * padding oracle (SECURITY.md C4; OpenSSL 3.0 has no implicit rejection):
+ * padding oracle (doc/attacks.md C4; OpenSSL 3.0 has no implicit rejection):
  * raw RSA, then the encoding 00 02 PS 00 K with |K| = KEYLEN checked in
  * time independent of its content.  KEY receives K when the encoding is
  * well formed and RND (KEYLEN random bytes drawn by the caller before the

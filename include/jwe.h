@@ -14,12 +14,12 @@
  * jwe_decrypt parses the five segments, selects the decryption key from the
  * configured set only (kid is a lookup key), checks every length before any
  * EVP call (IV, tag, CEK against enc), unwraps the CEK with a uniform failure
- * (a random CEK of the right length on any unwrap error, SECURITY.md C4/C5),
- * checks the ECDH-ES epk on the recipient's curve, refuses zip and crit,
- * and only then decrypts and authenticates.  Every failure is
+ * (a random CEK of the right length on any unwrap error, doc/attacks.md
+ * C4/C5), checks the ECDH-ES epk on the recipient's curve, refuses zip and
+ * crit, and only then decrypts and authenticates.  Every failure is
  * JWT_ERR_DECRYPT.  It does NOT verify an inner JWS or look at claims, and
  * it does not decide whether a JWE without an inner JWS is acceptable
- * (SECURITY.md C1: that is jwt.c's policy).
+ * (doc/attacks.md C1: that is jwt.c's policy).
  *
  * Key selection: keys with use JOSE_USE_ENC whose algs hold the header's
  * alg (RSA1_5 and PBES2-* only when named in alg=, explicit_only) and whose
@@ -41,7 +41,7 @@
 #include "jwk.h"
 #include "jwt_status.h"
 
-/* PBES2 p2c (SECURITY.md C6): RFC 7518 4.8.1.2 asks for at least 1000,
+/* PBES2 p2c (doc/attacks.md C6): RFC 7518 4.8.1.2 asks for at least 1000,
  * and the count is the attacker's to choose, so [JWE_MIN_P2C, max_p2c] is
  * checked before PBKDF2.  max_p2c is the caller's ceiling (0 means
  * JWE_DEFAULT_MAX_P2C); callers keep it within [JWE_MIN_P2C,
@@ -53,7 +53,7 @@
 #define JWE_ENCRYPT_P2C 8192
 /* Shortest p2s (RFC 7518 4.8.1.1: at least 8 octets); jwe_encrypt uses 16. */
 #define JWE_MIN_P2S_LEN 8
-/* Longest kid accepted in a header (SECURITY.md A5), as JWS_MAX_KID_LEN. */
+/* Longest kid accepted in a header (doc/attacks.md A5), as JWS_MAX_KID_LEN. */
 #define JWE_MAX_KID_LEN 256
 
 typedef struct {
@@ -78,7 +78,7 @@ jwt_status_t jwe_decrypt(jwe_t **out, apr_pool_t *p, const char *token,
  * recipient's curve for ECDH-ES*, a random 16-byte p2s and p2c
  * JWE_ENCRYPT_P2C for PBES2-*; never zip.  JWT_ERR_ALG when KEY may not be
  * used with ALG/ENC (use, algs, encs, type, dir key length) and always for
- * RSA1_5 (SECURITY.md H); JWT_ERR_HEADER for a kid over JWE_MAX_KID_LEN;
+ * RSA1_5 (doc/attacks.md H); JWT_ERR_HEADER for a kid over JWE_MAX_KID_LEN;
  * JWT_ERR_INTERNAL when OpenSSL fails. */
 jwt_status_t jwe_encrypt(char **out, apr_pool_t *p, const jwk_t *key,
                          const jose_alg_info_t *alg,

@@ -17,7 +17,7 @@
  * says can widen that.  Every OpenSSL object and every secret belongs to the
  * pool the key was loaded into (freed and wiped by a pool cleanup).
  *
- * The loader refuses weak or ambiguous material (SECURITY.md A6, B4, G):
+ * The loader refuses weak or ambiguous material (doc/attacks.md A6, B4, G):
  * RSA keys under 2048 bits, e = 1, HMAC secrets shorter than the hash of
  * every algorithm they are allowed for, EC points not on their curve, a JWK
  * whose alg/crv/kty disagree, a signing key marked use=enc or whose key_ops
@@ -48,7 +48,7 @@ typedef struct jwk_t {
     jose_use_t use;             /* what it was loaded for                */
     jose_alg_set_t algs;        /* exactly the algorithms it may use     */
     jose_enc_set_t encs;        /* JWE content encryption it may carry
-                                 * (enc=, SECURITY.md C10); 0: any       */
+                                 * (enc=, doc/attacks.md C10); 0: any       */
     const char *kid;            /* NULL when it has none                 */
     const char *iss;            /* only tokens of this issuer; NULL: any */
     const char *thumbprint;     /* RFC 7638 SHA-256, base64url           */

@@ -32,7 +32,7 @@
 #include "jwk.h"
 #include "jwt_status.h"
 
-/* Longest kid accepted in a header (SECURITY.md A5). */
+/* Longest kid accepted in a header (doc/attacks.md A5). */
 #define JWS_MAX_KID_LEN 256
 
 typedef struct {
@@ -50,7 +50,7 @@ typedef struct {
     size_t sig_len;
 } jws_t;
 
-/* Count the '.' separators of TOKEN without allocating (SECURITY.md F3). */
+/* Count the '.' separators of TOKEN without allocating (doc/attacks.md F3). */
 int jose_count_dots(const char *token, size_t len);
 
 /* Checks, in this order (the first failure is returned):

@@ -22,7 +22,7 @@
  *                  typ, required claims, user claim.  No signature.
  * jwt_check runs all three in that order.
  *
- * Nesting (SECURITY.md C1, C2): exactly one level, a JWS inside a JWE.  The
+ * Nesting (doc/attacks.md C1, C2): exactly one level, a JWS inside a JWE.  The
  * claims come only from the inner JWS payload, never from the outer JWE
  * header.  A JWE whose plaintext is not a JWS is refused (JWT_ERR_NESTED)
  * unless allow_unsigned_jwe is set AND its key management is a shared
@@ -46,7 +46,7 @@
 #include "jws.h"
 #include "jwt_status.h"
 
-/* Depth cap for dotted claim paths (SECURITY.md F5). */
+/* Depth cap for dotted claim paths (doc/attacks.md F5). */
 #define JWT_MAX_CLAIM_DEPTH 16
 /* NumericDate values beyond year 9999 are refused (overflow-safe maths). */
 #define JWT_MAX_NUMERIC_DATE INT64_C(253402300799)
@@ -166,7 +166,7 @@ jwt_status_t jwt_validate(const jwt_t *jwt, const jwt_rules_t *rules,
 /* parse + verify + validate.  *OUT is set as soon as parsing succeeded, so
  * a caller can log jti/sub/kid of a rejected token.  A JWS whose candidate
  * keys are bound to no issuer (no iss=) has its signature checked before
- * its claims are parsed (SECURITY.md L): a token that fails the signature
+ * its claims are parsed (doc/attacks.md L): a token that fails the signature
  * then carries its header fields (alg, kid) and no claims, and a token
  * with a bad signature and bad claims is refused for the signature. */
 jwt_status_t jwt_check(jwt_t **out, apr_pool_t *p, const char *token,

@@ -11,9 +11,9 @@
  * jose_b64.c: strict base64url without padding (RFC 7515 section 2 and
  * appendix C, RFC 4648 section 5).
  *
- * The decoder accepts exactly one encoding per byte string (SECURITY.md F1):
- * only [A-Za-z0-9_-], no '=', no whitespace, a length that is not 1 modulo
- * 4, and zero unused bits in the last character.  A signature or MAC is
+ * The decoder accepts exactly one encoding per byte string (doc/attacks.md
+ * F1): only [A-Za-z0-9_-], no '=', no whitespace, a length that is not 1
+ * modulo 4, and zero unused bits in the last character.  A signature or MAC is
  * never re-encoded for comparison, so a second accepted spelling of the same
  * bytes would let one signed token exist under many strings (cache keys,
  * revocation lists, replay checks).  The decoder is table driven and does

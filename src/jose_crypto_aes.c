@@ -16,7 +16,7 @@
  *
  * Lengths are checked against the algorithm before any EVP call: OpenSSL
  * takes a GCM tag of any length from 1 to 16 bytes and compares only that
- * prefix (SECURITY.md C8), and happily CBC-decrypts before anyone looked at
+ * prefix (doc/attacks.md C8), and happily CBC-decrypts before anyone looked at
  * the MAC (C9).  Every context is freed through one cleanup label, every
  * intermediate secret is wiped, and the OpenSSL error queue is cleared on
  * failure so that nothing about a rejected token outlives the call.

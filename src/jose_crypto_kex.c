@@ -14,7 +14,7 @@
  * RFC 8037 3.2) and PBKDF2 for PBES2 (RFC 7518 4.8).  AES Key Wrap and the
  * content encryption are in jose_crypto_aes.c.
  *
- * RSA padding and digests follow from the algorithm alone (SECURITY.md C5);
+ * RSA padding and digests follow from the algorithm alone (doc/attacks.md C5);
  * the RSA1_5 padding is checked in constant time and a bad one yields the
  * caller's random CEK (C4, RFC 7516 11.5); an ephemeral public key must lie
  * on the recipient's curve (C3).  Every context is freed through one

@@ -11,7 +11,7 @@
  * jose_util.c: the small shared pieces of the core.
  *
  * Strict JSON (RFC 7515 section 4, RFC 7519 section 4: duplicate member
- * names are rejected, SECURITY.md D2, D4, E5), jansson and OpenSSL objects
+ * names are rejected, doc/attacks.md D2, D4, E5), jansson and OpenSSL objects
  * owned by APR pools, constant-time comparison (B5), wiping, the log
  * callback, and the OpenSSL algorithm objects fetched once per process so
  * that the per-request path never searches the provider store.

@@ -12,7 +12,7 @@
  * management algorithms of RFC 7518 section 4 and RFC 8037 section 3.2 and
  * the content encryption of RFC 7518 section 5.
  *
- * Decryption is strict and uniform (SECURITY.md C1-C11, L step 6): five
+ * Decryption is strict and uniform (doc/attacks.md C1-C11, L step 6): five
  * segments, a protected header that is one JSON object without duplicates,
  * no zip (C7) and no crit, a decryption key chosen from the configured set
  * only, every length fixed by alg/enc checked before any EVP call (C8-C10),

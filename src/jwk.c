@@ -16,7 +16,7 @@
  *
  * A key is typed once, here: its kty/curve decide the algorithms it could
  * ever serve (jose_algs_for_key), alg= and the JWK's own alg narrow that,
- * and nothing in a token can widen it again (RFC 8725 3.1, SECURITY.md A2).
+ * and nothing in a token can widen it again (RFC 8725 3.1, doc/attacks.md A2).
  * HMAC secrets shorter than the hash (RFC 7518 3.2, A6), a JWK whose alg
  * disagrees with its kty/crv and duplicate kids (A5) are start-up errors,
  * never a silent fallback.  Inside a JWK Set, keys meant for something
@@ -173,7 +173,7 @@ static const char *type_hint(jose_kty_t kty, int nid, jose_use_t use)
 /* ---- can this key serve this use at all ---- */
 
 /* Algorithms a key type could use, including those that are enabled only
- * when alg= names them (RSA1_5, PBES2-*, SECURITY.md C4, C6). */
+ * when alg= names them (RSA1_5, PBES2-*, doc/attacks.md C4, C6). */
 static jose_alg_set_t possible_algs(jose_kty_t kty, int nid, jose_use_t use)
 {
     jose_alg_set_t set = jose_algs_for_key(kty, nid, use);
@@ -332,7 +332,7 @@ static int oct_lengths(jwk_t *k, apr_pool_t *p, int named,
     jwk_say(in_set ? RC_SKIP : RC_FAIL, err, p, __VA_ARGS__)
 
 /* k->algs: what the key type can do, narrowed by alg= and by the JWK's
- * own alg (RFC 7517 4.4); never widened (SECURITY.md A2). */
+ * own alg (RFC 7517 4.4); never widened (doc/attacks.md A2). */
 static int key_algs(jwk_t *k, apr_pool_t *p, const jwk_meta_t *m,
                     const jwk_load_opts_t *o, int in_set, const char *where,
                     const char **err)
@@ -380,9 +380,11 @@ static int key_algs(jwk_t *k, apr_pool_t *p, const jwk_meta_t *m,
         if (!JOSE_ALG_IN(allowed, a->id)) {
             if (a->explicit_only) {
                 return FAIL_OR_SKIP("The %s %s is for %s, which is enabled "
-                                    "only when alg= names it (SECURITY.md "
-                                    "C4, C6): add alg=%s if you really need "
-                                    "it", type, where, a->name, a->name);
+                                    "only when alg= names it (a padding "
+                                    "oracle or a CPU cost an attacker "
+                                    "chooses): add alg=%s if you really "
+                                    "need it", type, where, a->name,
+                                    a->name);
             }
             return FAIL_OR_SKIP("The %s %s is for alg %s, but alg= allows "
                                 "only %s: change alg= or use another key",
@@ -554,9 +556,9 @@ int jwk_set_check(const jwk_set_t *set, const char **err)
                 continue;
             }
             *err = apr_psprintf(p, "Two keys have kid \"%s\" (%s and %s); "
-                                "a kid must select exactly one key "
-                                "(SECURITY.md A5): give each key its own "
-                                "kid= or remove one", jwk_shown(p, a->kid),
+                                "a kid must select exactly one key: give "
+                                "each key its own kid= or remove one",
+                                jwk_shown(p, a->kid),
                                 a->source, b->source);
             return -1;
         }

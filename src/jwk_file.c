@@ -15,7 +15,7 @@
  * or private key (RFC 7468), or, after "secret:", the bytes of an HMAC or
  * AES secret (RFC 7518 3.2, 4).
  *
- * A key file is never taken for a secret (SECURITY.md A2: a public key must
+ * A key file is never taken for a secret (doc/attacks.md A2: a public key must
  * never become an HMAC key), encrypted private keys are refused (httpd has
  * no terminal to ask for a passphrase), and remote sets are not fetched
  * here.  The file's bytes live in a scratch pool wiped and destroyed
@@ -199,7 +199,7 @@ static int is_base64_der_key(apr_pool_t *tmp, const char *buf, size_t len)
 }
 
 /* What a file named as an HMAC secret holds instead, or NULL when it may
- * be a secret (SECURITY.md A2: a public key, in any encoding, must never
+ * be a secret (doc/attacks.md A2: a public key, in any encoding, must never
  * become an HMAC key, since anyone holding it could then sign tokens).
  * RAWLEN is the file's length before the one trailing line end was
  * dropped: a DER file may end in a 0x0a byte of its own. */

@@ -11,7 +11,7 @@
  * jwk_pkey.c: what an EVP_PKEY from any source (PEM file, certificate, JWK)
  * is as a JOSE key (RSA, EC on a named curve of RFC 7518 6.2.1.1 and
  * RFC 8812 3.1, OKP of RFC 8037 2) and the refusal of weak or damaged
- * material at start-up, never a silent fallback (SECURITY.md B4, G):
+ * material at start-up, never a silent fallback (doc/attacks.md B4, G):
  * RSA under 2048 bits (RFC 7518 3.3), e = 1, ROCA moduli, EC points off
  * their curve (C3), private halves that do not match their public half.
  */

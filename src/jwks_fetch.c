@@ -11,7 +11,7 @@
  * jwks_fetch.c: one HTTPS GET of a key set or discovery document with
  * libcurl, under the rules of manual #idp: HTTPS only (also for
  * anything curl might be pointed at later), the peer certificate and host
- * name always verified, redirects never followed (SECURITY.md A4: a key
+ * name always verified, redirects never followed (doc/attacks.md A4: a key
  * set answers where it was configured or not at all), 200 (or 304 to our
  * If-None-Match) only, and the body cap enforced while reading, so a
  * 10 MB answer costs 256 KiB of memory and is then refused.

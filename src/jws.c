@@ -14,7 +14,7 @@
  *
  * Parsing is structure only.  Verification takes its keys from the
  * configured set and nothing else: the header's alg, kid and the caller's
- * iss only narrow that set (RFC 8725 section 3.1, SECURITY.md A1-A5), and
+ * iss only narrow that set (RFC 8725 section 3.1, doc/attacks.md A1-A5), and
  * the primitive is chosen by the key's type from the algorithm table row,
  * never by the token.  Every signature length is checked against the table
  * or the key before any cryptography (B1), HMAC compares in constant time

@@ -16,7 +16,7 @@
  * RFC 7519 section 7.2 (validation steps), section 4.1 (registered claims),
  * section 5.1-5.2 (typ, cty), RFC 7515 section 4.1.9-4.1.10 (media type
  * comparison), RFC 8725 sections 3.10-3.12 (issuer, audience, explicit
- * typing).  Attack notes: SECURITY.md C1, C2, D3, E1-E5, F3-F5.
+ * typing).  Attack notes: doc/attacks.md C1, C2, D3, E1-E5, F3-F5.
  */
 
 #include <math.h>
@@ -140,8 +140,9 @@ static int json_str_in_list(const json_t *v, const apr_array_header_t *list)
 /* ---- jwt_parse ---- */
 
 /* A NumericDate (RFC 7519 section 2): a JSON number, never a string read as
- * 0 (SECURITY.md E1).  json_integer_value() on a real returns 0, so the type
- * is checked first; reals are range-checked as doubles and then floored. */
+ * 0 (doc/attacks.md E1).  json_integer_value() on a real returns 0, so the
+ * type is checked first; reals are range-checked as doubles and then
+ * floored. */
 static jwt_status_t numeric_date(int64_t *out, int *present,
                                  const json_t *claims, const char *name)
 {
@@ -192,7 +193,7 @@ static jwt_status_t string_claim(const char **out, const json_t *claims,
     return JWT_OK;
 }
 
-/* Registered claim types (RFC 7519 section 4.1; SECURITY.md E1-E3). */
+/* Registered claim types (RFC 7519 section 4.1; doc/attacks.md E1-E3). */
 static jwt_status_t claim_types(jwt_t *jwt)
 {
     const json_t *aud;
@@ -237,7 +238,7 @@ static jwt_status_t jws_header_of(jwt_t *jwt)
 {
     const jws_t *jws = jwt->jws;
 
-    /* One level of nesting only (SECURITY.md C2): a JWS whose payload is
+    /* One level of nesting only (doc/attacks.md C2): a JWS whose payload is
      * itself a JWT is not accepted. */
     if (cty_is_jwt(jws->cty)) {
         return JWT_ERR_NESTED;
@@ -268,7 +269,7 @@ static jwt_status_t from_jws(jwt_t *jwt, apr_pool_t *p)
 }
 
 /* Key management by a secret only trusted issuers hold.  Public-key and
- * password based JWEs prove nothing about the sender (SECURITY.md C1). */
+ * password based JWEs prove nothing about the sender (doc/attacks.md C1). */
 static int shared_secret_kw(const jose_alg_info_t *alg)
 {
     if (alg == NULL) {
@@ -331,7 +332,7 @@ static jwt_status_t from_jwe(jwt_t *jwt, apr_pool_t *p, const char *token,
     pt = (const char *)jwe->plaintext;
     inner_dots = compact_dots(pt, jwe->plaintext_len);
 
-    /* A JWE inside the JWE: one level only (SECURITY.md C2). */
+    /* A JWE inside the JWE: one level only (doc/attacks.md C2). */
     if (inner_dots == 4) {
         return JWT_ERR_NESTED;
     }
@@ -349,7 +350,7 @@ static jwt_status_t from_jwe(jwt_t *jwt, apr_pool_t *p, const char *token,
     }
 
     /* Not a signed token inside: only by explicit configuration and only
-     * with shared-secret key management (SECURITY.md C1). */
+     * with shared-secret key management (doc/attacks.md C1). */
     if (!rules->allow_unsigned_jwe || !shared_secret_kw(jwe->alg)
         || jwe->key == NULL) {
         return JWT_ERR_NESTED;
@@ -389,7 +390,7 @@ jwt_status_t jwt_parse(jwt_t **out, apr_pool_t *p, const char *token,
         return JWT_ERR_TOO_LARGE;
     }
     /* 2 dots JWS, 4 dots JWE, nothing else; never guessed from "enc"
-     * (SECURITY.md C1, F3). */
+     * (doc/attacks.md C1, F3). */
     dots = jose_count_dots(token, len);
     jwt = apr_pcalloc(p, sizeof(*jwt));
     if (dots == 2) {
@@ -526,7 +527,7 @@ int jwt_audience_any(const apr_array_header_t *audiences)
 }
 
 /* REMOTE_USER: a non-empty string; control characters would reach logs
- * and headers (SECURITY.md E3). */
+ * and headers (doc/attacks.md E3). */
 static int user_claim_ok(const json_t *v)
 {
     const unsigned char *s;
@@ -564,7 +565,7 @@ jwt_status_t jwt_validate(const jwt_t *jwt, const jwt_rules_t *rules,
     max_ttl = clamp64(rules->max_ttl, 0, JWT_MAX_NUMERIC_DATE);
 
     /* exp is required unless the administrator says otherwise: "valid if
-     * present" let tokens live forever (SECURITY.md E1). */
+     * present" let tokens live forever (doc/attacks.md E1). */
     if (rules->required == NULL) {
         if (!jwt->has_exp) {
             return JWT_ERR_MISSING_CLAIM;
@@ -609,7 +610,7 @@ jwt_status_t jwt_validate(const jwt_t *jwt, const jwt_rules_t *rules,
     /* RFC 7519 section 4.1.3: a token whose aud does not name us is
      * refused, and where no audience is configured nothing names us: a
      * token minted for another service of the same issuer must not pass
-     * here (SECURITY.md E2).  A token without aud is for anyone. */
+     * here (doc/attacks.md E2).  A token without aud is for anyone. */
     aud = json_object_get(jwt->claims, "aud");
     if (array_empty(rules->audiences)) {
         if (aud != NULL) {
@@ -642,7 +643,7 @@ static int keys_bound_to_issuer(const jwk_set_t *set)
 }
 
 /*
- * A JWS checked signature first (SECURITY.md L, steps 5-7): the payload of
+ * A JWS checked signature first (doc/attacks.md L, steps 5-7): the payload of
  * a token nobody signed never reaches the JSON parser.  The caller made
  * sure that no key is bound to an issuer.  On a bad signature *OUT holds
  * the header fields only (alg, kid for the log line), no claims.

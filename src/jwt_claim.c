@@ -14,7 +14,7 @@
  * matching of Require jwt-claim, and scopes (RFC 6749 section 3.3: a
  * space-separated "scope" string, or an array such as "scp").  Values are
  * compared as exact bytes; paths are walked iteratively with a depth cap
- * (SECURITY.md F5).
+ * (doc/attacks.md F5).
  */
 
 #include <stdio.h>
@@ -340,7 +340,7 @@ int jwt_claims_have_scopes(const json_t *claims, const char *claim,
 
 /* One list for AuthJWTRequireClaim and htjwt verify --require.  exp is
  * required unless the administrator says "none", alone: "valid if present"
- * let tokens live forever (SECURITY.md E1), and a list such as "sub" must
+ * let tokens live forever (doc/attacks.md E1), and a list such as "sub" must
  * not drop exp by the way. */
 int jwt_required_add(apr_array_header_t **list, apr_pool_t *p,
                      const char *name, const char **err)

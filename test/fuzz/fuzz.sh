@@ -9,7 +9,7 @@
 #
 # fuzz.sh: build the fuzz targets with clang and libFuzzer
 # (-fsanitize=fuzzer,address,undefined) and run each of them for a while
-# (SECURITY.md F6).  `make fuzz` runs it; it is not part of `make check`,
+# (doc/attacks.md F6).  `make fuzz` runs it; it is not part of `make check`,
 # which replays the seed corpora with gcc instead.  See README.md here.
 #
 #   test/fuzz/fuzz.sh [--build-only | --coverage] [TARGET...]

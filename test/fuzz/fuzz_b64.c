@@ -10,7 +10,7 @@
 /*
  * fuzz_b64.c: strict base64url (RFC 7515 section 2 and appendix C, RFC 4648
  * section 5) as a round trip and against a plain reference of the rules
- * (SECURITY.md F1: one byte string, one accepted encoding).
+ * (doc/attacks.md F1: one byte string, one accepted encoding).
  *
  * For any input X: decode(encode(X)) == X, and the encoding has the length
  * RFC 7515 appendix C gives and only alphabet characters.  For any input S

@@ -13,7 +13,7 @@
  * and 8037 examples and Wycheproof's JWS keys, so that the seed tokens
  * verify and decrypt and the fuzzer starts from accepted tokens), the
  * per-input pool and the checks every target makes on every status
- * (SECURITY.md F6).
+ * (doc/attacks.md F6).
  */
 
 #include <stdarg.h>

@@ -8,7 +8,7 @@
  */
 
 /*
- * fuzz_common.h: what the fuzz targets share (SECURITY.md F6, STYLE.md 15).
+ * fuzz_common.h: what the fuzz targets share (doc/attacks.md F6, STYLE.md 15).
  *
  * Each target is a libFuzzer entry point, LLVMFuzzerTestOneInput, and is
  * built twice: with clang -fsanitize=fuzzer,address,undefined by
@@ -21,7 +21,7 @@
  * one per-input pool that is cleared after the input, so a leak shows up as
  * a leak and a pointer kept across inputs as a use after free.  The clock is
  * fixed (FZ_NOW): the same input always gives the same answer, which the
- * targets also assert (SECURITY.md F6, mod_authnz_jwt #23).
+ * targets also assert (doc/attacks.md F6, mod_authnz_jwt #23).
  */
 
 #ifndef FUZZ_COMMON_H
@@ -92,7 +92,7 @@ const jwk_t *fz_pick_key(const jwk_set_t *set, jose_alg_t alg,
 
 /* KEY, which accepted a JWS with ALG, KID (header) and ISS (claim), is a
  * signature key of fz_verify_keys() that may be used with ALG: its type
- * and curve, its kid and issuer binding (SECURITY.md A1-A5). */
+ * and curve, its kid and issuer binding (doc/attacks.md A1-A5). */
 void fz_check_sig_key(const jwk_t *key, const jose_alg_info_t *alg,
                       const char *kid, const char *iss);
 

@@ -13,7 +13,7 @@
  * section 5.2, 7.2) on arbitrary bytes: jwe_decrypt and jwt_check with
  * decryption keys for RSA-OAEP(-256), RSA1_5 (named), A128KW, A128GCMKW,
  * dir, ECDH-ES(+A*KW) on P-256, P-384 and X25519, and PBES2 (named), plus
- * the RFC 7516/7520 example keys (SECURITY.md C1-C11, F6).
+ * the RFC 7516/7520 example keys (doc/attacks.md C1-C11, F6).
  *
  * Input: without a NUL byte, a token as received.  With NUL bytes either
  * HEADER \0 EK \0 IV \0 CIPHERTEXT \0 TAG (five raw parts, base64url-encoded

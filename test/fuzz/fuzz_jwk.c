@@ -15,7 +15,7 @@
  * encryption key (public) and as a signing or decryption key (private, with
  * alg=, kid= and iss= as a directive would give them).
  *
- * Properties, beyond the sanitizers, for every key accepted (SECURITY.md
+ * Properties, beyond the sanitizers, for every key accepted (doc/attacks.md
  * A2, A6, B4, G): it may use only algorithms of its use, type, curve and
  * length, never one that alg= does not name, never RSA1_5 or PBES2 unless
  * named; RSA keys have at least 2048 bits; a private key was asked for

@@ -11,7 +11,7 @@
  * fuzz_jws.c: compact JWS (RFC 7515 section 7.1) and JWT validation (RFC
  * 7519 section 7.2) on arbitrary bytes: jws_parse + jws_verify, and
  * jwt_check against the fixture key set (HMAC, RSA, EC, OKP) with a fixed
- * clock (SECURITY.md A-F, F6 above all).
+ * clock (doc/attacks.md A-F, F6 above all).
  *
  * Input: without a NUL byte, a token exactly as it would arrive after
  * "Bearer ".  With NUL bytes, HEADER \0 PAYLOAD [\0 SIGNATURE]: the parts

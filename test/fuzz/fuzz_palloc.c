@@ -9,7 +9,7 @@
 
 /*
  * fuzz_palloc.c: in the fuzz programs only, every apr_palloc() is a malloc()
- * of its own, freed by a cleanup of its pool (SECURITY.md F6).
+ * of its own, freed by a cleanup of its pool (doc/attacks.md F6).
  *
  * APR carves pool allocations out of large blocks (mapped with mmap by
  * Debian's libapr), where AddressSanitizer sees neither the end of one

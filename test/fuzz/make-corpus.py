@@ -615,7 +615,7 @@ def make_jwk():
          'kid': 'd'},
         {'kty': 'oct', 'k': b64(PBES2_PASSWORD),
          'alg': 'PBES2-HS256+A128KW', 'kid': 'p'}]}))
-    # what the loader must refuse or skip (SECURITY.md A6, B4, G)
+    # what the loader must refuse or skip (doc/attacks.md A6, B4, G)
     pub = json.loads(made[0].export_public())
     rsa = json.loads(read(os.path.join(KEYS, 'rsa2048.pub.jwk')))
     bad = {

@@ -7,7 +7,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """Helpers for the issuing side of the black-box suite (manual "Issuing tokens",
 "API keys", "Publishing keys", "Protected resource metadata", "htjwt";
-SECURITY.md H): POSTing to a jwt-issuer location, reading its RFC 6749
+doc/attacks.md H): POSTing to a jwt-issuer location, reading its RFC 6749
 section 5.1 / 5.2 answers exactly, htpasswd -B lines, the JWKS of a
 jwt-jwks location, and checking issued tokens with two independent
 libraries (PyJWT and jwcrypto).
@@ -61,7 +61,7 @@ ISSUE_ALGS = {
     "EdDSA-Ed448": ("ed448", None),
 }
 
-# SECURITY.md H / RFC 7518 3.4: raw R||S of the full length
+# doc/attacks.md H / RFC 7518 3.4: raw R||S of the full length
 ES_SIG_LEN = {"ES256": 64, "ES384": 96, "ES512": 132, "ES256K": 64}
 SIG_LEN = {"HS256": 32, "HS384": 48, "HS512": 64, "EdDSA-Ed25519": 64,
            "EdDSA-Ed448": 114}

@@ -5,7 +5,7 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""SECURITY.md sections A (algorithm and key selection), B (signature
+"""doc/attacks.md sections A (algorithm and key selection), B (signature
 values), D (header semantics) and F (encoding, framing, limits) against a
 real httpd: every forged token is a 401 invalid_token (or a 400 from httpd's
 own request limits), never a 200, never a 500, never a crash, never an
@@ -398,7 +398,7 @@ def test_ecdsa_wrong_lengths(srv, ring):
 
 
 def test_ecdsa_high_s_is_valid(srv, ring):
-    # SECURITY.md B3: high-S is valid ECDSA, do not reject it
+    # doc/attacks.md B3: high-S is valid ECDSA, do not reject it
     good = craft(ES256_HDR, claims(), "ES256", ring["p256"])
     h, p, s = good.split(".")
     raw = b64u_decode(s)
@@ -495,7 +495,7 @@ def test_jwe_without_decrypt_key(srv, ring):
 
 
 def test_enc_in_three_segment_token_is_a_jws(srv, ring):
-    # never infer JWE from "enc" in a 3-segment token (SECURITY.md C1)
+    # never infer JWE from "enc" in a 3-segment token (doc/attacks.md C1)
     tok = craft({"alg": "HS256", "enc": "A256GCM"}, claims(), "HS256",
                 ring["hs256"])
     r = srv.get("/a/hs/ok", tok)

@@ -151,7 +151,7 @@ def test_scope_scp_fallback(srv, tok):
 @pytest.mark.parametrize("scope", ["readonly", "READ", "re ad", "", "write",
                                    "readwrite", "read\u00a0"])
 def test_scope_exact_tokens(srv, tok, scope):
-    # SECURITY.md E4: exact, case-sensitive tokens, never substrings
+    # doc/attacks.md E4: exact, case-sensitive tokens, never substrings
     r = srv.get("/s/read/ok", tok(scope=scope))
     assert_challenge(r, 403, error="insufficient_scope", scope="read",
                      reasons=["insufficient_scope"])

@@ -9,7 +9,7 @@
 exp/nbf/iat with
 AuthJWTLeeway, AuthJWTMaxTTL, AuthJWTIssuer, AuthJWTAudience,
 AuthJWTRequireClaim, AuthJWTType, AuthJWTUserClaim, AuthJWTMaxTokenSize, and
-the claim attacks of SECURITY.md E1-E3 and E5."""
+the claim attacks of doc/attacks.md E1-E3 and E5."""
 
 
 import pytest
@@ -25,7 +25,7 @@ ISS2 = "https://idp2.example.com"
 def srv(httpd, K):
     key = "AuthJWTVerifyKey secret:%s" % K("hs256.secret")
     body = (
-        # a long token must reach the module (SECURITY.md F4): the default
+        # a long token must reach the module (doc/attacks.md F4): the default
         # AuthJWTMaxTokenSize 8192 is above httpd's 8190-byte field limit
         "LimitRequestFieldSize 65536\n"
         + location("/c/", key)
@@ -63,7 +63,7 @@ def raw_claims(**kw):
     return text + "}"
 
 
-# ---- exp (SECURITY.md E1)
+# ---- exp (doc/attacks.md E1)
 
 def test_exp_in_future_ok(srv, ring):
     assert_ok(srv.get("/c/ok", hs(ring, claims(exp=now() + 60))))
@@ -99,7 +99,7 @@ def test_exp_real_in_future_accepted(srv, ring):
 
 
 def test_exp_real_in_past_expired(srv, ring):
-    # 1.7e9 is a json real: never read as 0 (SECURITY.md E1)
+    # 1.7e9 is a json real: never read as 0 (doc/attacks.md E1)
     assert_invalid_token(srv.get("/c/ok", hs(ring, raw_claims(exp="1.7e9"))),
                          reason="expired")
     assert_invalid_token(
@@ -130,7 +130,7 @@ def test_exp_unparsable(srv, ring, value):
 
 
 def test_exp_duplicate_member(srv, ring):
-    # SECURITY.md D2: {"exp":1,"exp":9999999999}
+    # doc/attacks.md D2: {"exp":1,"exp":9999999999}
     base = claims(exp=None)
     t = jdump(base)[:-1] + ',"exp":1,"exp":%d}' % (now() + 300)
     assert_invalid_token(srv.get("/c/ok", hs(ring, t)),
@@ -263,7 +263,7 @@ def test_require_none_warned_at_startup(srv):
     assert all("[authn_jwt:warn]" in l for l in warn), warn
 
 
-# ---- AuthJWTIssuer (SECURITY.md E3)
+# ---- AuthJWTIssuer (doc/attacks.md E3)
 
 def test_issuer_accepted(srv, ring):
     assert_ok(srv.get("/iss/ok", hs(ring, claims(iss=ISS1))))
@@ -291,7 +291,7 @@ def test_issuer_wrong_type(srv, ring, value):
 
 
 def test_issuer_nul(srv, ring):
-    # Jansson refuses \u0000 unless JSON_ALLOW_NUL (SECURITY.md E3/E5)
+    # Jansson refuses \u0000 unless JSON_ALLOW_NUL (doc/attacks.md E3/E5)
     r = srv.get("/iss/ok", hs(ring, raw_claims(
         iss='"%s\\u0000evil"' % ISS1)))
     assert_invalid_token(r, reasons=["json", "malformed", "claim_type",
@@ -304,7 +304,7 @@ def test_issuer_type_checked_without_issuer_directive(srv, ring):
                          reason="claim_type")
 
 
-# ---- AuthJWTAudience (SECURITY.md E2)
+# ---- AuthJWTAudience (doc/attacks.md E2)
 
 @pytest.mark.parametrize("aud", ["api1", "api2", ["x", "api2"], ["api1"],
                                  ["api2", "api1"]])
@@ -390,7 +390,7 @@ def test_type_at_jwt(srv, ring):
 
 def test_type_media_type_forms(srv, ring):
     # RFC 7515 section 4.1.9: "application/" may be omitted and media types
-    # compare case-insensitively (SECURITY.md D3)
+    # compare case-insensitively (doc/attacks.md D3)
     assert_ok(srv.get("/typ/ok", hs(ring, claims(),
                                     {"typ": "application/at+jwt"})))
     assert_ok(srv.get("/typ/ok", hs(ring, claims(), {"typ": "AT+JWT"})))
@@ -450,7 +450,7 @@ def test_default_user_claim_sub(srv, ring):
                          reasons=["user_claim", "claim_type"])
 
 
-# ---- AuthJWTMaxTokenSize (SECURITY.md F4)
+# ---- AuthJWTMaxTokenSize (doc/attacks.md F4)
 
 def _padded(ring, size, path_claims=None):
     """A valid HS256 token of exactly SIZE bytes (a pad claim)."""
@@ -484,7 +484,7 @@ def test_too_large_is_checked_before_parsing(srv):
     assert_invalid_token(srv.get("/size/ok", "x" * 600), reason="too_large")
 
 
-# ---- claims that are odd but valid JSON (SECURITY.md F5)
+# ---- claims that are odd but valid JSON (doc/attacks.md F5)
 
 @pytest.mark.parametrize("payload", ['"string"', "123", "null", "[]",
                                      "true", "[{}]"])

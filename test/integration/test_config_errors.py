@@ -145,7 +145,7 @@ CASES = {
     "require-claim-others-with-none": (
         "AuthJWTRequireClaim sub none",
         r"'none' waives exp and stands alone"),
-    # SECURITY.md A2: a public key or certificate, in any form, is never
+    # doc/attacks.md A2: a public key or certificate, in any form, is never
     # an HMAC secret (anyone holding it could sign tokens)
     "secret-pkcs12-bag-attributes": (
         "AuthJWTVerifyKey secret:{bagcert}",

@@ -215,7 +215,7 @@ def test_log_has_no_token_at_info(srv, ring):
 
 
 def test_log_injection_in_kid_and_sub(srv, ring):
-    # SECURITY.md A5/E3: claim and header values are escaped in logs
+    # doc/attacks.md A5/E3: claim and header values are escaped in logs
     off = srv.error_offset()
     fake = "[Mon Jan 01 00:00:00.000000 2024] [authn_jwt:emerg] injected"
     srv.get("/e/ok", hs(ring, claims(), kid="k9\n" + fake))

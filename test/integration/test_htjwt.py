@@ -440,7 +440,7 @@ def test_sign_refuses_bad_keys(gen, K):
 
 def test_secret_that_is_a_key_refused(keydir, K, gen):
     # the module's loader: a certificate or public key in any form is
-    # never an HMAC secret (SECURITY.md A2), for sign and verify alike
+    # never an HMAC secret (doc/attacks.md A2), for sign and verify alike
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization as ser
     with open(K("rsa.cert.pem"), "rb") as f:

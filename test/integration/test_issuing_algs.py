@@ -6,7 +6,7 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """Every JWS algorithm the validator accepts, issued by the module
-(SECURITY.md H: "the issued-token round-trip must verify with an
+(doc/attacks.md H: "the issued-token round-trip must verify with an
 independent library"): PyJWT and jwcrypto verify each token with the key
 published by the jwt-jwks location next to the issuer (the secret for
 HMAC), the header carries the key's default algorithm (or alg=) and its

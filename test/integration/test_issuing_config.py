@@ -7,7 +7,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """Start-up errors of the issuing directives (manual "Issuing tokens", "API
 keys";
-SECURITY.md H): httpd refuses to start, and its message names the file,
+doc/attacks.md H): httpd refuses to start, and its message names the file,
 the line and the fix, both on a real start and with `apache2 -t`, as
 test_config_errors.py does for the validating ones."""
 

@@ -10,7 +10,7 @@
 with the recipient's private key and the inner JWS verifies with the
 signing key; the defaults are RSA-OAEP-256 for RSA, ECDH-ES+A256KW for EC,
 A256KW for a 32-byte secret, always A256GCM unless enc= says otherwise;
-every token has a fresh CEK and IV (SECURITY.md H, CVE-2021-32791); and
+every token has a fresh CEK and IV (doc/attacks.md H, CVE-2021-32791); and
 the module itself accepts them where AuthJWTDecryptKey is set."""
 
 import json

@@ -7,7 +7,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """JWE (RFC 7516) and nested JWS-in-JWE (RFC 7519 section 5.2, A.2):
 AuthJWTDecryptKey and AuthJWTRequireEncryption, with tokens encrypted by
-jwcrypto, and the JWE attacks of SECURITY.md C1, C2, C3, C4, C7, C8.
+jwcrypto, and the JWE attacks of doc/attacks.md C1, C2, C3, C4, C7, C8.
 
 Every test here carries the `jwe` marker: IT_XFAIL_JWE=1 turns them into
 expected failures while JWE support is incomplete."""
@@ -88,7 +88,7 @@ def test_nested_dir(srv, inner, kw_key):
                                  "application/JWT"])
 def test_cty_forms(srv, ring, inner, cty):
     # RFC 7515 4.1.10: media types compare case-insensitively, the
-    # "application/" prefix may be left out (SECURITY.md C2)
+    # "application/" prefix may be left out (doc/attacks.md C2)
     assert_ok(srv.get("/j/ok", jwe_nested(inner(), ring["rsa_enc"],
                                           cty=cty)))
 

@@ -6,7 +6,7 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """The JWE settings an administrator chooses: PBES2 with its p2c ceiling
-(AuthJWTMaxPBES2Count, SECURITY.md C6), a JWE whose payload is the claims
+(AuthJWTMaxPBES2Count, doc/attacks.md C6), a JWE whose payload is the claims
 rather than a signed token (AuthJWTAllowUnsignedJWE, C1), and the content
 encryption a decryption key accepts (AuthJWTDecryptKey enc=, C10)."""
 

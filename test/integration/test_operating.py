@@ -6,7 +6,7 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """Operating the module: thread-safe under the event, worker and prefork MPMs
-(many concurrent requests, every answer the right one: SECURITY.md F6,
+(many concurrent requests, every answer the right one: doc/attacks.md F6,
 mod_authnz_jwt #23), and keys reload on graceful restart."""
 
 import os

@@ -7,7 +7,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """manual "Responses" (RFC 6750 section 3): every row, exactly, plus where the
 token is read from (AuthJWTTokenFrom) and the Authorization header syntax
-(RFC 6750 section 2.1, SECURITY.md F2)."""
+(RFC 6750 section 2.1, doc/attacks.md F2)."""
 
 import pytest
 
@@ -313,7 +313,7 @@ def test_header_syntax_checked_after_the_token_was_cached(srv, tok):
 
 
 def test_two_authorization_headers_refused(srv, tok):
-    # httpd merges them into "Bearer t1, Bearer t2" (SECURITY.md F2:
+    # httpd merges them into "Bearer t1, Bearer t2" (doc/attacks.md F2:
     # reject ambiguous multiple credentials)
     t1, t2 = tok(), tok()
     r = srv.request("/hs/ok", [("Authorization", "Bearer " + t1),
@@ -332,7 +332,7 @@ def test_scheme_case_insensitive(srv, tok):
 
 
 def test_several_spaces_before_token(srv, tok):
-    # SECURITY.md F2: one or more SP before the token
+    # doc/attacks.md F2: one or more SP before the token
     t = tok()
     assert_ok(srv.request("/hs/ok", [("Authorization", "Bearer   " + t)],
                           secrets=[t]))
@@ -369,7 +369,7 @@ def test_token_with_internal_space_refused(srv, tok):
 
 
 def test_same_answer_every_time(srv, tok):
-    # SECURITY.md F6 (mod_authnz_jwt #23): same token, same answer
+    # doc/attacks.md F6 (mod_authnz_jwt #23): same token, same answer
     good, bad = tok(), tok(exp=1)
     for _ in range(10):
         assert srv.get("/hs/ok", good).status == 200

@@ -22,7 +22,7 @@ jwcrypto (Debian python3-jwcrypto), through a real httpd (one server, one
    location holding a wrong key of the same type and size, and the token
    with one bit of its tag flipped, answer 401 (decrypt).
 3. Nested JWE issued by the module (AuthJWTEncryptKey alg= enc=) for every
-   pair the issuer may use (all but RSA1_5, SECURITY.md H) decrypt in node
+   pair the issuer may use (all but RSA1_5, doc/attacks.md H) decrypt in node
    jose and jwcrypto, and the inner JWS verifies.
 
 A module failure is listed in KNOWN (direction, library, row, enc) and runs

@@ -11,7 +11,7 @@
  * check_core.c: unit tests of the small shared pieces of the core.
  *
  * - jose_b64.c: strict base64url (RFC 7515 section 2 and appendix C;
- *   SECURITY.md F1): one alphabet, no padding, no whitespace, no length
+ *   doc/attacks.md F1): one alphabet, no padding, no whitespace, no length
  *   that is 1 modulo 4, zero unused bits, every byte value tried in every
  *   position; results compared with the independent codec of testutil.c.
  * - jose_alg.c: the algorithm table (RFC 7518 sections 3-5, RFC 8037):
@@ -19,7 +19,7 @@
  *   every documented algorithm present with the right key type and lengths.
  * - jwt_status.c: every status has a unique short name, a fixed
  *   description, an RFC 6750 section 3.1 error code and an HTTP status.
- * - jose_util.c: strict JSON (SECURITY.md D2, D4, E5, F5): duplicate
+ * - jose_util.c: strict JSON (doc/attacks.md D2, D4, E5, F5): duplicate
  *   members at any depth, non-objects, trailing garbage, NUL refused.
  */
 
@@ -196,7 +196,7 @@ START_TEST(b64_length_1_mod_4_refused)
 END_TEST
 
 /* RFC 7515 appendix C: the unused low bits of the last character must be
- * zero, else several strings decode to the same bytes (SECURITY.md F1,
+ * zero, else several strings decode to the same bytes (doc/attacks.md F1,
  * Wycheproof ModifiedUnusedBitsInPayload). */
 START_TEST(b64_unused_bits_must_be_zero)
 {
@@ -358,7 +358,7 @@ START_TEST(alg_every_spec_alg_found)
         ck_assert_msg(a->sig_len == r->sig_len, "%s: sig_len %zu", r->name,
                       a->sig_len);
         ck_assert_ptr_eq(jose_alg_get(r->id), a);
-        /* RFC 8725 / SECURITY.md C4, C6: off unless named */
+        /* RFC 8725 / doc/attacks.md C4, C6: off unless named */
         ck_assert_int_eq(a->explicit_only,
                          r->id == JOSE_ALG_RSA1_5
                          || r->id == JOSE_ALG_PBES2_HS256_A128KW
@@ -742,7 +742,7 @@ END_TEST
 START_TEST(json_duplicates_at_any_depth)
 {
     static const char *const bad[] = {
-        /* SECURITY.md D2 */
+        /* doc/attacks.md D2 */
         "{\"alg\":\"HS256\",\"alg\":\"none\"}",
         "{\"sub\":\"alice\",\"sub\":\"admin\"}",
         "{\"exp\":1,\"exp\":9999999999}",
@@ -766,7 +766,7 @@ END_TEST
 START_TEST(json_non_objects)
 {
     static const char *const bad[] = {
-        /* SECURITY.md D4, F5: header and payload must be objects */
+        /* doc/attacks.md D4, F5: header and payload must be objects */
         "[]", "[{\"a\":1}]", "\"x\"", "1", "1.5", "null", "true", "false",
         "", " ", "{", "}", "{\"a\"}", "{\"a\":}", "{a:1}", "{'a':1}",
         "{\"a\":1,}", "{\"a\":1}}", "{\"a\":1} x", "{\"a\":1}{}",
@@ -788,7 +788,7 @@ START_TEST(json_nul_and_bad_utf8)
 {
     json_t *j;
 
-    /* SECURITY.md E3, E5: no NUL in strings, never JSON_ALLOW_NUL */
+    /* doc/attacks.md E3, E5: no NUL in strings, never JSON_ALLOW_NUL */
     ck_assert_status(jobjs("{\"iss\":\"https://idp\\u0000evil\"}"),
                      JWT_ERR_JSON);
     ck_assert_status(jobjs("{\"a\\u0000b\":1}"), JWT_ERR_JSON);
@@ -821,7 +821,7 @@ START_TEST(json_deep_nesting)
         buf[n++] = ']';
     }
     buf[n++] = '}';
-    /* SECURITY.md F5: refused (jansson's depth cap), never a crash */
+    /* doc/attacks.md F5: refused (jansson's depth cap), never a crash */
     ck_assert_status(jobj(buf, n, &j), JWT_ERR_JSON);
 }
 END_TEST

@@ -16,12 +16,12 @@
  *   its documented order (RFC 7519 4.1), signature lengths (RFC 7518 3.4
  *   raw R||S), a round trip through jwt_check, and every signature bit
  *   flipped (STYLE.md 15); registered names in the extra claims never
- *   override (SECURITY.md H); lifetime bounds; keys that must not sign.
+ *   override (doc/attacks.md H); lifetime bounds; keys that must not sign.
  * - the encrypt path: nested JWE (RFC 7519 5.2, cty JWT) with the default
  *   key management by key type, fresh CEK/IV per token, decrypted and
  *   verified by jwt_check.
  * - jwt_scope_grant (RFC 6749 3.3) and jwt_claim_name_sensitive.
- * - Known-answer signatures (SECURITY.md H): RFC 7515 A.1 (HS256) and A.2
+ * - Known-answer signatures (doc/attacks.md H): RFC 7515 A.1 (HS256) and A.2
  *   (RS256) and RFC 8037 A.4 (Ed25519) re-created byte for byte by
  *   jose_sig_sign, RFC 7520 4.1/4.4 by jws_sign, and a whole HS256 token of
  *   jwt_issue against an independent computation (EVP_Q_mac, EVP_Q_digest,
@@ -256,7 +256,7 @@ START_TEST(issued_mutations)
 END_TEST
 
 /* ECDSA signatures differ per token (random k) but always have the full
- * length, even when R or S has leading zero bytes (SECURITY.md H). */
+ * length, even when R or S has leading zero bytes (doc/attacks.md H). */
 START_TEST(ecdsa_full_length_always)
 {
     const jwk_t *k = tu_sign_key(tu_pool, "ec-p521.key.pem", 0);
@@ -416,7 +416,7 @@ START_TEST(auth_time_from_the_caller)
 }
 END_TEST
 
-/* SECURITY.md H / the header: extra claims never replace what the issuer
+/* doc/attacks.md H / the header: extra claims never replace what the issuer
  * decides (nor add nbf); everything else is kept as given. */
 START_TEST(extra_never_overrides_registered)
 {
@@ -591,7 +591,7 @@ START_TEST(encrypt_round_trip)
     ck_assert_str_eq(json_string_value(json_object_get(jwt->header, "typ")),
                      "JWT");
 
-    /* RFC 7516 / SECURITY.md H: fresh CEK and IV for every token */
+    /* RFC 7516 / doc/attacks.md H: fresh CEK and IV for every token */
     tok2 = issue_ok(&ip, NULL);
     ck_assert_str_ne(tok, tok2);
     {
@@ -655,7 +655,7 @@ START_TEST(encrypt_options)
     ip.encrypt_key = enc_pub("ec-p256-other.pub.pem");
     ip.enc_alg = tu_alg("RSA-OAEP-256");
     ck_assert_status(jwt_issue(&tok, NULL, tu_pool, &ip, NOW), JWT_ERR_ALG);
-    /* never RSA1_5 (SECURITY.md C4, H) */
+    /* never RSA1_5 (doc/attacks.md C4, H) */
     params(&ip, sk);
     ip.encrypt_key = enc_pub("rsa2048-other.pub.pem");
     ip.enc_alg = tu_alg("RSA1_5");

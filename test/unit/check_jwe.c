@@ -9,7 +9,7 @@
 
 /*
  * check_jwe.c: unit tests of jwe.c and jose_crypto_*.c (RFC 7516, RFC 7518
- * sections 4 and 5, RFC 8037 section 3.2; SECURITY.md C1-C11, H).
+ * sections 4 and 5, RFC 8037 section 3.2; doc/attacks.md C1-C11, H).
  *
  * - vectors: every RFC 7520 section 5 compact example with a supported
  *   algorithm (5.9, zip, refused); the JSON-only 5.10-5.13, which have no
@@ -2140,7 +2140,7 @@ START_TEST(t_pbes2_ceiling)
 }
 END_TEST
 
-/* enc= on a key (SECURITY.md C10): the key decrypts only tokens whose enc
+/* enc= on a key (doc/attacks.md C10): the key decrypts only tokens whose enc
  * it names, for every key-management family, and the issuer side refuses
  * to encrypt with an enc the key does not allow. */
 START_TEST(t_key_encs)

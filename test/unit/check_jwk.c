@@ -15,7 +15,7 @@
  *   and secret: files, typed with exactly the algorithms it may use.
  * - RFC 7638 thumbprints: RFC 7638 3.1, RFC 8037 A.3 and the fixtures'
  *   thumbprints computed by jwcrypto.
- * - Refusals (SECURITY.md A2, A5, A6, B4, G): RSA under 2048 bits, e = 1,
+ * - Refusals (doc/attacks.md A2, A5, A6, B4, G): RSA under 2048 bits, e = 1,
  *   short or empty HMAC secrets, a key file used as a secret, alg/crv/kty
  *   disagreements, alg= that does not fit the key, use=enc and key_ops
  *   without verify for a signing key, duplicate kids, points not on the
@@ -383,7 +383,7 @@ START_TEST(secret_refusals)
     jwk_t *k = NULL;
     const char *err;
 
-    /* SECURITY.md A6: short or empty */
+    /* doc/attacks.md A6: short or empty */
     err = refused("secret:short.secret", NULL);
     ck_assert_msg(strstr(err, "short.secret") != NULL,
                   "the message does not name the file: %s", err);
@@ -417,7 +417,7 @@ START_TEST(secret_refusals)
 }
 END_TEST
 
-/* SECURITY.md A2: whatever holds a key or certificate is no secret, in
+/* doc/attacks.md A2: whatever holds a key or certificate is no secret, in
  * whatever form the file has it.  The file as "secret:", refused, with a
  * message that names it and the fix. */
 static void secret_refused(const char *label, const void *data, size_t len)
@@ -590,7 +590,7 @@ START_TEST(rsa_too_small)
     jwk_set_t *set;
     const char *err;
 
-    /* RFC 7518 3.3, SECURITY.md B4 */
+    /* RFC 7518 3.3, doc/attacks.md B4 */
     refused("rsa1024.pub.pem", NULL);
     refused("rsa1024.key.pem", NULL);
     refused("rsa1024.key.pem", &priv);
@@ -719,7 +719,7 @@ END_TEST
 START_TEST(jwk_use_and_key_ops)
 {
     static const char *const bad[] = {
-        /* SECURITY.md G: a key for encryption is not a signing key */
+        /* doc/attacks.md G: a key for encryption is not a signing key */
         "{\"kty\":\"EC\",\"crv\":\"P-256\",\"use\":\"enc\",\"x\":" WP_X
         ",\"y\":" WP_Y "}",
         "{\"kty\":\"EC\",\"crv\":\"P-256\",\"key_ops\":[\"encrypt\"],"
@@ -780,7 +780,7 @@ START_TEST(alg_option_must_fit_key)
 }
 END_TEST
 
-/* enc= (SECURITY.md C10) is kept on the key, only for decryption keys;
+/* enc= (doc/attacks.md C10) is kept on the key, only for decryption keys;
  * with dir the key is the CEK, so an enc= list of other lengths drops dir
  * (or refuses the key when dir was all it could do). */
 START_TEST(enc_option)
@@ -836,7 +836,7 @@ START_TEST(duplicate_kid)
         "{\"kty\":\"oct\",\"kid\":\"k\",\"k\":"
         "\"-xbuDNsVZ2iJtoZ-akfXTSCt4UO2cruLCsbWlBinggE\"}]}";
 
-    /* SECURITY.md A5: a set with two keys of one kid is refused */
+    /* doc/attacks.md A5: a set with two keys of one kid is refused */
     err = refused_json(dup, NULL);
     ck_assert_ptr_nonnull(strstr(err, "k"));
     /* jwk_load into a set that already has the kid: refused, unchanged */

@@ -24,7 +24,7 @@
  *   refused.
  * - Every algorithm signs and verifies with the fixture keys, with a
  *   negative test per key/alg pair (wrong key, other key types).
- * - The attacks of SECURITY.md A1-A5, B1-B3, D1, D2, D4, F3: alg none and
+ * - The attacks of doc/attacks.md A1-A5, B1-B3, D1, D2, D4, F3: alg none and
  *   look-alikes, RS/HS confusion with the public key bytes as the secret,
  *   ES256 on RSA and on P-384 keys, kid and iss as filters only, embedded
  *   jwk/jku/x5u/x5c ignored, crit/b64/zip/enc, ECDSA r = s = 0 and DER,
@@ -246,7 +246,7 @@ START_TEST(rfc7520_curve25519_eddsa)
 }
 END_TEST
 
-/* The deterministic examples re-created byte for byte (SECURITY.md H):
+/* The deterministic examples re-created byte for byte (doc/attacks.md H):
  * jws_sign writes {"alg":..,"kid":..} in that order, as RFC 7520 does. */
 static void reproduce_7520(const char *file)
 {
@@ -301,7 +301,7 @@ START_TEST(rfc8037_reproduce_ed25519)
 }
 END_TEST
 
-/* RFC 7797 b64=false with crit: refused by design (SECURITY.md D1). */
+/* RFC 7797 b64=false with crit: refused by design (doc/attacks.md D1). */
 START_TEST(rfc7797_b64_false_rejected)
 {
     json_t *v = tu_vector(tu_pool,
@@ -329,7 +329,7 @@ END_TEST
 
 /* RFC 7520 4.5-4.8 are published in the JSON serializations (4.5 also as
  * a compact JWS with its payload detached), which this module does not
- * read (compact only, SECURITY.md C11).  A JWS signature covers only
+ * read (compact only, doc/attacks.md C11).  A JWS signature covers only
  * ASCII(BASE64URL(protected header) || '.' || BASE64URL(payload)) (RFC
  * 7515 5.2), never an unprotected header, so a signature whose alg is in
  * its protected header is also a valid compact JWS,
@@ -588,7 +588,7 @@ START_TEST(rfc7520_4_8_multiple_signatures)
     }
     /* As one JWK Set the three keys are refused: the RSA and the EC key
      * share the kid "bilbo.baggins@hobbiton.example" for the same use,
-     * and a set with duplicate kids is ambiguous (jwk.h, SECURITY.md
+     * and a set with duplicate kids is ambiguous (jwk.h, doc/attacks.md
      * A5).  Configured one by one, as above, they work. */
     jwks = tu_own(tu_pool, json_pack("{s:O}", "keys", jkeys));
     ck_assert_int_ne(tu_try_jwk_json(&set, tu_pool, jwks, &o, &err), 0);
@@ -852,7 +852,7 @@ START_TEST(sign_refusals)
 }
 END_TEST
 
-/* SECURITY.md H / jsrsasign #627: R and S are left-padded to their full
+/* doc/attacks.md H / jsrsasign #627: R and S are left-padded to their full
  * size, so every ES signature has the table length; 1 in 256 ES256
  * signatures has a short R or S, so sign enough of them to meet some. */
 START_TEST(ecdsa_signatures_full_length)
@@ -952,7 +952,7 @@ static unsigned char *raw_hmac(const char *md, const void *key, size_t klen,
 }
 
 /* The public key in every encoding an attacker might guess, used as an
- * HMAC secret: never accepted (SECURITY.md A2, CVE-2016-10555 class). */
+ * HMAC secret: never accepted (doc/attacks.md A2, CVE-2016-10555 class). */
 static void confusion(const char *pubname, const char *jwkname)
 {
     const jwk_t *pub = tu_verify_key(tu_pool, pubname, 0);
@@ -1179,7 +1179,7 @@ START_TEST(kid_type_and_length)
         ck_assert_msg(tu_jws(tu_token(tu_pool, h, PAYLOAD, k, "HS256"), set)
                       == JWT_ERR_HEADER, "kid %s accepted", bad[i]);
     }
-    /* SECURITY.md A5: a length cap on kid */
+    /* doc/attacks.md A5: a length cap on kid */
     memset(kid, 'a', sizeof(kid));
     kid[JWS_MAX_KID_LEN] = '\0';
     ck_assert_status(tu_jws(tu_sign(tu_pool, k, "HS256", kid, NULL,
@@ -1600,7 +1600,7 @@ END_TEST
 
 /* --------------------------------------------------------- alg values -- */
 
-/* SECURITY.md A1: each spelling, with an empty signature and with the
+/* doc/attacks.md A1: each spelling, with an empty signature and with the
  * correct HS256 MAC over the new signing input. */
 START_TEST(alg_variants)
 {
@@ -1655,7 +1655,7 @@ START_TEST(alg_variants)
                                    JWT_ERR_SIGNATURE),
                       "header %s, empty signature", h);
     }
-    /* the exact SECURITY.md A1 trigger strings, with the MAC kept */
+    /* the exact doc/attacks.md A1 trigger strings, with the MAC kept */
     {
         char *t = tu_sign(tu_pool, k, "HS256", NULL, NULL, PAYLOAD);
         const char *rest = strchr(t, '.');

@@ -11,7 +11,7 @@
  * check_jwt.c: unit tests of JWT validation (RFC 7519) through jwt_check
  * with a fixed clock: one test per rejection reason jwt.c produces, each
  * asserting that exact jwt_status_t, with the boundaries of every time rule
- * (SECURITY.md E1), type confusion in registered claims (E1-E3), issuer
+ * (doc/attacks.md E1), type confusion in registered claims (E1-E3), issuer
  * and audience matching (E2, E3), typ normalisation (D3, RFC 8725 3.11),
  * nesting (C1, C2: RFC 7520 section 6 and RFC 7519 A.2), and the claim
  * model used by authorization: dotted paths, claim text, claim matching
@@ -116,7 +116,7 @@ START_TEST(accepted_and_fields)
 }
 END_TEST
 
-/* The order of the checks (SECURITY.md L): the header, then the
+/* The order of the checks (doc/attacks.md L): the header, then the
  * signature, then the claims, so that a payload nobody signed is never
  * parsed; keys bound to an issuer (iss=) need the iss claim to be chosen,
  * so there the claims are parsed first.  *OUT is set once the header (or,
@@ -663,7 +663,7 @@ START_TEST(rfc7520_6_nested)
 END_TEST
 
 /* RFC 7519 A.2: RS256 inside RSA1_5/A128CBC-HS256.  RSA1_5 is off unless
- * named in alg= (SECURITY.md C4). */
+ * named in alg= (doc/attacks.md C4). */
 START_TEST(rfc7519_a2_nested)
 {
     json_t *v = tu_vector(tu_pool, "rfc/rfc7519_A.2_nested_jwt.json");
@@ -741,7 +741,7 @@ START_TEST(st_claim_type)
 END_TEST
 
 /* RFC 7519 2: a NumericDate may have a fraction.  Reals are floored, never
- * read as 0 (the "nbf read as 0 passes" bug of SECURITY.md E1). */
+ * read as 0 (the "nbf read as 0 passes" bug of doc/attacks.md E1). */
 START_TEST(numeric_date_reals)
 {
     jwt_t *jwt = NULL;

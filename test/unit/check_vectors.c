@@ -22,7 +22,7 @@
  * - primitives, through jose_sig_verify with keys from the loader:
  *   ECDSA P-256/384/521 in the JWS form R || S (RFC 7518 3.4), the P-256
  *   DER vectors (every DER signature placed in a JWS must be rejected,
- *   SECURITY.md B3), RSASSA-PKCS1-v1_5 (RS*), RSASSA-PSS with the JOSE
+ *   doc/attacks.md B3), RSASSA-PKCS1-v1_5 (RS*), RSASSA-PSS with the JOSE
  *   parameters (PS*: MGF1 with the same hash, salt = hash length), Ed25519
  *   and Ed448 (RFC 8037), and HMAC (HS*) with full-length tags only.
  *
@@ -38,7 +38,7 @@
  * defaults": a JWK's own alg narrows
  * the key (json_web_key_test.json says the same: mismatchedAlgAndCurve).
  * HMAC vectors with truncated tags must be rejected (a JWS MAC is full
- * length, SECURITY.md B1); keys shorter than the hash are refused at load
+ * length, doc/attacks.md B1); keys shorter than the hash are refused at load
  * (RFC 7518 3.2).  Each file prints one summary line.
  */
 
@@ -733,7 +733,7 @@ START_TEST(wycheproof_ed448)
 }
 END_TEST
 
-/* SECURITY.md B3: a DER ECDSA signature is never a JWS signature.  Every
+/* doc/attacks.md B3: a DER ECDSA signature is never a JWS signature.  Every
  * signature of the DER file, valid or not, is refused as R || S; the valid
  * ones, converted to R || S, verify (the conversion jws.c does the other
  * way round). */

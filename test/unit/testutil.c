@@ -770,7 +770,7 @@ jwt_status_t tu_wycheproof_jws(apr_pool_t *p, json_t *group, json_t *test,
 
 /* alg= as an administrator would write it for the JWK: its own alg when
  * that is a key management algorithm (RSA1_5 and PBES2-* are enabled only
- * when named, SECURITY.md C4, C6), else nothing (a key set, or an enc
+ * when named, doc/attacks.md C4, C6), else nothing (a key set, or an enc
  * name, which the loader reads as dir). */
 static jose_alg_set_t named_alg(json_t *jwk)
 {

@@ -19,7 +19,7 @@
  *
  * Tokens handed to the parser are copied into malloc'ed buffers of exactly
  * their length, without a terminating NUL, so that AddressSanitizer sees
- * any read past the end (SECURITY.md F6).
+ * any read past the end (doc/attacks.md F6).
  */
 
 #ifndef TESTUTIL_H
