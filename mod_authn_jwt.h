@@ -252,22 +252,44 @@ typedef struct {
     const char *keys_where;         /* "file:line" of the first key line,
                                      * for start-up messages              */
 
-    unsigned verify_keys_set:1;
-    unsigned decrypt_keys_set:1;
-    unsigned require_encryption_set:1;
-    unsigned allow_unsigned_jwe_set:1;
-    unsigned max_p2c_set:1;
-    unsigned issuers_set:1;
-    unsigned audiences_set:1;
-    unsigned leeway_set:1;
-    unsigned max_ttl_set:1;
-    unsigned required_set:1;
-    unsigned types_set:1;
-    unsigned token_from_set:1;
-    unsigned user_claim_set:1;
-    unsigned scope_claim_set:1;
-    unsigned max_size_set:1;
-    unsigned resource_metadata_set:1;
+    /* Every _set flag of the record, those of the cache, revocation and
+     * issuing fields below too, in one word: ANY_SET is 0 when no
+     * directive set anything (nothing_set() in mod_authn_jwt_config.c;
+     * scripts/check-set-flags.sh checks that no flag is outside). */
+    union {
+        struct {
+            unsigned verify_keys_set:1;
+            unsigned decrypt_keys_set:1;
+            unsigned require_encryption_set:1;
+            unsigned allow_unsigned_jwe_set:1;
+            unsigned max_p2c_set:1;
+            unsigned issuers_set:1;
+            unsigned audiences_set:1;
+            unsigned leeway_set:1;
+            unsigned max_ttl_set:1;
+            unsigned required_set:1;
+            unsigned types_set:1;
+            unsigned token_from_set:1;
+            unsigned user_claim_set:1;
+            unsigned scope_claim_set:1;
+            unsigned max_size_set:1;
+            unsigned resource_metadata_set:1;
+            /* (the cache, revocation and issuing fields below) */
+            unsigned cache_set:1;
+            unsigned cache_max_age_set:1;
+            unsigned revoke_any_set:1;
+            unsigned sign_key_set:1;
+            unsigned encrypt_key_set:1;
+            unsigned lifetime_set:1;
+            unsigned refresh_max_age_set:1;
+            unsigned scopes_set:1;
+            unsigned claims_set:1;
+            unsigned apikey_header_set:1;
+            unsigned apikey_providers_set:1;
+            unsigned resource_set:1;
+        };
+        uint64_t any_set;
+    };
 
     /* Cache and revocation (mod_authn_jwt_cache.c,
      * mod_authn_jwt_revoke.c). */
@@ -279,9 +301,6 @@ typedef struct {
     int cache;                      /* AuthJWTCache                       */
     apr_int64_t cache_max_age;      /* AuthJWTCacheMaxAge, seconds        */
     int revoke_any;                 /* AuthJWTRevokeAny                   */
-    unsigned cache_set:1;
-    unsigned cache_max_age_set:1;
-    unsigned revoke_any_set:1;
 
     /* Issuing (mod_authn_jwt_issuer.c), API keys, JWKS and RFC 9728
      * metadata (mod_authn_jwt_handlers.c). */
@@ -295,16 +314,6 @@ typedef struct {
     apr_array_header_t *apikey_providers; /* authn_jwt_provider_t; NULL:
                                          * "file", looked up per request  */
     const char *resource;               /* AuthJWTResource (RFC 9728)     */
-
-    unsigned sign_key_set:1;
-    unsigned encrypt_key_set:1;
-    unsigned lifetime_set:1;
-    unsigned refresh_max_age_set:1;
-    unsigned scopes_set:1;
-    unsigned claims_set:1;
-    unsigned apikey_header_set:1;
-    unsigned apikey_providers_set:1;
-    unsigned resource_set:1;
 } authn_jwt_dir_conf_t;
 
 /* The defaults of the remote key directives (manual #idp), seconds. */

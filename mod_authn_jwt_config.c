@@ -27,6 +27,7 @@
  * prefer the server configuration.
  */
 
+#include <stddef.h>
 #include <string.h>
 
 #include "httpd.h"
@@ -222,40 +223,17 @@ void *authn_jwt_create_dir_conf(apr_pool_t *p, char *dir)
     new->rules_fp[part] = authn_jwt_rules_part( \
         (authn_jwt_dir_conf_t *)(add->f##_set ? add : base), part)
 
-/* No directive of this record was given: every field has its default.
- * Every _set flag of authn_jwt_dir_conf_t is listed here
- * (scripts/check-set-flags.sh fails "make check" otherwise). */
+/* No directive of this record was given: every field has its default. */
 static int nothing_set(const authn_jwt_dir_conf_t *c)
 {
-    return !(c->verify_keys_set |
-             c->decrypt_keys_set |
-             c->require_encryption_set |
-             c->allow_unsigned_jwe_set |
-             c->max_p2c_set |
-             c->issuers_set |
-             c->audiences_set |
-             c->leeway_set |
-             c->max_ttl_set |
-             c->required_set |
-             c->types_set |
-             c->token_from_set |
-             c->user_claim_set |
-             c->scope_claim_set |
-             c->max_size_set |
-             c->resource_metadata_set |
-             c->cache_set |
-             c->cache_max_age_set |
-             c->revoke_any_set |
-             c->sign_key_set |
-             c->encrypt_key_set |
-             c->lifetime_set |
-             c->refresh_max_age_set |
-             c->scopes_set |
-             c->claims_set |
-             c->apikey_header_set |
-             c->apikey_providers_set |
-             c->resource_set);
+    return c->any_set == 0;
 }
+
+/* Every _set flag inside ANY_SET: the union is the one word that follows
+ * it (rules_fp comes next); a 65th flag would make it larger. */
+_Static_assert(offsetof(authn_jwt_dir_conf_t, rules_fp)
+               - offsetof(authn_jwt_dir_conf_t, any_set) == sizeof(uint64_t),
+               "the _set flags no longer fit in any_set");
 
 void *authn_jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 {
