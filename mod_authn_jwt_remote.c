@@ -168,10 +168,18 @@ typedef struct {
 
 /* What the parent keeps of a source across a graceful restart, in the
  * process pool, keyed by source_t.key: one buffer per key, reused. */
+/* The scalars of slot_t a graceful restart carries over, listed once for
+ * the struct below and both copies. */
+#define CARRIED_SCALARS(X) \
+    X(good_at) X(next_due) X(state) X(keys) X(last_forced) \
+    X(n_ok) X(n_not_modified) X(n_failed) X(n_invalid) X(n_suppressed)
+#define CARRY_DECLARE(f) apr_uint32_t f;
+#define CARRY_SAVE(f)    c->f = sl->f;
+#define CARRY_LOAD(f)    sl->f = c->f;
+
 typedef struct {
     int valid;
-    apr_uint32_t good_at, next_due, state, keys, last_forced;
-    apr_uint32_t n_ok, n_not_modified, n_failed, n_invalid, n_suppressed;
+    CARRIED_SCALARS(CARRY_DECLARE)
     apr_uint32_t len;
     char issuer[JWKS_MAX_URL + 1];
     char jwks_uri[JWKS_MAX_URL + 1];
@@ -992,16 +1000,7 @@ static apr_status_t carry_save(void *data)
         memcpy(c->issuer, sl->issuer[cur], sizeof(c->issuer));
         memcpy(c->jwks_uri, sl->jwks_uri, sizeof(c->jwks_uri));
         memcpy(c->etag, sl->etag, sizeof(c->etag));
-        c->good_at = sl->good_at;
-        c->next_due = sl->next_due;
-        c->state = sl->state;
-        c->keys = sl->keys;
-        c->last_forced = sl->last_forced;
-        c->n_ok = sl->n_ok;
-        c->n_not_modified = sl->n_not_modified;
-        c->n_failed = sl->n_failed;
-        c->n_invalid = sl->n_invalid;
-        c->n_suppressed = sl->n_suppressed;
+        CARRIED_SCALARS(CARRY_SAVE)
         c->valid = 1;
     }
     return APR_SUCCESS;
@@ -1023,16 +1022,7 @@ static int carry_restore(source_t *src, apr_pool_t *pp)
     memcpy(sl->issuer[0], c->issuer, sizeof(c->issuer));
     memcpy(sl->jwks_uri, c->jwks_uri, sizeof(c->jwks_uri));
     memcpy(sl->etag, c->etag, sizeof(c->etag));
-    sl->good_at = c->good_at;
-    sl->next_due = c->next_due;
-    sl->state = c->state;
-    sl->keys = c->keys;
-    sl->last_forced = c->last_forced;
-    sl->n_ok = c->n_ok;
-    sl->n_not_modified = c->n_not_modified;
-    sl->n_failed = c->n_failed;
-    sl->n_invalid = c->n_invalid;
-    sl->n_suppressed = c->n_suppressed;
+    CARRIED_SCALARS(CARRY_LOAD)
     sl->cur = 0;
     sl->gen = 1;
     return 1;
