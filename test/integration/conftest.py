@@ -139,8 +139,8 @@ class GroupServers:
             text = srv._read(srv.error_log)
             crashes = srv.crash_lines(text.splitlines())
             if crashes:
-                problems.append("%s: child crashed:\n%s" % (
-                    srv.name, "\n".join(crashes)))
+                problems.append("%s: child crashed:\n%s\n%s" % (
+                    srv.name, "\n".join(crashes), srv.core_report()))
             for path in (srv.error_log, srv.access_log):
                 leaks = srv.leaks(srv._read(path))
                 if leaks:
@@ -181,8 +181,8 @@ def _log_guard(request, log_expect):
         lines = srv.error_lines_since(off)
         crashes = srv.crash_lines(lines)
         if crashes:
-            problems.append("[%s] child crashed:\n  %s" % (
-                srv.name, "\n  ".join(crashes)))
+            problems.append("[%s] child crashed:\n  %s\n%s" % (
+                srv.name, "\n  ".join(crashes), srv.core_report()))
         bad = srv.serious_lines(lines, expect)
         if bad:
             problems.append("[%s] unexpected warn+ error-log lines:\n  %s" % (

@@ -24,6 +24,7 @@ on a signal.
 import base64
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -268,6 +269,7 @@ ServerRoot "{root}"
 ServerName 127.0.0.1
 Listen 127.0.0.1:{port}
 PidFile "{root}/run/httpd.pid"
+CoreDumpDirectory "{root}/cores"
 DefaultRuntimeDir "{root}/run"
 ScriptSock "{sock}"
 ErrorLog "{root}/logs/error.log"
@@ -314,6 +316,16 @@ LoadModule authn_jwt_module "{so}"
 ENV_CGI = ("#!/bin/sh\n"
            "printf 'Content-Type: text/plain\\r\\n\\r\\n'\n"
            "env\n")
+
+
+def _allow_cores():
+    """In the child before exec: no size limit on core files, so that a
+    crash leaves a backtrace (Httpd.core_report)."""
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE,
+                           (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    except (ValueError, OSError):
+        pass
 
 
 class StartupError(Exception):
@@ -393,8 +405,10 @@ class Httpd:
     def write(self):
         if os.path.isdir(self.root):
             shutil.rmtree(self.root)
-        for d in ("run", "logs", "htdocs", "cgi"):
+        for d in ("run", "logs", "htdocs", "cgi", "cores"):
             os.makedirs(os.path.join(self.root, d))
+        # a crashed child leaves its core here (CoreDumpDirectory)
+        os.chmod(os.path.join(self.root, "cores"), 0o1777)
         os.chmod(self.root, 0o755)
         for d in ("htdocs", "cgi"):
             os.chmod(os.path.join(self.root, d), 0o755)
@@ -458,7 +472,7 @@ class Httpd:
         self.proc = subprocess.Popen(
             [APACHE, "-f", self.conf_path, "-DFOREGROUND"],
             stdout=self._out, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            start_new_session=True, preexec_fn=_allow_cores)
         deadline = time.time() + timeout
         up = False
         while time.time() < deadline:
@@ -565,6 +579,35 @@ class Httpd:
     @staticmethod
     def crash_lines(lines):
         return [l for l in lines if CRASH_RE.search(l)]
+
+    def core_report(self):
+        """Backtraces of the cores that crashed children left in
+        CoreDumpDirectory, through gdb when it is installed; each core is
+        removed once read."""
+        cores = os.path.join(self.root, "cores")
+        try:
+            names = sorted(os.listdir(cores))
+        except OSError:
+            return ""
+        out = []
+        for n in names:
+            path = os.path.join(cores, n)
+            if not shutil.which("gdb"):
+                out.append("core kept at %s (no gdb for a backtrace)" % path)
+                continue
+            try:
+                r = subprocess.run(["gdb", "-batch", "-nx", "-ex",
+                                    "thread apply all bt 40", APACHE, path],
+                                   stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, timeout=120)
+                text = r.stdout.decode("utf-8", "replace")
+            except (OSError, subprocess.TimeoutExpired) as e:
+                text = "gdb failed: %s" % e
+            bt = [l for l in text.splitlines()
+                  if l.startswith(("#", "Thread ", "Program terminated"))]
+            out.append("backtrace of %s:\n%s" % (path, "\n".join(bt)))
+            os.unlink(path)
+        return "\n".join(out)
 
     def leaks(self, text):
         return sorted(s for s in self.sent if s and s in text)
