@@ -829,43 +829,12 @@ void authn_jwt_cache_insert(authn_jwt_cache_ctx_t *cc, request_rec *r,
 
 /* ---- child start ---- */
 
-static apr_status_t cache_destroy(void *data)
-{
-    struct authn_jwt_cache *c = data;
-    unsigned i, b;
-
-    for (i = 0; i < STRIPES; i++) {
-        stripe_t *st = &c->stripe[i];
-
-        free(st->seen);
-        st->seen = NULL;
-        if (st->buckets == NULL) {
-            continue;
-        }
-        for (b = 0; b < st->nbuckets; b++) {
-            cache_entry_t *e = st->buckets[b], *next;
-
-            for (; e != NULL; e = next) {
-                next = e->next;
-                entry_release(e);
-            }
-        }
-        free(st->buckets);
-        st->buckets = NULL;
-    }
-    for (i = 0; i < STRIPES; i++) {
-        for (b = 0; b < BLOCK_CLASSES; b++) {
-            block_t *x = c->stripe[i].free_blocks[b], *next;
-
-            for (; x != NULL; x = next) {
-                next = x->next;
-                free(x);
-            }
-            c->stripe[i].free_blocks[b] = NULL;
-        }
-    }
-    return APR_SUCCESS;
-}
+/* There is no cleanup that frees the cache: it lives as long as the child,
+ * whose memory goes with it.  A cleanup would run when the child pool is
+ * destroyed, and prefork destroys it inside its SIGTERM handler: there,
+ * free() would wait forever for the allocator lock of the malloc() the
+ * signal interrupted (the parent's SIGKILL ends it three seconds later),
+ * or corrupt the heap of a child with one thread. */
 
 static struct authn_jwt_cache *cache_make(apr_pool_t *p, server_rec *s,
                                           unsigned size)
@@ -894,7 +863,6 @@ static struct authn_jwt_cache *cache_make(apr_pool_t *p, server_rec *s,
         }
         st->lru.newer = st->lru.older = &st->lru;
     }
-    apr_pool_cleanup_register(p, c, cache_destroy, apr_pool_cleanup_null);
     return c;
 }
 

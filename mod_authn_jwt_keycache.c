@@ -207,19 +207,18 @@ int authn_jwt_keycache_load(jwk_set_t *set, apr_pool_t *p, server_rec *s,
 static void keycache_child_init(apr_pool_t *pchild, server_rec *s)
 {
     keycache_t *kc = apr_pcalloc(pchild, sizeof(*kc));
-    apr_allocator_t *alloc;
 
+    /* The pool is unmanaged, not a child of PCHILD: it is never destroyed,
+     * and its keys go with the child's memory.  Destroying it with PCHILD
+     * would free keys inside prefork's SIGTERM handler (see the token
+     * cache in mod_authn_jwt_cache.c). */
     if (apr_thread_mutex_create(&kc->mutex, APR_THREAD_MUTEX_DEFAULT,
                                 pchild) != APR_SUCCESS
-        || apr_allocator_create(&alloc) != APR_SUCCESS) {
+        || apr_pool_create_unmanaged_ex(&kc->pool, NULL, NULL)
+           != APR_SUCCESS) {
         /* without the cache .htaccess keys load per request, as before */
         return;
     }
-    if (apr_pool_create_ex(&kc->pool, pchild, NULL, alloc) != APR_SUCCESS) {
-        apr_allocator_destroy(alloc);
-        return;
-    }
-    apr_allocator_owner_set(alloc, kc->pool);
     kc->entries = apr_hash_make(kc->pool);
     (void)s;
     keycache = kc;

@@ -802,17 +802,71 @@ static void slot_state(source_t *src, apr_uint32_t state, const char *why)
     }
 }
 
-/* One fetch of SRC and what follows from it.  STOP aborts (shutdown). */
+/* ---- the fetcher and the end of its child ----
+ *
+ * mod_watchdog's thread is not joined when a child exits: exit() runs
+ * OpenSSL's atexit cleanup while the thread may be inside a TLS handshake,
+ * which then crashes the child.  So a fetch runs between fetch_begin() and
+ * fetch_end(), and the child pool's cleanup fetcher_quiesce() (which every
+ * MPM runs before exit(); prefork inside its SIGTERM handler) forbids new
+ * fetches, aborts the current one through curl's progress callback, and
+ * waits for it to end.  Only atomics and sleeps there: nothing that takes
+ * a lock or allocates, which the SIGTERM handler must not. */
+#define FETCH_BUSY          1u          /* a fetch is running             */
+#define FETCH_STOP          2u          /* the child is exiting           */
+#define QUIESCE_STEP        APR_TIME_C(5000)
+#define QUIESCE_MAX         APR_TIME_C(1500000)
+
+/* One word per process: the fetcher thread and the exiting thread. */
+static volatile apr_uint32_t fetcher_state;
+
+static int fetch_begin(void)
+{
+    return apr_atomic_cas32(&fetcher_state, FETCH_BUSY, 0) == 0;
+}
+
+static void fetch_end(void)
+{
+    apr_uint32_t s;
+
+    do {
+        s = apr_atomic_read32(&fetcher_state);
+    } while (apr_atomic_cas32(&fetcher_state, s & ~FETCH_BUSY, s) != s);
+}
+
+static apr_status_t fetcher_quiesce(void *data)
+{
+    apr_uint32_t s;
+    apr_time_t waited = 0;
+
+    (void)data;
+    do {
+        s = apr_atomic_read32(&fetcher_state);
+    } while (apr_atomic_cas32(&fetcher_state, s | FETCH_STOP, s) != s);
+    /* curl calls the progress callback at least once a second */
+    while ((apr_atomic_read32(&fetcher_state) & FETCH_BUSY)
+           && waited < QUIESCE_MAX) {
+        apr_sleep(QUIESCE_STEP);
+        waited += QUIESCE_STEP;
+    }
+    return APR_SUCCESS;
+}
+
 /* curl's progress callback: a child that is told to stop does not wait
- * for a slow provider (the watchdog joins this thread before exiting). */
+ * for a slow provider. */
 static int mpm_stopping(void *baton)
 {
     int state = AP_MPMQ_RUNNING;
 
     (void)baton;
+    if (apr_atomic_read32(&fetcher_state) & FETCH_STOP) {
+        return 1;
+    }
     return ap_mpm_query(AP_MPMQ_MPM_STATE, &state) == APR_SUCCESS
            && state == AP_MPMQ_STOPPING;
 }
+
+/* One fetch of SRC and what follows from it.  STOP aborts (shutdown). */
 
 static int source_fetch(source_t *src, apr_pool_t *p, int in_child,
                         int at_startup, const char **why)
@@ -834,7 +888,11 @@ static int source_fetch(source_t *src, apr_pool_t *p, int in_child,
     fo.stop = in_child ? mpm_stopping : NULL;
     rv = jwks_fetch_source(&res, &issuer, &jwks_uri, p, &fo);
     if (rv != 0 && in_child && mpm_stopping(NULL)) {
-        return rv;              /* shutting down: not the provider's fault */
+        /* shutting down: not the provider's fault */
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, src->s, AJLOGNO(00242)
+                     "key set fetch of %s stopped: the child is exiting",
+                     src->url);
+        return rv;
     }
     now = now_sec();
     if (rv == 0 && !res.not_modified) {
@@ -949,9 +1007,13 @@ static apr_status_t fetcher_tick(int state, void *data, apr_pool_t *pool)
             || now >= apr_atomic_read32(&slot->next_due)) {
             apr_pool_t *p;
 
+            if (!fetch_begin()) {
+                return APR_SUCCESS;     /* the child is exiting */
+            }
             apr_pool_create(&p, pool);
             source_fetch(src, p, 1, 0, NULL);
             apr_pool_destroy(p);
+            fetch_end();
         }
     }
     return APR_SUCCESS;
@@ -1216,9 +1278,18 @@ static int remote_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
+static void remote_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    if (srv_conf(s)->remote != NULL) {
+        apr_pool_cleanup_register(pchild, NULL, fetcher_quiesce,
+                                  apr_pool_cleanup_null);
+    }
+}
+
 void authn_jwt_remote_register_hooks(apr_pool_t *p)
 {
     (void)p;
+    ap_hook_child_init(remote_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     /* before mod_watchdog's post_config (APR_HOOK_LAST) counts the
      * callbacks of its instances */
     ap_hook_post_config(remote_post_config, NULL, NULL, APR_HOOK_MIDDLE);

@@ -38,6 +38,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 BIG = 10 * 1024 * 1024
+DRIP = 64 * 1024
 
 
 def _name(cn):
@@ -201,6 +202,22 @@ class JwksServer:
                     try:
                         for _ in range(BIG // len(chunk)):
                             self.wfile.write(chunk)
+                    except OSError:
+                        pass
+                    self.close_connection = True
+                    return
+                if mode == "drip":
+                    # a key set that trickles in, 16 bytes a millisecond:
+                    # the fetching thread is inside TLS all the while
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(DRIP))
+                    self.end_headers()
+                    try:
+                        for _ in range(DRIP // 16):
+                            self.wfile.write(b" " * 16)
+                            self.wfile.flush()
+                            time.sleep(0.001)
                     except OSError:
                         pass
                     self.close_connection = True

@@ -370,6 +370,29 @@ def test_graceful_restart_keeps_set_without_fetch(httpd, idp, ca, ring):
     assert "AJ00237" not in "\n".join(srv.error_lines_since(off))
 
 
+@pytest.mark.parametrize("mpm", ["prefork", "event"])
+def test_children_stop_during_a_fetch(httpd, idp, ca, ring, mpm):
+    """A child that exits while its fetcher reads a key set over TLS: the
+    fetch is aborted and waited for before exit() tears OpenSSL down
+    (without that the fetching thread crashed the child, now and then)."""
+    for i in range(int(os.environ.get("IT_STOP_ROUNDS", "3"))):
+        idp.mode = "ok"
+        srv = httpd("rk-stop-%s-%d" % (mpm, i), body(ca, idp.jwks_url, server=[
+            "AuthJWTKeysRefresh 1", "AuthJWTKeysMinRefresh 1"]), mpm=mpm)
+        n = idp.count()
+        idp.mode = "drip"
+        assert idp.wait_count(n + 1, timeout=5)
+        time.sleep(0.3)                     # well into the trickle
+        t0 = time.time()
+        srv.stop()
+        assert time.time() - t0 < 5
+        text = srv._read(srv.error_log)
+        assert not srv.crash_lines(text.splitlines()), text[-2000:]
+        assert "still did not exit" not in text
+        # the exiting child waited for the fetch, which saw the stop
+        assert "AJ00242" in text, text[-2000:]
+
+
 # -------------------------------------------------------------------- TLS --
 
 @pytest.mark.parametrize("case", ["untrusted", "wrong-host"])
