@@ -8,7 +8,7 @@
  */
 
 /*
- * fuzz_common.h: what the fuzz targets share (doc/attacks.md F6, STYLE.md 15).
+ * fuzz_common.h: what the fuzz targets share (doc/attacks.md F6).
  *
  * Each target is a libFuzzer entry point, LLVMFuzzerTestOneInput, and is
  * built twice: with clang -fsanitize=fuzzer,address,undefined by

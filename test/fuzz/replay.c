@@ -10,7 +10,7 @@
 /*
  * replay.c: a plain main() for a fuzz target, without libFuzzer, so that
  * `make check` runs every seed and every past reproducer under ASan, UBSan
- * and LSan on each build (STYLE.md 15, doc/attacks.md F6).
+ * and LSan on each build (doc/attacks.md F6).
  *
  *   replay_TARGET [FILE|DIR]...
  *

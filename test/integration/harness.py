@@ -14,7 +14,7 @@ tiny raw HTTP/1.1 client so that tests control every byte of the request
 (two Authorization headers, tabs, oversize lines) and see every response
 header (a second WWW-Authenticate would not be merged away).
 
-Log discipline (STYLE.md 15c, after httpd's test/pyhttpd/log.py): after each
+Log discipline (after httpd's test/pyhttpd/log.py): after each
 test the new error-log lines are scanned; any line at warn or above that the
 test did not declare (by AJ tag or regex) fails it.  No token and no
 signature may ever appear in the error or access log, and no child may die

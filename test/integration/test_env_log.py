@@ -8,7 +8,7 @@
 """manual "Environment variables": REMOTE_USER, AUTH_TYPE, the JWT_*
 environment (seen by a CGI script), JWT_ERROR on rejection (environment,
 note, ErrorDocument), and the info-level log line with reason, jti, sub, kid
-and UNIQUE_ID -- never the token (STYLE.md 10)."""
+and UNIQUE_ID -- never the token."""
 
 
 import uuid

@@ -15,7 +15,7 @@
  *   key, kid its RFC 7638 thumbprint, typ JWT), the exact claims text in
  *   its documented order (RFC 7519 4.1), signature lengths (RFC 7518 3.4
  *   raw R||S), a round trip through jwt_check, and every signature bit
- *   flipped (STYLE.md 15); registered names in the extra claims never
+ *   flipped; registered names in the extra claims never
  *   override (doc/attacks.md H); lifetime bounds; keys that must not sign.
  * - the encrypt path: nested JWE (RFC 7519 5.2, cty JWT) with the default
  *   key management by key type, fresh CEK/IV per token, decrypted and

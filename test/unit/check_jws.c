@@ -15,7 +15,7 @@
  *
  * - RFC 7515 A.1-A.4, RFC 7520 4.1-4.4, RFC 8037 A.4 are accepted; A.5
  *   (alg none) is not; every accepted token is re-checked with every bit of
- *   its signature flipped and every truncation (STYLE.md 15).
+ *   its signature flipped and every truncation.
  * - RFC 7520 4.5-4.8 (JSON serialization, 4.5 detached): 4.5 with its
  *   payload re-attached, and every signature whose alg is protected (4.6,
  *   4.8 first and third) as protected.payload.signature, are accepted the

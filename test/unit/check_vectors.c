@@ -9,7 +9,7 @@
 
 /*
  * check_vectors.c: the Wycheproof signature vectors, table-driven
- * (STYLE.md 15), at two levels:
+ * at two levels:
  *
  * - JOSE: json_web_signature_test.json and json_web_key_test.json through
  *   the key loader, jws_parse and jws_verify; json_web_crypto_test.json

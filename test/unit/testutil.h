@@ -15,7 +15,7 @@
  * tokens (through jws_sign, or byte for byte from a raw header text so that
  * a test controls every header member), an independent base64url codec (so
  * that expectations do not come from the code under test), and the
- * "every signature bit flipped, every truncation" re-check of STYLE.md 15.
+ * "every signature bit flipped, every truncation" re-check.
  *
  * Tokens handed to the parser are copied into malloc'ed buffers of exactly
  * their length, without a terminating NUL, so that AddressSanitizer sees
@@ -164,7 +164,7 @@ jwt_status_t tu_jws(const char *token, const jwk_set_t *keys);
 jwt_status_t tu_jwt_status(const char *token, size_t len,
                            const jwt_rules_t *rules, int64_t now);
 
-/* STYLE.md 15 / jwt_verify_lib: TOKEN must be accepted by KEYS (with ISS);
+/* As in jwt_verify_lib: TOKEN must be accepted by KEYS (with ISS);
  * then every single bit of its signature flipped must give
  * JWT_ERR_SIGNATURE, and every proper prefix of the whole token must be
  * rejected with the status its shape calls for.  LABEL names the token in
