@@ -396,11 +396,9 @@ jwt_status_t jose_sig_sign(unsigned char **sig, size_t *siglen,
 /* ---- compact serialization ---- */
 
 /* A header member that must be a string when present (D4). */
-static jwt_status_t header_str(const char **out, const json_t *hdr,
-                               const char *name)
+static jwt_status_t header_str(const char **out, size_t *len,
+                               const json_t *v)
 {
-    json_t *v = json_object_get(hdr, name);
-
     *out = NULL;
     if (v == NULL) {
         return JWT_OK;
@@ -409,14 +407,59 @@ static jwt_status_t header_str(const char **out, const json_t *hdr,
         return JWT_ERR_HEADER;
     }
     *out = json_string_value(v);
+    if (len != NULL) {
+        *len = json_string_length(v);
+    }
     return JWT_OK;
 }
+
+#define KEY_IS(k, n, lit) \
+    ((n) == sizeof(lit) - 1 && memcmp((k), (lit), sizeof(lit) - 1) == 0)
 
 static jwt_status_t parse_header(jws_t *jws)
 {
     const json_t *hdr = jws->header;
-    json_t *alg = json_object_get(hdr, "alg");
+    const json_t *alg = NULL, *kid = NULL, *typ = NULL, *cty = NULL;
+    const char *key;
+    size_t klen, kid_len = 0;
+    json_t *v;
+    int crit = 0, jwe_only = 0;
     jwt_status_t st;
+
+    /* One pass over the members (a header has three or four) instead of a
+     * lookup for each name; the checks below keep their order.  Keys are
+     * compared over their full length, as json_object_get would. */
+    json_object_keylen_foreach((json_t *)hdr, key, klen, v) {
+        switch (klen) {
+        case 3:
+            if (KEY_IS(key, klen, "alg")) {
+                alg = v;
+            }
+            else if (KEY_IS(key, klen, "kid")) {
+                kid = v;
+            }
+            else if (KEY_IS(key, klen, "typ")) {
+                typ = v;
+            }
+            else if (KEY_IS(key, klen, "cty")) {
+                cty = v;
+            }
+            else if (KEY_IS(key, klen, "b64")) {
+                crit = 1;
+            }
+            else if (KEY_IS(key, klen, "zip") || KEY_IS(key, klen, "enc")) {
+                jwe_only = 1;
+            }
+            break;
+        case 4:
+            if (KEY_IS(key, klen, "crit")) {
+                crit = 1;
+            }
+            break;
+        default:
+            break;
+        }
+    }
 
     /* RFC 7515 section 4.1.1: alg is required and compared byte for byte
      * over its full length; a missing or non-string alg is an alg
@@ -434,25 +477,21 @@ static jwt_status_t parse_header(jws_t *jws)
     /* RFC 7515 section 4.1.11: we implement no extension, so any crit
      * (well formed or not) names something we do not understand (D1);
      * b64 (RFC 7797) changes what is signed, so it is refused by design */
-    if (json_object_get(hdr, "crit") != NULL
-        || json_object_get(hdr, "b64") != NULL) {
+    if (crit) {
         return JWT_ERR_CRIT;
     }
     /* zip belongs to JWE only (RFC 7516 section 4.1.3, C7); enc in three
      * segments means the token claims to be what its framing is not */
-    if (json_object_get(hdr, "zip") != NULL
-        || json_object_get(hdr, "enc") != NULL) {
+    if (jwe_only) {
         return JWT_ERR_HEADER;
     }
     /* jku, x5u, jwk, x5c, x5t are never read (A3, A4) */
-    if ((st = header_str(&jws->kid, hdr, "kid")) != JWT_OK
-        || (st = header_str(&jws->typ, hdr, "typ")) != JWT_OK
-        || (st = header_str(&jws->cty, hdr, "cty")) != JWT_OK) {
+    if ((st = header_str(&jws->kid, &kid_len, kid)) != JWT_OK
+        || (st = header_str(&jws->typ, NULL, typ)) != JWT_OK
+        || (st = header_str(&jws->cty, NULL, cty)) != JWT_OK) {
         return st;
     }
-    if (jws->kid != NULL
-        && json_string_length(json_object_get(hdr, "kid"))
-           > JWS_MAX_KID_LEN) {
+    if (jws->kid != NULL && kid_len > JWS_MAX_KID_LEN) {
         return JWT_ERR_HEADER;
     }
     return JWT_OK;

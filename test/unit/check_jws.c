@@ -1479,6 +1479,38 @@ START_TEST(header_crit)
 }
 END_TEST
 
+/* The header is read in one pass over its members: names match over their
+ * full length only, and the checks keep their order (alg first). */
+START_TEST(header_member_names_exact)
+{
+    /* a longer name (also one written with an escape) or a prefix of
+     * "alg" is not alg */
+    ck_assert_status(hs("{\"alg\\u0041\":\"HS256\"}"), JWT_ERR_ALG);
+    ck_assert_status(hs("{\"\\u0061lg\":\"HS256\"}"), JWT_OK);
+    ck_assert_status(hs("{\"al\":\"HS256\"}"), JWT_ERR_ALG);
+    ck_assert_status(hs("{\"algo\":\"HS256\"}"), JWT_ERR_ALG);
+    /* names that only resemble crit, b64, zip and enc are ignored */
+    ck_assert_status(hs("{\"alg\":\"HS256\",\"crit\\u0041\":1,"
+                        "\"b6\":1,\"zipx\":1,\"Enc\":1,\"kidd\":5}"),
+                     JWT_OK);
+    /* alg is judged before crit, b64, zip, enc and a bad kid */
+    ck_assert_status(hs("{\"crit\":[\"x\"],\"alg\":\"none\"}"),
+                     JWT_ERR_ALG);
+    ck_assert_status(hs("{\"zip\":\"DEF\",\"alg\":\"RSA-OAEP\"}"),
+                     JWT_ERR_ALG);
+    ck_assert_status(hs("{\"kid\":5,\"alg\":\"HS257\"}"), JWT_ERR_ALG);
+    /* crit is judged before a kid of the wrong type */
+    ck_assert_status(hs("{\"kid\":5,\"crit\":[\"x\"],\"alg\":\"HS256\"}"),
+                     JWT_ERR_CRIT);
+    /* kid, typ and cty must be strings wherever they stand */
+    ck_assert_status(hs("{\"typ\":1,\"alg\":\"HS256\"}"), JWT_ERR_HEADER);
+    ck_assert_status(hs("{\"alg\":\"HS256\",\"cty\":null}"),
+                     JWT_ERR_HEADER);
+    ck_assert_status(hs("{\"alg\":\"HS256\",\"kid\":[\"a\"]}"),
+                     JWT_ERR_HEADER);
+}
+END_TEST
+
 START_TEST(header_zip_and_enc)
 {
     const jwk_t *k = hkey();
@@ -2001,6 +2033,7 @@ static Suite *jws_suite(void)
     tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, header_crit);
+    tcase_add_test(tc, header_member_names_exact);
     tcase_add_test(tc, header_zip_and_enc);
     tcase_add_test(tc, header_member_types);
     tcase_add_test(tc, embedded_keys_ignored);
