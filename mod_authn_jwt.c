@@ -1047,7 +1047,10 @@ static const char *uri_without(apr_pool_t *p, const char *uri,
 
 /* The token argument leaves r->args and the parsed URI, and the copies
  * CGI reads: the request line (REQUEST_URI, %r in the access log), the
- * unparsed URI and QUERY_STRING (when something set it already). */
+ * unparsed URI and QUERY_STRING (when something set it already).  Also
+ * the backend URL mod_proxy made before authentication, "proxy:URL?QUERY":
+ * with ProxyPass nocanon its query is the one received, and it goes to the
+ * backend as it is. */
 static void strip_query(request_rec *r, const char *name)
 {
     char *args = r->args ? query_without(r->pool, r->args, strlen(r->args),
@@ -1058,6 +1061,9 @@ static void strip_query(request_rec *r, const char *name)
     r->parsed_uri.query = args;
     r->unparsed_uri = (char *)uri_without(r->pool, r->unparsed_uri, name);
     r->the_request = (char *)uri_without(r->pool, r->the_request, name);
+    if (r->filename != NULL && strncmp(r->filename, "proxy:", 6) == 0) {
+        r->filename = (char *)uri_without(r->pool, r->filename, name);
+    }
     if (apr_table_get(r->subprocess_env, "QUERY_STRING") != NULL) {
         apr_table_setn(r->subprocess_env, "QUERY_STRING", args ? args : "");
     }

@@ -867,7 +867,6 @@ static int mpm_stopping(void *baton)
 }
 
 /* One fetch of SRC and what follows from it.  STOP aborts (shutdown). */
-
 static int source_fetch(source_t *src, apr_pool_t *p, int in_child,
                         int at_startup, const char **why)
 {

@@ -28,7 +28,9 @@ CACHE_MODULES = [("cache_module", "mod_cache.so"),
                  ("cache_socache_module", "mod_cache_socache.so"),
                  ("socache_shmcb_module", "mod_socache_shmcb.so")]
 MORE_MODULES = [("rewrite_module", "mod_rewrite.so"),
-                ("include_module", "mod_include.so")]
+                ("include_module", "mod_include.so"),
+                ("proxy_module", "mod_proxy.so"),
+                ("proxy_http_module", "mod_proxy_http.so")]
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +46,17 @@ def srv(httpd, K):
     apikey = 'AuthUserFile "@ROOT@/keys.htpasswd"'
     body = (
         location("/q/", key, "AuthJWTTokenFrom header query=access_token")
+        # a backend behind mod_proxy: its URL is made before authentication
+        # (/be/env is the CGI of this same server, without authentication)
+        + 'ProxyPass "/pxraw/" "http://127.0.0.1:@PORT@/be/" nocanon\n'
+        + 'ProxyPass "/px/" "http://127.0.0.1:@PORT@/be/"\n'
+        + "RewriteEngine On\n"
+        + 'RewriteRule "^/rwp/(.*)$" "http://127.0.0.1:@PORT@/be/$1" [P]\n'
+        + location("/pxraw/", key,
+                   "AuthJWTTokenFrom header query=access_token")
+        + location("/px/", key, "AuthJWTTokenFrom header query=access_token")
+        + location("/rwp/", key,
+                   "AuthJWTTokenFrom header query=access_token")
         + location("/ck/", key, "AuthJWTTokenFrom cookie=at")
         + location("/ak/", apikey, authtype="ApiKey")
         + location("/akh/", apikey, "AuthJWTApiKeyHeader X-Service-Key",
@@ -97,6 +110,20 @@ def test_query_token_removed_other_arguments_stay(srv, tok):
     env = r.cgi_env()
     assert env.get("QUERY_STRING") == "a=1&b=2"
     assert env.get("JWT_SUB") == "alice"
+    for k, v in env.items():
+        assert t not in v, k
+
+
+@pytest.mark.parametrize("path", ["/pxraw/", "/px/", "/rwp/"])
+def test_query_token_never_reaches_a_proxied_backend(srv, tok, path):
+    """ProxyPass (also nocanon, which passes the URL as received) and a
+    server-context RewriteRule [P] make the backend URL before
+    authentication: the token leaves it too."""
+    t = tok()
+    r = assert_ok(srv.get(path + "env", query="a=1&access_token=%s&b=2" % t))
+    env = r.cgi_env()
+    assert env.get("QUERY_STRING") == "a=1&b=2"
+    assert env.get("REQUEST_URI") == "/be/env?a=1&b=2"
     for k, v in env.items():
         assert t not in v, k
 
