@@ -66,6 +66,9 @@ APLOG_USE_MODULE(authn_jwt);
 #define KEEP_NO_EXP         (365 * 86400)
 /* A failing store is logged at most this often per child. */
 #define LOG_EVERY           60
+/* While a store fails, one request a second per child asks it whether it
+ * is back; the others are answered without it. */
+#define PROBE_EVERY         APR_USEC_PER_SEC
 /* The Retry-After of a 503. */
 #define RETRY_AFTER         "5"
 
@@ -77,6 +80,8 @@ struct authn_jwt_revstore {
     int local;                      /* shmcb: only this server writes     */
     int failing;                    /* this child saw the store fail and
                                      * has not seen it work since (atomic) */
+    apr_time_t next_probe;          /* while FAILING: when the next request
+                                     * may ask the store (atomic)         */
 };
 
 /* apr_time_sec of the last store failure logged by this child. */
@@ -175,10 +180,38 @@ static apr_status_t store_answer(struct authn_jwt_revstore *rs,
             rv = pv == APR_NOTFOUND ? APR_ECONNREFUSED : pv;
         }
     }
-    if (rv != APR_SUCCESS && rv != APR_NOTFOUND) {
+    if (rv == APR_SUCCESS) {
+        /* an entry was found: the store answers again */
+        __atomic_store_n(&rs->failing, 0, __ATOMIC_RELEASE);
+    }
+    else if (rv != APR_NOTFOUND) {
         __atomic_store_n(&rs->failing, 1, __ATOMIC_RELEASE);
     }
     return rv;
+}
+
+/*
+ * While the store fails, asking it on every request would cost each of
+ * them a failing round trip (or apr_memcache's and apr_redis's "server
+ * dead" answer) and make mod_socache_memcache / mod_socache_redis log an
+ * error per request: thousands of lines a second under load.  So one
+ * request a second per child asks; the others are answered as if it had
+ * failed (503, or accepted unchecked with AuthJWTRevocationFailOpen), and
+ * counted the same way.
+ */
+static int store_may_ask(struct authn_jwt_revstore *rs, apr_time_t now)
+{
+    apr_time_t due;
+
+    if (rs->local || !__atomic_load_n(&rs->failing, __ATOMIC_ACQUIRE)) {
+        return 1;
+    }
+    due = __atomic_load_n(&rs->next_probe, __ATOMIC_ACQUIRE);
+    return now >= due
+           && __atomic_compare_exchange_n(&rs->next_probe, &due,
+                                          now + PROBE_EVERY, 0,
+                                          __ATOMIC_ACQ_REL,
+                                          __ATOMIC_RELAXED);
 }
 
 static const authn_jwt_srv_conf_t *srv_conf(const server_rec *s)
@@ -231,8 +264,13 @@ jwt_status_t authn_jwt_revocation_check(request_rec *r,
         return JWT_ERR_INTERNAL;
     }
     authn_jwt_metric_inc(AUTHN_JWT_M_REVOKE_LOOKUP);
-    rv = store_answer(rs, r->server, store_get(rs, r->server, id, r->pool),
-                      r->pool);
+    if (!store_may_ask(rs, r->request_time)) {
+        rv = APR_ECONNREFUSED;          /* still failing a moment ago */
+    }
+    else {
+        rv = store_answer(rs, r->server,
+                          store_get(rs, r->server, id, r->pool), r->pool);
+    }
     if (rv == APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AJLOGNO(00324)
                       "token is revoked (store %s)", rs->spec);
@@ -488,6 +526,8 @@ static int revoke_handler(request_rec *r)
         return oauth_error(r, HTTP_SERVICE_UNAVAILABLE,
                            "temporarily_unavailable");
     }
+    /* the store took it: it works again if it failed before */
+    store_answer(sc->revstore, r->server, APR_SUCCESS, r->pool);
     /* Every child of this server asks the store again at once. */
     authn_jwt_revocation_bump();
     authn_jwt_metric_inc(AUTHN_JWT_M_REVOKED);

@@ -18,12 +18,14 @@ across its restart."""
 import base64
 import json
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -439,6 +441,41 @@ def test_store_down_fail_closed_and_open_then_recovers(httpd, ring, K,
     _wait_status(a, "/api/ok", t, 200, 40)
     _wait_status(a, "/api/ok", n, 200, 40)
     assert_ok(b.get("/api/ok", t))
+
+
+@pytest.mark.expect_log(*STORE_DOWN)
+def test_store_down_is_asked_once_a_second(httpd, ring, K, store):
+    """While the store fails, one request a second per child asks it: the
+    others are answered without it (503, or accepted unchecked when
+    failing open) and counted, and the socache provider's error lines stay
+    a few a second instead of one per request."""
+    a, b = _pair(httpd, K, store, delay=0)
+    t = tok(ring, sub="alice")
+    assert_ok(a.get("/api/ok", t))
+    store.stop()
+    off = a.error_offset()
+    errs = metric(a, "authn_jwt_revocation_store_errors_total", op="lookup")
+    t0 = time.time()
+    n = 0
+    with ThreadPoolExecutor(max_workers=4) as ex:
+        while time.time() - t0 < 2.0:
+            st = list(ex.map(lambda _: a.get("/api/ok", t).status, range(40)))
+            assert set(st) == {503}, st
+            n += len(st)
+        assert set(ex.map(lambda _: b.get("/api/ok", t).status,
+                          range(40))) == {200}
+    elapsed = time.time() - t0
+    lines = [l for l in a.error_lines_since(off)
+             if re.search(r"scache_mc|scache_rd|socache", l)]
+    # every request is counted, asked or not
+    assert metric(a, "authn_jwt_revocation_store_errors_total",
+                  op="lookup") >= errs + n
+    # at most a probe (two store operations) a second in each child
+    children = 2
+    assert len(lines) <= 2 * children * (int(elapsed) + 2), (n, lines[:5])
+    assert n >= 100
+    store.start()
+    _wait_status(a, "/api/ok", t, 200, 40)
 
 
 @pytest.mark.expect_log(*STORE_DOWN)
