@@ -18,10 +18,11 @@ BUILD_PKGS=(
 # Tests: libcheck for the unit tests, httpd + Python for the black box,
 # clang and its runtime (libFuzzer) for the fuzz targets, SQLite for the
 # API key tests through mod_authn_dbd; memcached and Redis as the shared
-# revocation stores, prometheus_client's parser for the metrics, and gdb
-# for the backtrace of a child that crashed during a test.
+# revocation stores, prometheus_client's parser for the metrics, gdb for
+# the backtrace of a child that crashed during a test, and valgrind for
+# scripts/memcheck.sh.
 TEST_PKGS=(
-    check apache2 apache2-utils openssl curl gdb
+    check apache2 apache2-utils openssl curl gdb valgrind
     python3 python3-pytest python3-requests python3-jwt python3-jwcrypto
     python3-cryptography
     clang libclang-rt-14-dev

@@ -7,8 +7,10 @@
 #   3. unit             make check: libcheck programs under ASan/UBSan/LSan,
 #                       module symbol check
 #   4. integration      pytest against a real httpd (test/integration)
-#   5. interop          other JOSE implementations (test/interop), if present
-#   6. package          the Debian packages: build, lintian, install, serve
+#   5. memcheck         a part of them with httpd under valgrind
+#                       (scripts/memcheck.sh)
+#   6. interop          other JOSE implementations (test/interop), if present
+#   7. package          the Debian packages: build, lintian, install, serve
 #                       an example from the Debian apache2, purge
 #                       (scripts/package-test.sh; root and dpkg-dev needed)
 # Every step runs even when an earlier test step failed; the exit status is
@@ -124,6 +126,18 @@ if compgen -G "$SRC_DIR/test/integration/test_*.py" >/dev/null; then
 else
     echo "no test/integration/test_*.py yet"
     record integration "SKIP (none yet)"
+fi
+
+# ------------------------------------------------------------- memcheck --
+# The module's Apache glue has no sanitizer build: a part of the
+# integration tests again, with every httpd process under valgrind.
+banner "memcheck (integration tests, httpd under valgrind)"
+if [ -n "${PYTEST_ARGS:-}" ]; then
+    record memcheck "SKIP (PYTEST_ARGS set)"
+elif bash "$SRC_DIR/scripts/memcheck.sh"; then
+    record memcheck PASS
+else
+    record memcheck FAIL
 fi
 
 # -------------------------------------------------------------- interop --
