@@ -82,6 +82,8 @@ struct authn_jwt_revstore {
                                      * has not seen it work since (atomic) */
     apr_time_t next_probe;          /* while FAILING: when the next request
                                      * may ask the store (atomic)         */
+    unsigned inflight;              /* lookups and revocations running in
+                                     * this child (atomic)                */
 };
 
 /* apr_time_sec of the last store failure logged by this child. */
@@ -160,7 +162,26 @@ static apr_status_t store_put(struct authn_jwt_revstore *rs, server_rec *s,
  * found" counts only when a write of a marker key works: the store is
  * back.  The first operation on a dead server fails for real, which sets
  * FAILING.
+ *
+ * Another thread of the child may be in that first operation: the server
+ * is already marked dead, FAILING not set yet, and this thread's "not
+ * found" came from the mark.  (A fail-closed server answered 200 right
+ * after its store stopped, once in eight runs of
+ * test_store_down_is_asked_once_a_second.)  Each operation sets FAILING
+ * before it leaves INFLIGHT; so a "not found" while another operation is
+ * in flight is checked by the marker write too.  Every lookup and
+ * revocation is bracketed by op_begin() and op_end().
  */
+static void op_begin(struct authn_jwt_revstore *rs)
+{
+    __atomic_add_fetch(&rs->inflight, 1, __ATOMIC_ACQ_REL);
+}
+
+static void op_end(struct authn_jwt_revstore *rs)
+{
+    __atomic_sub_fetch(&rs->inflight, 1, __ATOMIC_ACQ_REL);
+}
+
 static apr_status_t store_answer(struct authn_jwt_revstore *rs,
                                  server_rec *s, apr_status_t rv,
                                  apr_pool_t *p)
@@ -168,7 +189,8 @@ static apr_status_t store_answer(struct authn_jwt_revstore *rs,
     static const unsigned char probe[33] = "authn_jwt_revocation_probe";
 
     if (rv == APR_NOTFOUND && !rs->local
-        && __atomic_load_n(&rs->failing, __ATOMIC_ACQUIRE)) {
+        && (__atomic_load_n(&rs->inflight, __ATOMIC_ACQUIRE) > 1
+            || __atomic_load_n(&rs->failing, __ATOMIC_ACQUIRE))) {
         apr_status_t pv = store_put(rs, s, probe,
                                     apr_time_now() + apr_time_from_sec(60),
                                     p);
@@ -268,8 +290,10 @@ jwt_status_t authn_jwt_revocation_check(request_rec *r,
         rv = APR_ECONNREFUSED;          /* still failing a moment ago */
     }
     else {
+        op_begin(rs);
         rv = store_answer(rs, r->server,
                           store_get(rs, r->server, id, r->pool), r->pool);
+        op_end(rs);
     }
     if (rv == APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AJLOGNO(00324)
@@ -512,9 +536,13 @@ static int revoke_handler(request_rec *r)
                                ? jwt->exp + KEEP_AFTER_EXP
                                : apr_time_sec(r->request_time)
                                  + KEEP_NO_EXP);
+    op_begin(sc->revstore);
     rv = store_put(sc->revstore, r->server, id, expiry, r->pool);
+    /* the store took it (it works again if it failed before), or not */
+    store_answer(sc->revstore, r->server,
+                 rv == APR_SUCCESS ? APR_SUCCESS : APR_EGENERAL, r->pool);
+    op_end(sc->revstore);
     if (rv != APR_SUCCESS) {
-        store_answer(sc->revstore, r->server, APR_EGENERAL, r->pool);
         authn_jwt_metric_inc(AUTHN_JWT_M_STORE_STORE_ERR);
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, AJLOGNO(00329)
                       "jwt-revoke: revocation store %s failed: token NOT "
@@ -526,8 +554,6 @@ static int revoke_handler(request_rec *r)
         return oauth_error(r, HTTP_SERVICE_UNAVAILABLE,
                            "temporarily_unavailable");
     }
-    /* the store took it: it works again if it failed before */
-    store_answer(sc->revstore, r->server, APR_SUCCESS, r->pool);
     /* Every child of this server asks the store again at once. */
     authn_jwt_revocation_bump();
     authn_jwt_metric_inc(AUTHN_JWT_M_REVOKED);
