@@ -32,11 +32,8 @@ _running = []
 _kept = []
 
 
-def next_port():
-    """The next port from 42000 up that nobody listens on right now (other
-    runs of this suite, other servers); httpd binds with SO_REUSEADDR too,
-    so a port in TIME_WAIT is fine."""
-    for port in _ports:
+def _free_port(ports):
+    for port in ports:
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -46,6 +43,28 @@ def next_port():
             continue
         finally:
             s.close()
+
+
+def next_port():
+    """The next port from 42000 up that nobody listens on right now (other
+    runs of this suite, other servers); httpd binds with SO_REUSEADDR too,
+    so a port in TIME_WAIT is fine."""
+    return _free_port(_ports)
+
+
+# 20000 below the others: under Linux's ephemeral range (32768 up), which
+# the ports above lie in.  A service stopped and started again on its port
+# (memcached, Redis) may find an ephemeral port there taken meanwhile by
+# an outgoing connection, even one that connected to itself while the
+# service was down (a TCP self-connect), and could not listen again.
+_quiet_ports = itertools.count(max(1024, int(os.environ.get(
+    "IT_PORT_BASE", "42000")) - 20000))
+
+
+def next_quiet_port():
+    """A free port outside the ephemeral range, for a service that is
+    stopped and started again on the same port."""
+    return _free_port(_quiet_ports)
 
 
 def pytest_configure(config):

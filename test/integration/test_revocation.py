@@ -30,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import next_port
+from conftest import next_port, next_quiet_port
 from harness import assert_invalid_token, assert_ok, location
 from jose_kit import claims, now, pyjwt_token
 
@@ -278,7 +278,7 @@ def test_by_iss_and_jti_or_by_token_hash(local, ring):
 class Store:
     def __init__(self, kind, basedir):
         self.kind = kind
-        self.port = next_port()
+        self.port = next_quiet_port()
         self.dir = os.path.join(basedir, "%s-%d" % (kind, self.port))
         os.makedirs(self.dir, exist_ok=True)
         self.proc = None
