@@ -30,7 +30,7 @@ if ! command -v valgrind >/dev/null 2>&1; then
          "it)" >&2
     exit 1
 fi
-dir=${MEMCHECK_DIR:-$(mktemp -d /tmp/mod_authn_jwt-memcheck.XXXXXX)}
+dir=${MEMCHECK_DIR:-$(mktemp -d)}
 mkdir -p "$dir/logs"
 # the children run as www-data and write their own logs
 chmod 0777 "$dir" "$dir/logs"
