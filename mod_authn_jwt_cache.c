@@ -449,7 +449,6 @@ static void entry_free(cache_entry_t *e)
     unsigned cls = e->block;
 
     json_decref(e->jwt.claims);
-    json_decref(e->jws.header);
     json_decref(e->jwt.jwe_header);
     if (cls < BLOCK_CLASSES) {
         apr_thread_mutex_lock(st->lock);
@@ -698,6 +697,12 @@ static const char *put_str(char **p, const char *s)
     return d;
 }
 
+/* What put_str takes for S. */
+static size_t str_size(const char *s)
+{
+    return s != NULL ? strlen(s) + 1 : 0;
+}
+
 void authn_jwt_cache_insert(authn_jwt_cache_ctx_t *cc, request_rec *r,
                             const authn_jwt_dir_conf_t *conf,
                             const char *token, size_t len, const jwt_t *jwt,
@@ -724,6 +729,13 @@ void authn_jwt_cache_insert(authn_jwt_cache_ctx_t *cc, request_rec *r,
     }
     for (i = 0; i < nenv; i++) {
         env_size += strlen(env[i].name) + strlen(env[i].value) + 2;
+    }
+    /* the header's strings live in the request's pool (they may point
+     * into the decoded header itself): the entry keeps copies */
+    env_size += str_size(jwt->alg) + str_size(jwt->kid) + str_size(jwt->typ);
+    if (jws != NULL) {
+        env_size += str_size(jws->alg_name) + str_size(jws->kid)
+                    + str_size(jws->typ) + str_size(jws->cty);
     }
     size = sizeof(*e) + (size_t)nenv * sizeof(authn_jwt_env_t) + env_size
            + len + 1 + strlen(jwt->key->thumbprint) + 1
@@ -759,8 +771,15 @@ void authn_jwt_cache_insert(authn_jwt_cache_ctx_t *cc, request_rec *r,
     e->jwt = *jwt;
     e->jwt.key = NULL;
     e->jwt.jws = &e->jws;
+    e->jwt.alg = put_str(&p, jwt->alg);
+    e->jwt.kid = put_str(&p, jwt->kid);
+    e->jwt.typ = put_str(&p, jwt->typ);
     if (jws != NULL) {
         e->jws = *jws;
+        e->jws.alg_name = put_str(&p, jws->alg_name);
+        e->jws.kid = put_str(&p, jws->kid);
+        e->jws.typ = put_str(&p, jws->typ);
+        e->jws.cty = put_str(&p, jws->cty);
         e->jws.payload = NULL;
         e->jws.payload_len = 0;
         e->jws.sig = NULL;
@@ -779,8 +798,6 @@ void authn_jwt_cache_insert(authn_jwt_cache_ctx_t *cc, request_rec *r,
         memset(&e->jws, 0, sizeof(e->jws));
         e->jwt.jws = NULL;
     }
-    e->jws.header = json_incref(jwt->header);
-    e->jwt.header = e->jws.header;
     e->jwt.claims = json_incref(jwt->claims);
     e->jwt.jwe_header = json_incref(jwt->jwe_header);
 

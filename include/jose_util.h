@@ -37,6 +37,25 @@ jwt_status_t jose_json_object(json_t **out, apr_pool_t *p,
  * same value, members in the same order. */
 int jose_json_flat(json_t **out, const void *buf, size_t len) JWT_WUR;
 
+/* One member as jose_json_members reads it: the name (KLEN bytes, not
+ * terminated) and, when the value is a string, STR (SLEN bytes, then a
+ * NUL); STR is NULL for any other value. */
+typedef struct {
+    const char *key;
+    size_t klen;
+    const char *str;
+    size_t slen;
+} jose_member_t;
+
+/* The members of BUF without building a json_t: 1, M[0..*N) in order,
+ * when jose_json_flat would take BUF and it has at most MAX members;
+ * each string value is then terminated in place (its closing quote
+ * becomes a NUL), so BUF must be the caller's to change and the members
+ * point into it.  0 for anything else, with BUF unchanged: the caller
+ * then reads it with jose_json_object. */
+int jose_json_members(jose_member_t *m, size_t max, size_t *n, char *buf,
+                      size_t len) JWT_WUR;
+
 /* Release J (json_decref) when P is cleared; returns J. */
 json_t *jose_json_pool_own(apr_pool_t *p, json_t *j);
 

@@ -38,8 +38,8 @@
 typedef struct {
     const char *signing_input;  /* header.payload as received (not copied) */
     size_t signing_input_len;
-    json_t *header;             /* owned by the parse pool                 */
-    const char *alg_name;       /* as in the header                        */
+    const char *alg_name;       /* as in the header; this and the strings
+                                 * below live in the parse pool           */
     const jose_alg_info_t *alg; /* a JWS algorithm row, never NULL on OK   */
     const char *kid;            /* NULL when absent                        */
     const char *typ;            /* NULL when absent                        */

@@ -107,7 +107,8 @@ typedef struct {
 
 typedef struct {
     jws_t *jws;                 /* the (inner) signed token             */
-    json_t *header;             /* its protected header                 */
+    const char *typ;            /* its protected header's typ, NULL when
+                                 * absent or not a string               */
     json_t *claims;             /* payload object                       */
     int encrypted;              /* arrived as JWE                       */
     json_t *jwe_header;         /* outer header when encrypted          */
@@ -119,8 +120,8 @@ typedef struct {
     const jwk_t *key;           /* the key that verified (after verify) */
     unsigned unsigned_jwe:1;    /* JWE without inner JWS, accepted only by
                                  * allow_unsigned_jwe: KEY is the key that
-                                 * decrypted, JWS is NULL, HEADER is the JWE
-                                 * header, ALG/KID are the JWE alg/kid     */
+                                 * decrypted, JWS is NULL, ALG/KID/TYP are
+                                 * the JWE header's                        */
 } jwt_t;
 
 void jwt_rules_init(jwt_rules_t *rules);   /* the documented defaults */

@@ -395,80 +395,87 @@ jwt_status_t jose_sig_sign(unsigned char **sig, size_t *siglen,
 
 /* ---- compact serialization ---- */
 
-/* A header member that must be a string when present (D4). */
-static jwt_status_t header_str(const char **out, size_t *len,
-                               const json_t *v)
-{
-    *out = NULL;
-    if (v == NULL) {
-        return JWT_OK;
-    }
-    if (!json_is_string(v)) {
-        return JWT_ERR_HEADER;
-    }
-    *out = json_string_value(v);
-    if (len != NULL) {
-        *len = json_string_length(v);
-    }
-    return JWT_OK;
-}
+/* The header members the checks read, whichever reader found them: each
+ * absent (!present), a string (S, LEN bytes, NUL-terminated) or anything
+ * else (present, S NULL). */
+typedef struct {
+    const char *s;
+    size_t len;
+    int present;
+} hdr_val_t;
+
+typedef struct {
+    hdr_val_t alg, kid, typ, cty;
+    int crit, jwe_only;
+} hdr_t;
 
 #define KEY_IS(k, n, lit) \
     ((n) == sizeof(lit) - 1 && memcmp((k), (lit), sizeof(lit) - 1) == 0)
 
-static jwt_status_t parse_header(jws_t *jws)
+/* Note one member, KEY of KLEN bytes (compared over its full length, as
+ * json_object_get would), its value the string S of SLEN bytes or, S
+ * NULL, something else. */
+static void hdr_member(hdr_t *h, const char *key, size_t klen,
+                       const char *s, size_t slen)
 {
-    const json_t *hdr = jws->header;
-    const json_t *alg = NULL, *kid = NULL, *typ = NULL, *cty = NULL;
-    const char *key;
-    size_t klen, kid_len = 0;
-    json_t *v;
-    int crit = 0, jwe_only = 0;
-    jwt_status_t st;
+    hdr_val_t *v = NULL;
 
-    /* One pass over the members (a header has three or four) instead of a
-     * lookup for each name; the checks below keep their order.  Keys are
-     * compared over their full length, as json_object_get would. */
-    json_object_keylen_foreach((json_t *)hdr, key, klen, v) {
-        switch (klen) {
-        case 3:
-            if (KEY_IS(key, klen, "alg")) {
-                alg = v;
-            }
-            else if (KEY_IS(key, klen, "kid")) {
-                kid = v;
-            }
-            else if (KEY_IS(key, klen, "typ")) {
-                typ = v;
-            }
-            else if (KEY_IS(key, klen, "cty")) {
-                cty = v;
-            }
-            else if (KEY_IS(key, klen, "b64")) {
-                crit = 1;
-            }
-            else if (KEY_IS(key, klen, "zip") || KEY_IS(key, klen, "enc")) {
-                jwe_only = 1;
-            }
-            break;
-        case 4:
-            if (KEY_IS(key, klen, "crit")) {
-                crit = 1;
-            }
-            break;
-        default:
-            break;
+    switch (klen) {
+    case 3:
+        if (KEY_IS(key, klen, "alg")) {
+            v = &h->alg;
         }
+        else if (KEY_IS(key, klen, "kid")) {
+            v = &h->kid;
+        }
+        else if (KEY_IS(key, klen, "typ")) {
+            v = &h->typ;
+        }
+        else if (KEY_IS(key, klen, "cty")) {
+            v = &h->cty;
+        }
+        else if (KEY_IS(key, klen, "b64")) {
+            h->crit = 1;
+        }
+        else if (KEY_IS(key, klen, "zip") || KEY_IS(key, klen, "enc")) {
+            h->jwe_only = 1;
+        }
+        break;
+    case 4:
+        if (KEY_IS(key, klen, "crit")) {
+            h->crit = 1;
+        }
+        break;
+    default:
+        break;
     }
+    if (v != NULL) {
+        v->present = 1;
+        v->s = s;
+        v->len = s != NULL ? slen : 0;
+    }
+}
+
+/* A header member that must be a string when present (D4). */
+static jwt_status_t header_str(const char **out, const hdr_val_t *v)
+{
+    *out = v->s;
+    return v->present && v->s == NULL ? JWT_ERR_HEADER : JWT_OK;
+}
+
+/* The header checks, in their order, over what hdr_member noted. */
+static jwt_status_t hdr_check(jws_t *jws, const hdr_t *h)
+{
+    jwt_status_t st;
 
     /* RFC 7515 section 4.1.1: alg is required and compared byte for byte
      * over its full length; a missing or non-string alg is an alg
      * failure, like "none" (A1) */
-    if (!json_is_string(alg)) {
+    if (h->alg.s == NULL) {
         return JWT_ERR_ALG;
     }
-    jws->alg_name = json_string_value(alg);
-    jws->alg = jose_alg_lookup(jws->alg_name, json_string_length(alg));
+    jws->alg_name = h->alg.s;
+    jws->alg = jose_alg_lookup(h->alg.s, h->alg.len);
     /* a key-management alg in a 3-segment token is never a JWE (C1) */
     if (jws->alg == NULL || jws->alg->use != JOSE_USE_SIG) {
         jws->alg = NULL;
@@ -477,22 +484,62 @@ static jwt_status_t parse_header(jws_t *jws)
     /* RFC 7515 section 4.1.11: we implement no extension, so any crit
      * (well formed or not) names something we do not understand (D1);
      * b64 (RFC 7797) changes what is signed, so it is refused by design */
-    if (crit) {
+    if (h->crit) {
         return JWT_ERR_CRIT;
     }
     /* zip belongs to JWE only (RFC 7516 section 4.1.3, C7); enc in three
      * segments means the token claims to be what its framing is not */
-    if (jwe_only) {
+    if (h->jwe_only) {
         return JWT_ERR_HEADER;
     }
     /* jku, x5u, jwk, x5c, x5t are never read (A3, A4) */
-    if ((st = header_str(&jws->kid, &kid_len, kid)) != JWT_OK
-        || (st = header_str(&jws->typ, NULL, typ)) != JWT_OK
-        || (st = header_str(&jws->cty, NULL, cty)) != JWT_OK) {
+    if ((st = header_str(&jws->kid, &h->kid)) != JWT_OK
+        || (st = header_str(&jws->typ, &h->typ)) != JWT_OK
+        || (st = header_str(&jws->cty, &h->cty)) != JWT_OK) {
         return st;
     }
-    if (jws->kid != NULL && kid_len > JWS_MAX_KID_LEN) {
+    if (jws->kid != NULL && h->kid.len > JWS_MAX_KID_LEN) {
         return JWT_ERR_HEADER;
+    }
+    return JWT_OK;
+}
+
+/* Members read without building a json_t; a header with more goes to
+ * jansson. */
+#define HDR_FLAT_MEMBERS 16
+
+/* HBUF, the decoded header (changed in place), as one JSON object without
+ * duplicate members, its members noted in *H (JWT_ERR_JSON otherwise).
+ * The common header takes jose_json_members, and the strings stay in
+ * HBUF; any other goes through jose_json_object, and the strings live in
+ * its json_t, which P owns. */
+static jwt_status_t read_header(hdr_t *h, apr_pool_t *p, char *hbuf,
+                                size_t hbuflen)
+{
+    jose_member_t m[HDR_FLAT_MEMBERS];
+    const char *key;
+    size_t i, n, klen;
+    json_t *hdr, *v;
+    jwt_status_t st;
+
+    memset(h, 0, sizeof(*h));
+    if (jose_json_members(m, HDR_FLAT_MEMBERS, &n, hbuf, hbuflen)) {
+        for (i = 0; i < n; i++) {
+            hdr_member(h, m[i].key, m[i].klen, m[i].str, m[i].slen);
+        }
+        return JWT_OK;
+    }
+    if ((st = jose_json_object(&hdr, p, hbuf, hbuflen)) != JWT_OK) {
+        return st;
+    }
+    json_object_keylen_foreach(hdr, key, klen, v) {
+        if (json_is_string(v)) {
+            hdr_member(h, key, klen, json_string_value(v),
+                       json_string_length(v));
+        }
+        else {
+            hdr_member(h, key, klen, NULL, 0);
+        }
     }
     return JWT_OK;
 }
@@ -504,6 +551,7 @@ jwt_status_t jws_parse(jws_t **out, apr_pool_t *p, const char *token,
     size_t hlen, plen, slen;
     unsigned char *hbuf;
     size_t hbuflen;
+    hdr_t h;
     jws_t *jws;
     jwt_status_t st;
 
@@ -523,9 +571,8 @@ jwt_status_t jws_parse(jws_t **out, apr_pool_t *p, const char *token,
     jws = apr_pcalloc(p, sizeof(*jws));
     if ((st = jose_b64url_decode(&hbuf, &hbuflen, p, token, hlen))
         != JWT_OK
-        || (st = jose_json_object(&jws->header, p, hbuf, hbuflen))
-           != JWT_OK
-        || (st = parse_header(jws)) != JWT_OK) {
+        || (st = read_header(&h, p, (char *)hbuf, hbuflen)) != JWT_OK
+        || (st = hdr_check(jws, &h)) != JWT_OK) {
         return st;
     }
     /* an empty payload is a valid JWS (RFC 7515 appendix F); jwt.c

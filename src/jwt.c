@@ -243,7 +243,7 @@ static jwt_status_t jws_header_of(jwt_t *jwt)
     if (cty_is_jwt(jws->cty)) {
         return JWT_ERR_NESTED;
     }
-    jwt->header = jws->header;
+    jwt->typ = jws->typ;
     jwt->alg = jws->alg_name;
     jwt->kid = jws->kid;
     return JWT_OK;
@@ -312,6 +312,7 @@ static jwt_status_t from_jwe(jwt_t *jwt, apr_pool_t *p, const char *token,
                              size_t len, const jwt_rules_t *rules)
 {
     jwe_t *jwe = NULL;
+    const json_t *typ;
     jwt_status_t st;
     const char *pt;
     int inner_dots;
@@ -359,7 +360,8 @@ static jwt_status_t from_jwe(jwt_t *jwt, apr_pool_t *p, const char *token,
         != JWT_OK) {
         return JWT_ERR_JSON;
     }
-    jwt->header = jwe->header;
+    typ = json_object_get(jwe->header, "typ");
+    jwt->typ = json_is_string(typ) ? json_string_value(typ) : NULL;
     jwt->alg = jwe->alg->name;
     jwt->kid = jwe->kid;
     jwt->key = jwe->key;
@@ -467,19 +469,16 @@ static int claim_present(const json_t *claims, const char *name)
 
 /* RFC 8725 section 3.11: explicit typing, "at+jwt" == "application/AT+JWT"
  * (RFC 7515 section 4.1.9). */
-static int type_accepted(const json_t *header,
-                         const apr_array_header_t *types)
+static int type_accepted(const char *typ, const apr_array_header_t *types)
 {
-    const json_t *typ = json_object_get(header, "typ");
-    const char *s;
+    const char *s = typ;
     size_t len;
     int i;
 
-    if (!json_is_string(typ)) {
+    if (typ == NULL) {
         return 0;
     }
-    s = json_string_value(typ);
-    len = json_string_length(typ);
+    len = strlen(typ);
     strip_application(&s, &len);
     for (i = 0; i < types->nelts; i++) {
         const char *want = APR_ARRAY_IDX(types, i, const char *);
@@ -582,7 +581,7 @@ jwt_status_t jwt_validate(const jwt_t *jwt, const jwt_rules_t *rules,
         }
     }
     if (!array_empty(rules->types)
-        && !type_accepted(jwt->header, rules->types)) {
+        && !type_accepted(jwt->typ, rules->types)) {
         return JWT_ERR_TYPE;
     }
     if (jwt->has_exp && now >= jwt->exp + leeway) {

@@ -873,6 +873,60 @@ static json_t *jansson_object(const char *buf, size_t len)
     return j;
 }
 
+/* jose_json_members on a copy of BUF: taken exactly when TAKEN (what
+ * jose_json_flat did) and BUF has at most 16 members, and then the same
+ * members in the same order, a string value as its text and nothing
+ * else, and the copy changed only where a string's closing quote was. */
+static void members_agree(const char *buf, size_t len, int taken)
+{
+    jose_member_t m[16];
+    char copy[512];
+    json_t *j = taken ? jansson_object(buf, len) : NULL;
+    size_t n = 99, i, changed = 0, strings = 0;
+    int took;
+    void *it;
+
+    ck_assert_uint_le(len, sizeof(copy));
+    if (len > 0) {
+        memcpy(copy, buf, len);
+    }
+    took = jose_json_members(m, 16, &n, copy, len);
+    if (!taken || json_object_size(j) > 16) {
+        ck_assert_msg(!took, "members taken, jose_json_flat did not: %.*s",
+                      (int)len, buf);
+        ck_assert_uint_eq(n, 0);
+        ck_assert(len == 0 || memcmp(copy, buf, len) == 0);
+        json_decref(j);
+        return;
+    }
+    ck_assert_msg(took, "members not taken: %.*s", (int)len, buf);
+    ck_assert_uint_eq(n, json_object_size(j));
+    for (i = 0, it = json_object_iter(j); i < n;
+         i++, it = json_object_iter_next(j, it)) {
+        json_t *v = json_object_iter_value(it);
+
+        ck_assert_uint_eq(m[i].klen, json_object_iter_key_len(it));
+        ck_assert(memcmp(m[i].key, json_object_iter_key(it), m[i].klen) == 0);
+        if (json_is_string(v)) {
+            ck_assert_ptr_nonnull(m[i].str);
+            ck_assert_uint_eq(m[i].slen, json_string_length(v));
+            ck_assert_str_eq(m[i].str, json_string_value(v));
+            strings++;
+        }
+        else {
+            ck_assert_ptr_null(m[i].str);
+        }
+    }
+    for (i = 0; i < len; i++) {
+        if (copy[i] != buf[i]) {
+            ck_assert(copy[i] == '\0' && buf[i] == '"');
+            changed++;
+        }
+    }
+    ck_assert_uint_eq(changed, strings);
+    json_decref(j);
+}
+
 /* When the fast path takes BUF, jansson takes it too, as an equal value
  * with the members in the same order.  Returns 1 when it took it. */
 static int flat_agrees(const char *buf, size_t len)
@@ -883,6 +937,7 @@ static int flat_agrees(const char *buf, size_t len)
 
     if (!took) {
         ck_assert_ptr_null(f);
+        members_agree(buf, len, 0);
         return 0;
     }
     j = jansson_object(buf, len);
@@ -898,6 +953,7 @@ static int flat_agrees(const char *buf, size_t len)
     ck_assert(fi == NULL && ji == NULL);
     json_decref(f);
     json_decref(j);
+    members_agree(buf, len, 1);
     return 1;
 }
 
@@ -913,6 +969,10 @@ static const char *const flat_inputs[] = {
     "{\"\":0,\"a\":999999999999999999,\"b\":0}",
     "{\"t\":true,\"f\":false,\"z\":null}",
     "{ \"a\" : [ 1 , 2 ] , \"b\" : \"c\" }",
+    /* more members than jose_json_members is given room for */
+    "{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,"
+    "\"i\":9,\"j\":0,\"k\":1,\"l\":2,\"m\":3,\"n\":4,\"o\":5,\"p\":6,"
+    "\"q\":\"r\"}",
     NULL
 };
 
@@ -950,6 +1010,7 @@ START_TEST(json_flat_left_to_jansson)
         ck_assert_msg(jose_json_flat(&f, other[i], strlen(other[i])) == 0,
                       "taken: %s", other[i]);
         ck_assert_ptr_null(f);
+        members_agree(other[i], strlen(other[i]), 0);
     }
     /* an embedded NUL, within LEN */
     ck_assert_int_eq(jose_json_flat(&f, "{\"a\":\"x\0y\"}", 11), 0);
