@@ -115,6 +115,8 @@ typedef struct {
     const char *alg;            /* JWS alg                              */
     const char *kid;            /* JWS kid, NULL when absent            */
     const char *iss, *sub, *jti;/* NULL when absent                     */
+    const json_t *aud;          /* the aud claim (a string or an array
+                                 * of strings), NULL when absent        */
     int64_t exp, nbf, iat;
     unsigned has_exp:1, has_nbf:1, has_iat:1;
     const jwk_t *key;           /* the key that verified (after verify) */

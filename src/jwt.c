@@ -112,20 +112,17 @@ static int cty_is_jwt(const char *cty)
     return ascii_ieq(cty, len, "jwt", 3);
 }
 
-/* V is a JSON string equal to a member of LIST: exact bytes with both
+/* S (LEN bytes) equal to a member of LIST: exact bytes with both
  * lengths, never a prefix or substring match (PyJWT CVE-2024-53861,
  * l8w8jwt #45). */
-static int json_str_in_list(const json_t *v, const apr_array_header_t *list)
+static int str_in_list(const char *s, size_t len,
+                       const apr_array_header_t *list)
 {
-    const char *s;
-    size_t len;
     int i;
 
-    if (!json_is_string(v)) {
+    if (s == NULL) {
         return 0;
     }
-    s = json_string_value(v);
-    len = json_string_length(v);
     for (i = 0; i < list->nelts; i++) {
         const char *want = APR_ARRAY_IDX(list, i, const char *);
 
@@ -137,6 +134,13 @@ static int json_str_in_list(const json_t *v, const apr_array_header_t *list)
     return 0;
 }
 
+/* V is a JSON string that str_in_list finds in LIST. */
+static int json_str_in_list(const json_t *v, const apr_array_header_t *list)
+{
+    return json_is_string(v)
+           && str_in_list(json_string_value(v), json_string_length(v), list);
+}
+
 /* ---- jwt_parse ---- */
 
 /* A NumericDate (RFC 7519 section 2): a JSON number, never a string read as
@@ -144,10 +148,8 @@ static int json_str_in_list(const json_t *v, const apr_array_header_t *list)
  * type is checked first; reals are range-checked as doubles and then
  * floored. */
 static jwt_status_t numeric_date(int64_t *out, int *present,
-                                 const json_t *claims, const char *name)
+                                 const json_t *v)
 {
-    const json_t *v = json_object_get(claims, name);
-
     *present = 0;
     *out = 0;
     if (v == NULL) {
@@ -177,11 +179,8 @@ static jwt_status_t numeric_date(int64_t *out, int *present,
     return JWT_OK;
 }
 
-static jwt_status_t string_claim(const char **out, const json_t *claims,
-                                 const char *name)
+static jwt_status_t string_claim(const char **out, const json_t *v)
 {
-    const json_t *v = json_object_get(claims, name);
-
     *out = NULL;
     if (v == NULL) {
         return JWT_OK;
@@ -193,31 +192,78 @@ static jwt_status_t string_claim(const char **out, const json_t *claims,
     return JWT_OK;
 }
 
+#define NAME_IS(k, n, lit) \
+    ((n) == sizeof(lit) - 1 && memcmp((k), (lit), sizeof(lit) - 1) == 0)
+
+/* The registered claims of CLAIMS, found in one pass over its members
+ * (a lookup for each name cost more than the walk); names compare over
+ * their full length, as json_object_get would. */
+typedef struct {
+    const json_t *exp, *nbf, *iat, *iss, *sub, *jti, *aud;
+} registered_t;
+
+static void registered_of(registered_t *rc, json_t *claims)
+{
+    const char *key;
+    size_t klen;
+    json_t *v;
+
+    memset(rc, 0, sizeof(*rc));
+    json_object_keylen_foreach(claims, key, klen, v) {
+        if (klen != 3) {
+            continue;
+        }
+        if (NAME_IS(key, klen, "exp")) {
+            rc->exp = v;
+        }
+        else if (NAME_IS(key, klen, "nbf")) {
+            rc->nbf = v;
+        }
+        else if (NAME_IS(key, klen, "iat")) {
+            rc->iat = v;
+        }
+        else if (NAME_IS(key, klen, "iss")) {
+            rc->iss = v;
+        }
+        else if (NAME_IS(key, klen, "sub")) {
+            rc->sub = v;
+        }
+        else if (NAME_IS(key, klen, "jti")) {
+            rc->jti = v;
+        }
+        else if (NAME_IS(key, klen, "aud")) {
+            rc->aud = v;
+        }
+    }
+}
+
 /* Registered claim types (RFC 7519 section 4.1; doc/attacks.md E1-E3). */
 static jwt_status_t claim_types(jwt_t *jwt)
 {
+    registered_t rc;
     const json_t *aud;
     jwt_status_t st;
     int exp, nbf, iat;
 
-    if ((st = numeric_date(&jwt->exp, &exp, jwt->claims, "exp")) != JWT_OK
-        || (st = numeric_date(&jwt->nbf, &nbf, jwt->claims, "nbf")) != JWT_OK
-        || (st = numeric_date(&jwt->iat, &iat, jwt->claims, "iat"))
-           != JWT_OK) {
+    registered_of(&rc, jwt->claims);
+    if ((st = numeric_date(&jwt->exp, &exp, rc.exp)) != JWT_OK
+        || (st = numeric_date(&jwt->nbf, &nbf, rc.nbf)) != JWT_OK
+        || (st = numeric_date(&jwt->iat, &iat, rc.iat)) != JWT_OK) {
         return st;
     }
     jwt->has_exp = exp ? 1 : 0;
     jwt->has_nbf = nbf ? 1 : 0;
     jwt->has_iat = iat ? 1 : 0;
-    if ((st = string_claim(&jwt->iss, jwt->claims, "iss")) != JWT_OK
-        || (st = string_claim(&jwt->sub, jwt->claims, "sub")) != JWT_OK
-        || (st = string_claim(&jwt->jti, jwt->claims, "jti")) != JWT_OK) {
+    if ((st = string_claim(&jwt->iss, rc.iss)) != JWT_OK
+        || (st = string_claim(&jwt->sub, rc.sub)) != JWT_OK
+        || (st = string_claim(&jwt->jti, rc.jti)) != JWT_OK) {
         return st;
     }
     /* aud: a string or a non-empty array of strings, nothing else; an
      * ill-typed aud must not reach an audience check that might skip it
      * (CVE-2020-26160). */
-    aud = json_object_get(jwt->claims, "aud");
+    aud = rc.aud;
+    jwt->aud = aud;
     if (aud != NULL && !json_is_string(aud)) {
         size_t i;
 
@@ -602,15 +648,15 @@ jwt_status_t jwt_validate(const jwt_t *jwt, const jwt_rules_t *rules,
         }
     }
     if (!array_empty(rules->issuers)
-        && !json_str_in_list(json_object_get(jwt->claims, "iss"),
-                             rules->issuers)) {
+        && !str_in_list(jwt->iss, jwt->iss ? strlen(jwt->iss) : 0,
+                        rules->issuers)) {
         return JWT_ERR_ISSUER;
     }
     /* RFC 7519 section 4.1.3: a token whose aud does not name us is
      * refused, and where no audience is configured nothing names us: a
      * token minted for another service of the same issuer must not pass
      * here (doc/attacks.md E2).  A token without aud is for anyone. */
-    aud = json_object_get(jwt->claims, "aud");
+    aud = jwt->aud;
     if (array_empty(rules->audiences)) {
         if (aud != NULL) {
             return JWT_ERR_AUDIENCE_NOT_CONFIGURED;
