@@ -60,28 +60,47 @@ static int next_is(cursor_t *k, unsigned char ch)
     return 0;
 }
 
+/* 1 for the bytes a plain string may hold: printable ASCII (0x20-0x7e)
+ * other than '"' and '\\'. */
+static const unsigned char plain_byte[256] = {
+    ['\x20'] = 1, ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1,
+    ['\''] = 1, ['('] = 1, [')'] = 1, ['*'] = 1, ['+'] = 1, [','] = 1,
+    ['-'] = 1, ['.'] = 1, ['/'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1,
+    ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1,
+    ['9'] = 1, [':'] = 1, [';'] = 1, ['<'] = 1, ['='] = 1, ['>'] = 1,
+    ['?'] = 1, ['@'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1,
+    ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+    ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
+    ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1,
+    ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['['] = 1, [']'] = 1,
+    ['^'] = 1, ['_'] = 1, ['`'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1,
+    ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
+    ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1,
+    ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+    ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['{'] = 1,
+    ['|'] = 1, ['}'] = 1, ['~'] = 1
+};
+
 /* A string of printable ASCII without '"' or '\\' (so without escapes
  * and without anything UTF-8 or NUL could be about). */
 static int plain_string(cursor_t *k, const char **s, size_t *n)
 {
-    const unsigned char *start;
+    const unsigned char *start, *c, *end = k->end;
 
     if (!next_is(k, '"')) {
         return 0;
     }
-    start = k->c;
-    while (k->c < k->end && *k->c != '"') {
-        if (*k->c < 0x20 || *k->c > 0x7e || *k->c == '\\') {
-            return 0;
-        }
-        k->c++;
+    start = c = k->c;
+    while (c < end && plain_byte[*c]) {
+        c++;
     }
-    if (k->c >= k->end) {
+    /* stopped at the closing quote, or at a byte it does not take */
+    if (c >= end || *c != '"') {
         return 0;
     }
     *s = (const char *)start;
-    *n = (size_t)(k->c - start);
-    k->c++;
+    *n = (size_t)(c - start);
+    k->c = c + 1;
     return 1;
 }
 

@@ -985,6 +985,17 @@ START_TEST(json_flat_taken)
         ck_assert_msg(flat_agrees(flat_inputs[i], strlen(flat_inputs[i])),
                       "not taken: %s", flat_inputs[i]);
     }
+    /* a string takes exactly the printable ASCII bytes but '"' and '\\',
+     * in a value and in a name */
+    for (i = 0; i < 256; i++) {
+        char v[] = "{\"a\":\"x?y\"}", n[] = "{\"x?y\":1}";
+        int plain = i >= 0x20 && i <= 0x7e && i != '"' && i != '\\';
+
+        v[7] = (char)i;
+        n[3] = (char)i;
+        ck_assert_msg(flat_agrees(v, sizeof(v) - 1) == plain, "byte %d", i);
+        ck_assert_msg(flat_agrees(n, sizeof(n) - 1) == plain, "byte %d", i);
+    }
 }
 END_TEST
 
