@@ -556,12 +556,15 @@ jwt_status_t jws_parse(jws_t **out, apr_pool_t *p, const char *token,
     jwt_status_t st;
 
     *out = NULL;
-    /* RFC 7515 section 7.1: exactly three segments (F3) */
-    if (token == NULL || jose_count_dots(token, len) != 2) {
+    /* RFC 7515 section 7.1: exactly three segments (F3): two dots and no
+     * third (memchr stops at each, so even 100 000 dots cost three
+     * calls) */
+    if (token == NULL || (d1 = memchr(token, '.', len)) == NULL
+        || (d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - token)))
+           == NULL
+        || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - token)) != NULL) {
         return JWT_ERR_MALFORMED;
     }
-    d1 = memchr(token, '.', len);
-    d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - token));
     hlen = (size_t)(d1 - token);
     plen = (size_t)(d2 - d1 - 1);
     slen = len - (size_t)(d2 + 1 - token);
