@@ -171,10 +171,16 @@ static const char *claim_var_name(apr_pool_t *p, const char *claim,
     uint32_t h = 2166136261u;
 
     memcpy(name, AUTHN_JWT_ENV_CLAIM, plen);
+    /* ASCII only, whatever the locale: no ctype call per character */
     for (c = name + plen; *claim; c++, claim++) {
-        *c = apr_isalnum(*claim) && (unsigned char)*claim < 0x80 ? *claim
-                                                                 : '_';
-        h = (h ^ (unsigned char)apr_tolower(*c)) * 16777619u;
+        unsigned char ch = (unsigned char)*claim, lower = ch | 0x20;
+        int letter = lower >= 'a' && lower <= 'z';
+
+        if (!letter && !(ch >= '0' && ch <= '9')) {
+            ch = lower = '_';
+        }
+        *c = (char)ch;
+        h = (h ^ (letter ? lower : ch)) * 16777619u;
     }
     *c = '\0';
     *hash = h;
