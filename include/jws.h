@@ -53,6 +53,11 @@ typedef struct {
 /* Count the '.' separators of TOKEN without allocating (doc/attacks.md F3). */
 int jose_count_dots(const char *token, size_t len);
 
+/* 1 when TOKEN has exactly two dots, with *D1 and *D2 (either may be NULL)
+ * pointing at them; 0 otherwise.  Cheaper than counting every dot. */
+int jose_two_dots(const char *token, size_t len, const char **d1,
+                  const char **d2);
+
 /* Checks, in this order (the first failure is returned):
  *   not exactly two dots, or an empty header segment   JWT_ERR_MALFORMED
  *   header not strict base64url                        JWT_ERR_BASE64

@@ -42,6 +42,26 @@
 #include "jose_util.h"
 #include "jws.h"
 
+int jose_two_dots(const char *token, size_t len, const char **d1,
+                  const char **d2)
+{
+    const char *a, *b;
+
+    /* memchr stops at each dot, so even 100 000 dots cost three calls */
+    if (token == NULL || (a = memchr(token, '.', len)) == NULL
+        || (b = memchr(a + 1, '.', len - (size_t)(a + 1 - token))) == NULL
+        || memchr(b + 1, '.', len - (size_t)(b + 1 - token)) != NULL) {
+        return 0;
+    }
+    if (d1 != NULL) {
+        *d1 = a;
+    }
+    if (d2 != NULL) {
+        *d2 = b;
+    }
+    return 1;
+}
+
 int jose_count_dots(const char *token, size_t len)
 {
     const uint64_t ones = 0x0101010101010101ULL;
@@ -556,13 +576,8 @@ jwt_status_t jws_parse(jws_t **out, apr_pool_t *p, const char *token,
     jwt_status_t st;
 
     *out = NULL;
-    /* RFC 7515 section 7.1: exactly three segments (F3): two dots and no
-     * third (memchr stops at each, so even 100 000 dots cost three
-     * calls) */
-    if (token == NULL || (d1 = memchr(token, '.', len)) == NULL
-        || (d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - token)))
-           == NULL
-        || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - token)) != NULL) {
+    /* RFC 7515 section 7.1: exactly three segments (F3) */
+    if (!jose_two_dots(token, len, &d1, &d2)) {
         return JWT_ERR_MALFORMED;
     }
     hlen = (size_t)(d1 - token);

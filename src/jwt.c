@@ -739,7 +739,7 @@ jwt_status_t jwt_check(jwt_t **out, apr_pool_t *p, const char *token,
     if (out != NULL && p != NULL && token != NULL && rules != NULL
         && !rules->require_encryption
         && len <= (rules->max_size ? rules->max_size : JWT_DEFAULT_MAX_SIZE)
-        && jose_count_dots(token, len) == 2
+        && jose_two_dots(token, len, NULL, NULL)
         && !no_keys(rules->verify_keys)
         && !keys_bound_to_issuer(rules->verify_keys)) {
         return check_signature_first(out, p, token, len, rules, now);

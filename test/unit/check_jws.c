@@ -1886,6 +1886,28 @@ START_TEST(count_dots)
     ck_assert_int_eq(jose_count_dots("a.b.c", 3), 1);
     ck_assert_int_eq(jose_count_dots("a.b\0.c", 6), 2);
     ck_assert_int_eq(jose_count_dots("....", 4), 4);
+    /* jose_two_dots agrees with it on "exactly two", and finds them */
+    {
+        static const char *const t[] = { "", "a", "a.b", "a.b.c", ".b.",
+                                         "..", "...", "a.b.c.d", "a..",
+                                         NULL };
+        const char *d1, *d2;
+        int i;
+
+        for (i = 0; t[i] != NULL; i++) {
+            size_t n = strlen(t[i]);
+
+            ck_assert_int_eq(jose_two_dots(t[i], n, &d1, &d2),
+                             jose_count_dots(t[i], n) == 2);
+            if (jose_count_dots(t[i], n) == 2) {
+                ck_assert_ptr_eq(d1, strchr(t[i], '.'));
+                ck_assert_ptr_eq(d2, strrchr(t[i], '.'));
+            }
+        }
+        ck_assert_int_eq(jose_two_dots("a.b\0.c", 6, NULL, NULL), 1);
+        ck_assert_int_eq(jose_two_dots("a.b.c", 3, NULL, NULL), 0);
+        ck_assert_int_eq(jose_two_dots(NULL, 0, NULL, NULL), 0);
+    }
     ck_assert_int_eq(jose_count_dots(dots, n), (int)n);
 
     /* eight bytes at a time: every byte value next to '.', every length
