@@ -32,8 +32,8 @@ TEST_PKGS=(
 # The Debian packages (scripts/package-test.sh): dpkg-buildpackage,
 # debhelper (dh_apache2 comes with apache2-dev), lintian.
 PACKAGE_PKGS=(dpkg-dev debhelper lintian)
-# Benchmark.
-BENCH_PKGS=(wrk)
+# Benchmark: wrk for the load, perf for bench/profile.sh.
+BENCH_PKGS=(wrk linux-perf)
 # Interoperability tests (JavaScript JOSE libraries from npm): nodejs and
 # npm, unless a node/npm is already installed (e.g. NodeSource's nodejs,
 # which bundles npm and conflicts with Debian's npm package).
