@@ -17,6 +17,7 @@
 #define JOSE_UTIL_H
 
 #include <stddef.h>
+#include <string.h>
 #include <apr_pools.h>
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -36,6 +37,11 @@ jwt_status_t jose_json_object(json_t **out, apr_pool_t *p,
  * json_loadb with JSON_REJECT_DUPLICATES accepts too and reads as the
  * same value, members in the same order. */
 int jose_json_flat(json_t **out, const void *buf, size_t len) JWT_WUR;
+
+/* Whether the member name K of N bytes is the literal LIT, over its full
+ * length (as json_object_get compares; a name may hold a NUL). */
+#define JOSE_NAME_IS(k, n, lit) \
+    ((n) == sizeof(lit) - 1 && memcmp((k), (lit), sizeof(lit) - 1) == 0)
 
 /* One member as jose_json_members reads it: the name (KLEN bytes, not
  * terminated) and, when the value is a string, STR (SLEN bytes, then a

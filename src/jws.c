@@ -429,9 +429,6 @@ typedef struct {
     int crit, jwe_only;
 } hdr_t;
 
-#define KEY_IS(k, n, lit) \
-    ((n) == sizeof(lit) - 1 && memcmp((k), (lit), sizeof(lit) - 1) == 0)
-
 /* Note one member, KEY of KLEN bytes (compared over its full length, as
  * json_object_get would), its value the string S of SLEN bytes or, S
  * NULL, something else. */
@@ -442,27 +439,28 @@ static void hdr_member(hdr_t *h, const char *key, size_t klen,
 
     switch (klen) {
     case 3:
-        if (KEY_IS(key, klen, "alg")) {
+        if (JOSE_NAME_IS(key, klen, "alg")) {
             v = &h->alg;
         }
-        else if (KEY_IS(key, klen, "kid")) {
+        else if (JOSE_NAME_IS(key, klen, "kid")) {
             v = &h->kid;
         }
-        else if (KEY_IS(key, klen, "typ")) {
+        else if (JOSE_NAME_IS(key, klen, "typ")) {
             v = &h->typ;
         }
-        else if (KEY_IS(key, klen, "cty")) {
+        else if (JOSE_NAME_IS(key, klen, "cty")) {
             v = &h->cty;
         }
-        else if (KEY_IS(key, klen, "b64")) {
+        else if (JOSE_NAME_IS(key, klen, "b64")) {
             h->crit = 1;
         }
-        else if (KEY_IS(key, klen, "zip") || KEY_IS(key, klen, "enc")) {
+        else if (JOSE_NAME_IS(key, klen, "zip")
+                 || JOSE_NAME_IS(key, klen, "enc")) {
             h->jwe_only = 1;
         }
         break;
     case 4:
-        if (KEY_IS(key, klen, "crit")) {
+        if (JOSE_NAME_IS(key, klen, "crit")) {
             h->crit = 1;
         }
         break;

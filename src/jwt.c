@@ -192,9 +192,6 @@ static jwt_status_t string_claim(const char **out, const json_t *v)
     return JWT_OK;
 }
 
-#define NAME_IS(k, n, lit) \
-    ((n) == sizeof(lit) - 1 && memcmp((k), (lit), sizeof(lit) - 1) == 0)
-
 /* The registered claims of CLAIMS, found in one pass over its members
  * (a lookup for each name cost more than the walk); names compare over
  * their full length, as json_object_get would. */
@@ -213,25 +210,25 @@ static void registered_of(registered_t *rc, json_t *claims)
         if (klen != 3) {
             continue;
         }
-        if (NAME_IS(key, klen, "exp")) {
+        if (JOSE_NAME_IS(key, klen, "exp")) {
             rc->exp = v;
         }
-        else if (NAME_IS(key, klen, "nbf")) {
+        else if (JOSE_NAME_IS(key, klen, "nbf")) {
             rc->nbf = v;
         }
-        else if (NAME_IS(key, klen, "iat")) {
+        else if (JOSE_NAME_IS(key, klen, "iat")) {
             rc->iat = v;
         }
-        else if (NAME_IS(key, klen, "iss")) {
+        else if (JOSE_NAME_IS(key, klen, "iss")) {
             rc->iss = v;
         }
-        else if (NAME_IS(key, klen, "sub")) {
+        else if (JOSE_NAME_IS(key, klen, "sub")) {
             rc->sub = v;
         }
-        else if (NAME_IS(key, klen, "jti")) {
+        else if (JOSE_NAME_IS(key, klen, "jti")) {
             rc->jti = v;
         }
-        else if (NAME_IS(key, klen, "aud")) {
+        else if (JOSE_NAME_IS(key, klen, "aud")) {
             rc->aud = v;
         }
     }
