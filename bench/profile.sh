@@ -16,7 +16,7 @@
 # --call-graph dwarf` samples the child, and prints
 #
 #   cpu us/req   the child's CPU time (user + system, /proc) per request
-#   module %     samples with mod_authn_jwt.so anywhere on the stack: the
+#   module %     samples with the module's .so anywhere on the stack: the
 #                module and everything it calls (OpenSSL, jansson, libc)
 #   module us    module % of cpu us/req
 #   crypto us    samples with libcrypto on the stack, as us/req (only this
@@ -100,10 +100,14 @@ round() {
     stop "$conf" "$pidf"
     perf report -i "$WORK/perf.data" --children --sort dso -g none --stdio 2>/dev/null \
         >"$WORK/dso.txt"
-    awk -v reqs="$reqs" -v ticks=$((t1 - t0)) -v hz="$TICK" '
+    # the module's file name as perf shows it: that of its LoadModule line
+    local dso
+    dso=$(awk '$1 == "LoadModule" && $2 == "authn_jwt_module" {
+            gsub(/"/, "", $3); n = split($3, part, "/"); print part[n] }' "$conf")
+    awk -v reqs="$reqs" -v ticks=$((t1 - t0)) -v hz="$TICK" -v dso="${dso:-mod_authn_jwt.so}" '
         /^ +[0-9.]+%/ {
             pct = $1; sub(/%/, "", pct)
-            if ($3 == "mod_authn_jwt.so") mod = pct
+            if ($3 == dso) mod = pct
             if ($3 ~ /^libcrypto/) cry = pct
         }
         END { printf "%d %.2f %.2f %.2f\n", reqs, ticks / hz * 1e6 / reqs, mod, cry }
