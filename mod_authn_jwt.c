@@ -266,8 +266,8 @@ apr_array_header_t *authn_jwt_env_make(apr_pool_t *p,
     if (jwt->has_exp) {
         env_add(env, "JWT_EXP", int_text(p, (long long)jwt->exp));
     }
-    env_add(env, "JWT_SCOPE", jwt_scope_text(p, jwt->claims,
-                                             conf->scope_claim));
+    env_add(env, "JWT_SCOPE",
+            jwt_token_scope_text(p, jwt, conf->scope_claim));
     first = env->nelts;
 
     /* Top-level strings, numbers, booleans and arrays of strings only;

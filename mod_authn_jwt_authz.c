@@ -140,8 +140,7 @@ static authz_status scope_check(request_rec *r, const char *line,
         return not_ours(r, "jwt-scope");
     }
     conf = ap_get_module_config(r->per_dir_config, &authn_jwt_module);
-    if (jwt_claims_have_scopes(jwt->claims, conf->scope_claim,
-                               req->scopes)) {
+    if (jwt_token_has_scopes(jwt, conf->scope_claim, req->scopes)) {
         if (APLOG_R_IS_LEVEL(r, APLOG_DEBUG)) {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AJLOGNO(00013)
                           "Require jwt-scope %s: granted",

@@ -115,6 +115,9 @@ typedef struct {
     const char *alg;            /* JWS alg                              */
     const char *kid;            /* JWS kid, NULL when absent            */
     const char *iss, *sub, *jti;/* NULL when absent                     */
+    const json_t *scope, *scp;  /* the claims of those names, NULL when
+                                 * absent: the default scope claim is
+                                 * scope, else scp (jwt_token_scope_text) */
     const json_t *aud;          /* the aud claim (a string or an array
                                  * of strings), NULL when absent        */
     int64_t exp, nbf, iat;
@@ -242,5 +245,13 @@ int jwt_scopes_include(const apr_array_header_t *scopes,
  * making the array: what Require jwt-scope asks on every request. */
 int jwt_claims_have_scopes(const json_t *claims, const char *claim,
                            const apr_array_header_t *wanted);
+
+/* jwt_scope_text and jwt_claims_have_scopes for a parsed token: the same
+ * answers, from the claims jwt_parse already found (JWT->scope, ->scp)
+ * when CLAIM is NULL, without looking them up again. */
+const char *jwt_token_scope_text(apr_pool_t *p, const jwt_t *jwt,
+                                 const char *claim);
+int jwt_token_has_scopes(const jwt_t *jwt, const char *claim,
+                         const apr_array_header_t *wanted);
 
 #endif /* JWT_H */

@@ -192,11 +192,12 @@ static jwt_status_t string_claim(const char **out, const json_t *v)
     return JWT_OK;
 }
 
-/* The registered claims of CLAIMS, found in one pass over its members
- * (a lookup for each name cost more than the walk); names compare over
- * their full length, as json_object_get would. */
+/* The registered claims of CLAIMS, and the two that hold scopes, found in
+ * one pass over its members (a lookup for each name cost more than the
+ * walk); names compare over their full length, as json_object_get
+ * would. */
 typedef struct {
-    const json_t *exp, *nbf, *iat, *iss, *sub, *jti, *aud;
+    const json_t *exp, *nbf, *iat, *iss, *sub, *jti, *aud, *scope, *scp;
 } registered_t;
 
 static void registered_of(registered_t *rc, json_t *claims)
@@ -207,6 +208,10 @@ static void registered_of(registered_t *rc, json_t *claims)
 
     memset(rc, 0, sizeof(*rc));
     json_object_keylen_foreach(claims, key, klen, v) {
+        if (JOSE_NAME_IS(key, klen, "scope")) {
+            rc->scope = v;
+            continue;
+        }
         if (klen != 3) {
             continue;
         }
@@ -231,6 +236,9 @@ static void registered_of(registered_t *rc, json_t *claims)
         else if (JOSE_NAME_IS(key, klen, "aud")) {
             rc->aud = v;
         }
+        else if (JOSE_NAME_IS(key, klen, "scp")) {
+            rc->scp = v;
+        }
     }
 }
 
@@ -243,6 +251,8 @@ static jwt_status_t claim_types(jwt_t *jwt)
     int exp, nbf, iat;
 
     registered_of(&rc, jwt->claims);
+    jwt->scope = rc.scope;
+    jwt->scp = rc.scp;
     if ((st = numeric_date(&jwt->exp, &exp, rc.exp)) != JWT_OK
         || (st = numeric_date(&jwt->nbf, &nbf, rc.nbf)) != JWT_OK
         || (st = numeric_date(&jwt->iat, &iat, rc.iat)) != JWT_OK) {

@@ -194,23 +194,36 @@ int jwt_is_scope_token(const char *s)
     return 1;
 }
 
+/* Without AuthJWTScopeClaim, the scopes come from "scope", else from
+ * "scp" (the claims of those names, NULL when absent). */
+static const json_t *default_scope(const json_t *scope, const json_t *scp)
+{
+    return scope != NULL ? scope : scp;
+}
+
 /* The claim the scopes come from (see jwt_scopes). */
 static const json_t *scope_claim(const json_t *claims, const char *claim)
 {
-    const json_t *v;
-
     if (claim != NULL) {
         return jwt_claim_get(claims, claim);
     }
-    v = jwt_claim_get(claims, "scope");
-    return v != NULL ? v : jwt_claim_get(claims, "scp");
+    return default_scope(jwt_claim_get(claims, "scope"),
+                         jwt_claim_get(claims, "scp"));
 }
 
-apr_array_header_t *jwt_scopes(apr_pool_t *p, const json_t *claims,
-                               const char *claim)
+/* The same for a parsed token, whose scope and scp jwt_parse found. */
+static const json_t *token_scope(const jwt_t *jwt, const char *claim)
+{
+    if (claim != NULL) {
+        return jwt_claim_get(jwt->claims, claim);
+    }
+    return default_scope(jwt->scope, jwt->scp);
+}
+
+/* The scopes of the claim V (see jwt_scopes). */
+static apr_array_header_t *scopes_of(apr_pool_t *p, const json_t *v)
 {
     apr_array_header_t *out;
-    const json_t *v = scope_claim(claims, claim);
     size_t i;
 
     /* Token strings hold no NUL (JSON parsed without JSON_ALLOW_NUL), so
@@ -233,6 +246,12 @@ apr_array_header_t *jwt_scopes(apr_pool_t *p, const json_t *claims,
         }
     }
     return out;
+}
+
+apr_array_header_t *jwt_scopes(apr_pool_t *p, const json_t *claims,
+                               const char *claim)
+{
+    return scopes_of(p, scope_claim(claims, claim));
 }
 
 int jwt_scopes_include(const apr_array_header_t *scopes,
@@ -299,16 +318,11 @@ static int scope_in_array(const json_t *v, const char *w, size_t n)
     return 0;
 }
 
-int jwt_claims_have_scopes(const json_t *claims, const char *claim,
-                           const apr_array_header_t *wanted)
+/* Whether the scopes of the claim V include every member of WANTED. */
+static int have_scopes_of(const json_t *v, const apr_array_header_t *wanted)
 {
-    const json_t *v;
     int i;
 
-    if (wanted == NULL || wanted->nelts <= 0) {
-        return 1;
-    }
-    v = scope_claim(claims, claim);
     for (i = 0; i < wanted->nelts; i++) {
         const char *w = APR_ARRAY_IDX(wanted, i, const char *);
         size_t n;
@@ -336,6 +350,24 @@ int jwt_claims_have_scopes(const json_t *claims, const char *claim,
         }
     }
     return 1;
+}
+
+int jwt_claims_have_scopes(const json_t *claims, const char *claim,
+                           const apr_array_header_t *wanted)
+{
+    if (wanted == NULL || wanted->nelts <= 0) {
+        return 1;
+    }
+    return have_scopes_of(scope_claim(claims, claim), wanted);
+}
+
+int jwt_token_has_scopes(const jwt_t *jwt, const char *claim,
+                         const apr_array_header_t *wanted)
+{
+    if (wanted == NULL || wanted->nelts <= 0) {
+        return 1;
+    }
+    return have_scopes_of(token_scope(jwt, claim), wanted);
 }
 
 /* One list for AuthJWTRequireClaim and htjwt verify --require.  exp is
@@ -379,10 +411,9 @@ int jwt_required_add(apr_array_header_t **list, apr_pool_t *p,
     return 0;
 }
 
-const char *jwt_scope_text(apr_pool_t *p, const json_t *claims,
-                           const char *claim)
+/* The text of the scopes of the claim V (see jwt_scope_text). */
+static const char *scope_text_of(apr_pool_t *p, const json_t *v)
 {
-    const json_t *v = scope_claim(claims, claim);
     apr_array_header_t *scopes;
     const char *s;
     size_t len;
@@ -397,6 +428,18 @@ const char *jwt_scope_text(apr_pool_t *p, const json_t *claims,
             return s;
         }
     }
-    scopes = jwt_scopes(p, claims, claim);
+    scopes = scopes_of(p, v);
     return scopes->nelts > 0 ? apr_array_pstrcat(p, scopes, ' ') : NULL;
+}
+
+const char *jwt_scope_text(apr_pool_t *p, const json_t *claims,
+                           const char *claim)
+{
+    return scope_text_of(p, scope_claim(claims, claim));
+}
+
+const char *jwt_token_scope_text(apr_pool_t *p, const jwt_t *jwt,
+                                 const char *claim)
+{
+    return scope_text_of(p, token_scope(jwt, claim));
 }

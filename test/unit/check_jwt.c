@@ -22,6 +22,7 @@
 #include <string.h>
 #include <apr_strings.h>
 #include "testutil.h"
+#include "jose_b64.h"
 #include "jwe.h"
 
 #define NOW INT64_C(1700000000)
@@ -1309,8 +1310,26 @@ START_TEST(scopes)
 }
 END_TEST
 
+/* CLAIMS (JSON text) as jwt_parse reads them from a token (which it does
+ * not verify: the signature segment is a stand-in). */
+static jwt_t *parsed(const char *claims_json)
+{
+    static const char hdr[] = "{\"alg\":\"HS256\"}";
+    const char *t = apr_pstrcat(
+        tu_pool, jose_b64url_encode(tu_pool, (const unsigned char *)hdr,
+                                    sizeof(hdr) - 1),
+        ".", jose_b64url_encode(tu_pool, (const unsigned char *)claims_json,
+                                strlen(claims_json)),
+        ".AAAA", NULL);
+    jwt_t *jwt = NULL;
+
+    ck_assert_status(jwt_parse(&jwt, tu_pool, t, strlen(t), NULL), JWT_OK);
+    return jwt;
+}
+
 /* jwt_scope_text (JWT_SCOPE) is jwt_scopes joined by one space, whether
- * it takes the string as it is or splits and joins it. */
+ * it takes the string as it is or splits and joins it; the token form
+ * (from the claims jwt_parse found) gives the same text. */
 START_TEST(scope_text)
 {
     static const char *const cases[][3] = {
@@ -1331,6 +1350,9 @@ START_TEST(scope_text)
         { "{\"scope\":\"r\",\"scp\":\"a b\"}", NULL, "r" },
         { "{\"perms\":\"x  y\",\"scope\":\"r\"}", "perms", "x y" },
         { "{\"scope\":\"r\"}", "perms", NULL },
+        { "{\"scp\":\"a b\",\"scope\":\"r\"}", NULL, "r" },
+        { "{\"scope\":null,\"scp\":\"a b\"}", NULL, NULL },
+        { "{\"scopes\":\"r\",\"Scope\":\"s\",\"sc\":\"t\"}", NULL, NULL },
         { "{}", NULL, NULL },
     };
     size_t i;
@@ -1340,6 +1362,8 @@ START_TEST(scope_text)
         const char *got = jwt_scope_text(tu_pool, c, cases[i][1]);
         apr_array_header_t *s = jwt_scopes(tu_pool, c, cases[i][1]);
 
+        ck_assert_pstr_eq(jwt_token_scope_text(tu_pool, parsed(cases[i][0]),
+                                               cases[i][1]), got);
         if (cases[i][2] == NULL) {
             ck_assert_msg(got == NULL, "%s: got \"%s\"", cases[i][0], got);
             ck_assert_int_eq(s->nelts, 0);
@@ -1366,7 +1390,8 @@ START_TEST(have_scopes_agrees)
         "{\"scope\":[\"read write\"]}", "{\"scope\":[1,\"read\"]}",
         "{\"scope\":5}", "{\"scope\":null}", "{\"scp\":\"read x\"}",
         "{\"scope\":\"x\",\"scp\":\"read\"}", "{\"perms\":\"read\"}",
-        "{}",
+        "{\"scp\":\"read\",\"scope\":\"x\"}", "{\"scopes\":\"read\"}",
+        "{\"scope\":null,\"scp\":\"read\"}", "{}",
     };
     static const char *const wanted[][3] = {
         { NULL }, { "read" }, { "write" }, { "read", "write" },
@@ -1378,6 +1403,7 @@ START_TEST(have_scopes_agrees)
 
     for (c = 0; c < sizeof(claims) / sizeof(claims[0]); c++) {
         json_t *js = tu_json(tu_pool, claims[c]);
+        const jwt_t *jt = parsed(claims[c]);
 
         for (k = 0; k < 3; k++) {
             apr_array_header_t *have = jwt_scopes(tu_pool, js,
@@ -1390,6 +1416,10 @@ START_TEST(have_scopes_agrees)
                 for (i = 0; i < 3 && wanted[w][i] != NULL; i++) {
                     APR_ARRAY_PUSH(want, const char *) = wanted[w][i];
                 }
+                ck_assert_int_eq(jwt_token_has_scopes(jt, claim_names[k],
+                                                      want),
+                                 jwt_claims_have_scopes(js, claim_names[k],
+                                                        want));
                 ck_assert_msg(jwt_claims_have_scopes(js, claim_names[k],
                                                      want)
                               == jwt_scopes_include(have, want),
