@@ -192,52 +192,44 @@ static jwt_status_t string_claim(const char **out, const json_t *v)
     return JWT_OK;
 }
 
-/* The registered claims of CLAIMS, and the two that hold scopes, found in
- * one pass over its members (a lookup for each name cost more than the
- * walk); names compare over their full length, as json_object_get
- * would. */
-typedef struct {
-    const json_t *exp, *nbf, *iat, *iss, *sub, *jti, *aud, *scope, *scp;
-} registered_t;
+/* The registered claims, and the two that hold scopes, by position. */
+enum { REG_EXP, REG_NBF, REG_IAT, REG_ISS, REG_SUB, REG_JTI, REG_AUD,
+       REG_SCOPE, REG_SCP, REG_COUNT };
 
-static void registered_of(registered_t *rc, json_t *claims)
+static const struct {
+    const char *name;
+    size_t len;
+} registered_names[REG_COUNT] = {
+    [REG_EXP] = { "exp", 3 }, [REG_NBF] = { "nbf", 3 },
+    [REG_IAT] = { "iat", 3 }, [REG_ISS] = { "iss", 3 },
+    [REG_SUB] = { "sub", 3 }, [REG_JTI] = { "jti", 3 },
+    [REG_AUD] = { "aud", 3 }, [REG_SCOPE] = { "scope", 5 },
+    [REG_SCP] = { "scp", 3 },
+};
+
+/* REG[i]: the member of CLAIMS named registered_names[i], NULL when absent,
+ * found in one pass over the members (a lookup for each name cost more
+ * than the walk); names compare over their full length, as
+ * json_object_get would. */
+static void registered_of(const json_t *reg[REG_COUNT], json_t *claims)
 {
     const char *key;
     size_t klen;
     json_t *v;
+    int i;
 
-    memset(rc, 0, sizeof(*rc));
+    for (i = 0; i < REG_COUNT; i++) {
+        reg[i] = NULL;
+    }
     json_object_keylen_foreach(claims, key, klen, v) {
-        if (JOSE_NAME_IS(key, klen, "scope")) {
-            rc->scope = v;
-            continue;
-        }
-        if (klen != 3) {
-            continue;
-        }
-        if (JOSE_NAME_IS(key, klen, "exp")) {
-            rc->exp = v;
-        }
-        else if (JOSE_NAME_IS(key, klen, "nbf")) {
-            rc->nbf = v;
-        }
-        else if (JOSE_NAME_IS(key, klen, "iat")) {
-            rc->iat = v;
-        }
-        else if (JOSE_NAME_IS(key, klen, "iss")) {
-            rc->iss = v;
-        }
-        else if (JOSE_NAME_IS(key, klen, "sub")) {
-            rc->sub = v;
-        }
-        else if (JOSE_NAME_IS(key, klen, "jti")) {
-            rc->jti = v;
-        }
-        else if (JOSE_NAME_IS(key, klen, "aud")) {
-            rc->aud = v;
-        }
-        else if (JOSE_NAME_IS(key, klen, "scp")) {
-            rc->scp = v;
+        for (i = 0; i < REG_COUNT; i++) {
+            /* the first byte before the call: most pairs differ there */
+            if (klen == registered_names[i].len
+                && key[0] == registered_names[i].name[0]
+                && memcmp(key, registered_names[i].name, klen) == 0) {
+                reg[i] = v;
+                break;
+            }
         }
     }
 }
@@ -245,31 +237,31 @@ static void registered_of(registered_t *rc, json_t *claims)
 /* Registered claim types (RFC 7519 section 4.1; doc/attacks.md E1-E3). */
 static jwt_status_t claim_types(jwt_t *jwt)
 {
-    registered_t rc;
+    const json_t *reg[REG_COUNT];
     const json_t *aud;
     jwt_status_t st;
     int exp, nbf, iat;
 
-    registered_of(&rc, jwt->claims);
-    jwt->scope = rc.scope;
-    jwt->scp = rc.scp;
-    if ((st = numeric_date(&jwt->exp, &exp, rc.exp)) != JWT_OK
-        || (st = numeric_date(&jwt->nbf, &nbf, rc.nbf)) != JWT_OK
-        || (st = numeric_date(&jwt->iat, &iat, rc.iat)) != JWT_OK) {
+    registered_of(reg, jwt->claims);
+    jwt->scope = reg[REG_SCOPE];
+    jwt->scp = reg[REG_SCP];
+    if ((st = numeric_date(&jwt->exp, &exp, reg[REG_EXP])) != JWT_OK
+        || (st = numeric_date(&jwt->nbf, &nbf, reg[REG_NBF])) != JWT_OK
+        || (st = numeric_date(&jwt->iat, &iat, reg[REG_IAT])) != JWT_OK) {
         return st;
     }
     jwt->has_exp = exp ? 1 : 0;
     jwt->has_nbf = nbf ? 1 : 0;
     jwt->has_iat = iat ? 1 : 0;
-    if ((st = string_claim(&jwt->iss, rc.iss)) != JWT_OK
-        || (st = string_claim(&jwt->sub, rc.sub)) != JWT_OK
-        || (st = string_claim(&jwt->jti, rc.jti)) != JWT_OK) {
+    if ((st = string_claim(&jwt->iss, reg[REG_ISS])) != JWT_OK
+        || (st = string_claim(&jwt->sub, reg[REG_SUB])) != JWT_OK
+        || (st = string_claim(&jwt->jti, reg[REG_JTI])) != JWT_OK) {
         return st;
     }
     /* aud: a string or a non-empty array of strings, nothing else; an
      * ill-typed aud must not reach an audience check that might skip it
      * (CVE-2020-26160). */
-    aud = rc.aud;
+    aud = reg[REG_AUD];
     jwt->aud = aud;
     if (aud != NULL && !json_is_string(aud)) {
         size_t i;

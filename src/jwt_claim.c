@@ -318,11 +318,15 @@ static int scope_in_array(const json_t *v, const char *w, size_t n)
     return 0;
 }
 
-/* Whether the scopes of the claim V include every member of WANTED. */
+/* Whether the scopes of the claim V include every member of WANTED (an
+ * empty WANTED asks nothing). */
 static int have_scopes_of(const json_t *v, const apr_array_header_t *wanted)
 {
     int i;
 
+    if (wanted == NULL) {
+        return 1;
+    }
     for (i = 0; i < wanted->nelts; i++) {
         const char *w = APR_ARRAY_IDX(wanted, i, const char *);
         size_t n;
@@ -355,18 +359,12 @@ static int have_scopes_of(const json_t *v, const apr_array_header_t *wanted)
 int jwt_claims_have_scopes(const json_t *claims, const char *claim,
                            const apr_array_header_t *wanted)
 {
-    if (wanted == NULL || wanted->nelts <= 0) {
-        return 1;
-    }
     return have_scopes_of(scope_claim(claims, claim), wanted);
 }
 
 int jwt_token_has_scopes(const jwt_t *jwt, const char *claim,
                          const apr_array_header_t *wanted)
 {
-    if (wanted == NULL || wanted->nelts <= 0) {
-        return 1;
-    }
     return have_scopes_of(token_scope(jwt, claim), wanted);
 }
 
