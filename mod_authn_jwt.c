@@ -204,15 +204,34 @@ static const char *int_text(apr_pool_t *p, long long v)
     return apr_pstrmemdup(p, c, (apr_size_t)(end - c));
 }
 
-/* A claim value as its variable text.  Token strings hold no NUL (the JSON
- * is parsed without JSON_ALLOW_NUL) and live as long as the request (the
- * claims belong to r->pool), so a string is used where it is, uncopied;
- * an integer is written directly; other values as jwt_claim_text makes
+/* A claim value as its variable text, NULL for a value that has none
+ * (null, an object).  Token strings hold no NUL (the JSON is parsed
+ * without JSON_ALLOW_NUL) and live as long as the request (the claims
+ * belong to r->pool), so a string is used where it is, uncopied; an
+ * integer is written directly; other values as jwt_claim_text makes
  * them. */
-static const char *claim_env_text(apr_pool_t *p, const json_t *v)
+static const char *claim_env_text(apr_pool_t *p, jwt_ref_t r)
 {
-    if (json_is_string(v)) {
-        return json_string_value(v);
+    const json_t *v = r.json;
+    const char *s = jwt_ref_string(r, NULL);
+
+    if (s != NULL) {
+        return s;
+    }
+    if (r.flat != NULL) {
+        switch (r.flat->kind) {
+        case JOSE_MEMBER_INT:
+            return int_text(p, (long long)r.flat->i);
+        case JOSE_MEMBER_TRUE:
+            return "true";
+        case JOSE_MEMBER_FALSE:
+            return "false";
+        default:
+            return NULL;
+        }
+    }
+    if (json_is_object(v) || json_is_null(v)) {
+        return NULL;
     }
     if (json_is_integer(v)) {
         return int_text(p, (long long)json_integer_value(v));
@@ -253,7 +272,8 @@ apr_array_header_t *authn_jwt_env_make(apr_pool_t *p,
 {
     apr_array_header_t *env = apr_array_make(p, 16, sizeof(authn_jwt_env_t));
     const char *key, *kid;
-    json_t *v;
+    jwt_claim_iter_t it;
+    jwt_ref_t v;
     uint32_t hash[MAX_CLAIM_VARS];
     int n = 0, k = 0, first;
 
@@ -272,15 +292,12 @@ apr_array_header_t *authn_jwt_env_make(apr_pool_t *p,
 
     /* Top-level strings, numbers, booleans and arrays of strings only;
      * objects are reachable through jwt_claim() with a dotted path. */
-    json_object_foreach(jwt->claims, key, v) {
+    memset(&it, 0, sizeof(it));
+    while (jwt_claims_next(jwt, &it, &key, &v)) {
         const char *text, *name;
         uint32_t h;
 
-        if (*key == '\0' || json_is_object(v) || json_is_null(v)) {
-            continue;
-        }
-        text = claim_env_text(p, v);
-        if (text == NULL) {
+        if (*key == '\0' || (text = claim_env_text(p, v)) == NULL) {
             continue;
         }
         if (++n > MAX_CLAIM_VARS) {
@@ -324,6 +341,8 @@ static authn_jwt_req_t *req_make(request_rec *r)
     }
     rq->jwt = NULL;
     rq->user = NULL;
+    rq->pool = r->pool;
+    rq->claims = NULL;
     rq->status = JWT_ERR_INTERNAL;
     rq->via = NULL;
     rq->conf = NULL;
@@ -367,6 +386,25 @@ const jwt_t *authn_jwt_authenticated(const request_rec *r)
         return NULL;
     }
     return rq->jwt;
+}
+
+const json_t *authn_jwt_claims(const request_rec *r)
+{
+    const jwt_t *jwt = authn_jwt_authenticated(r);
+    authn_jwt_req_t *rq;
+
+    if (jwt == NULL) {
+        return NULL;
+    }
+    if (!jwt->flat) {
+        return jwt->claims;
+    }
+    /* the record may be the main request's: the object lives in its pool */
+    rq = authn_jwt_req_find(r);
+    if (rq->claims == NULL) {
+        rq->claims = jose_json_pool_own(rq->pool, jwt_claims_object(jwt));
+    }
+    return rq->claims;
 }
 
 /* The accepted decision of the request R came from (its main request or
@@ -488,6 +526,17 @@ static void log_decision(request_rec *r, jwt_status_t st, const jwt_t *jwt,
 
 /* ---- the decision, shared by Bearer and the Basic provider ---- */
 
+jwt_rules_t authn_jwt_request_rules(const request_rec *r,
+                                    const authn_jwt_dir_conf_t *conf)
+{
+    jwt_rules_t rules = conf->rules;
+
+    rules.verify_keys = authn_jwt_verify_keys(r, conf);
+    /* what reads claims by path asks authn_jwt_claims */
+    rules.claims_flat = 1;
+    return rules;
+}
+
 const jwk_set_t *authn_jwt_verify_keys(const request_rec *r,
                                        const authn_jwt_dir_conf_t *conf)
 {
@@ -505,15 +554,12 @@ const jwk_set_t *authn_jwt_verify_keys(const request_rec *r,
 static jwt_status_t user_from_claims(const char **user, const jwt_t *jwt,
                                      const authn_jwt_dir_conf_t *conf)
 {
-    const json_t *v = jwt_claim_get(jwt->claims, conf->rules.user_claim);
-    const char *s;
+    size_t len;
+    const char *s = jwt_ref_string(jwt_token_claim(jwt,
+                                                   conf->rules.user_claim),
+                                   &len);
 
-    if (v == NULL || !json_is_string(v)) {
-        return JWT_ERR_USER_CLAIM;
-    }
-    s = json_string_value(v);
-    if (s == NULL || *s == '\0' || strlen(s) != json_string_length(v)
-        || !is_clean(s)) {
+    if (s == NULL || *s == '\0' || strlen(s) != len || !is_clean(s)) {
         return JWT_ERR_USER_CLAIM;
     }
     *user = s;
@@ -540,12 +586,11 @@ int authn_jwt_has_keys(const request_rec *r,
 static jwt_status_t check_with_remote_keys(jwt_t **jwt, request_rec *r,
     const authn_jwt_dir_conf_t *conf, const char *token, size_t len)
 {
-    jwt_rules_t rules = conf->rules;
+    jwt_rules_t rules = authn_jwt_request_rules(r, conf);
     int64_t now = (int64_t)apr_time_sec(r->request_time);
     jwt_status_t st;
     jwt_t *peek = NULL;
 
-    rules.verify_keys = authn_jwt_verify_keys(r, conf);
     st = jwt_check(jwt, r->pool, token, len, &rules, now);
     if (st != JWT_ERR_NO_KEY) {
         return st;
@@ -621,9 +666,8 @@ static jwt_status_t check_token(request_rec *r,
         st = JWT_OK;
     }
     else if (conf->remote_keys == NULL) {
-        jwt_rules_t rules = conf->rules;
+        jwt_rules_t rules = authn_jwt_request_rules(r, conf);
 
-        rules.verify_keys = authn_jwt_verify_keys(r, conf);
         st = jwt_check(&jwt, r->pool, token, len, &rules,
                        (int64_t)apr_time_sec(r->request_time));
     }

@@ -514,6 +514,9 @@ typedef struct {
     size_t token_len;
     const char *credential;     /* the API key removed from the request,
                                  * kept for the issuer's credential guard */
+    apr_pool_t *pool;           /* the pool of the request it belongs to  */
+    json_t *claims;             /* JWT's claims as an object, once
+                                 * authn_jwt_claims made it               */
 } authn_jwt_req_t;
 
 /* The record that decided this request, or NULL.  TOKEN/TOKEN_LEN: the
@@ -522,6 +525,12 @@ AUTHN_JWT_PRIVATE authn_jwt_req_t *authn_jwt_req_find(const request_rec *r);
 
 /* The verified claims when THIS module authenticated r->user, else NULL. */
 AUTHN_JWT_PRIVATE const jwt_t *authn_jwt_authenticated(const request_rec *r);
+
+/* The claims of authn_jwt_authenticated(R) as one JSON object, for what
+ * reads claims by path (Require jwt-claim, jwt_claim(), the issuer): made
+ * once per request when the token's claims were read flat.  NULL when
+ * this module did not authenticate R. */
+AUTHN_JWT_PRIVATE const json_t *authn_jwt_claims(const request_rec *r);
 
 /*
  * Check TOKEN[0..LEN) against CONF for R: parse, verify, validate with the
@@ -557,6 +566,11 @@ AUTHN_JWT_PRIVATE int authn_jwt_has_keys(const request_rec *r,
  * key sources) is seen the same way by both.
  */
 AUTHN_JWT_PRIVATE const jwk_set_t *authn_jwt_verify_keys(
+    const request_rec *r, const authn_jwt_dir_conf_t *conf);
+
+/* The rules a token is checked by at CONF for R: the location's, with
+ * authn_jwt_verify_keys, claims read flat where they can be. */
+AUTHN_JWT_PRIVATE jwt_rules_t authn_jwt_request_rules(
     const request_rec *r, const authn_jwt_dir_conf_t *conf);
 
 /* One JWT_* variable of an accepted token. */

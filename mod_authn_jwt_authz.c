@@ -229,6 +229,7 @@ static authz_status claim_check(request_rec *r, const char *line,
 {
     const apr_array_header_t *pairs = parsed;
     const jwt_t *jwt = authn_jwt_authenticated(r);
+    const json_t *claims = authn_jwt_claims(r);
     int i;
 
     (void)line;
@@ -237,7 +238,7 @@ static authz_status claim_check(request_rec *r, const char *line,
     }
     for (i = 0; i < pairs->nelts; i++) {
         const claim_pair_t *pair = &APR_ARRAY_IDX(pairs, i, claim_pair_t);
-        const json_t *v = jwt_claim_get(jwt->claims, pair->name);
+        const json_t *v = jwt_claim_get(claims, pair->name);
 
         if (v == NULL || !jwt_claim_matches(v, pair->value)) {
             insufficient(r, ap_get_module_config(r->per_dir_config,
@@ -265,7 +266,6 @@ static authz_status claim_check(request_rec *r, const char *line,
 static const char *jwt_claim_func(ap_expr_eval_ctx_t *ctx, const void *data,
                                   const char *arg)
 {
-    const jwt_t *jwt;
     const json_t *v;
     const char *text;
 
@@ -273,11 +273,7 @@ static const char *jwt_claim_func(ap_expr_eval_ctx_t *ctx, const void *data,
     if (ctx->r == NULL || arg == NULL || *arg == '\0') {
         return "";
     }
-    jwt = authn_jwt_authenticated(ctx->r);
-    if (jwt == NULL) {
-        return "";
-    }
-    v = jwt_claim_get(jwt->claims, arg);
+    v = jwt_claim_get(authn_jwt_claims(ctx->r), arg);
     if (v == NULL) {
         return "";
     }

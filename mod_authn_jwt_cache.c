@@ -308,7 +308,7 @@ static void sip_keys(sip_t *s, const jwk_set_t *set)
 
 /* A new member of jwt_rules_t must be added to rules_fingerprint: this
  * stops the build until it is. */
-_Static_assert(sizeof(jwt_rules_t) == 12 * 8,
+_Static_assert(sizeof(jwt_rules_t) == 13 * 8,
                "jwt_rules_t changed: update rules_fingerprint()");
 
 /* The fingerprint of one list or key set of CONF, computed once per
@@ -385,6 +385,8 @@ static uint64_t rules_fingerprint(const authn_jwt_dir_conf_t *conf,
     sip_u64(&s, (uint64_t)ru->max_ttl);
     sip_u64(&s, (uint64_t)ru->max_size);
     sip_str(&s, ru->user_claim);
+    /* claims_flat is left out: it says how the claims are read, never
+     * which tokens pass (check_jwt flat_agrees) */
     /* not a rule, but the cached JWT_SCOPE depends on it */
     sip_str(&s, conf->scope_claim);
     fp = sip_final(&s) | 1;     /* never 0: 0 means "not computed" */
@@ -719,7 +721,7 @@ void authn_jwt_cache_insert(authn_jwt_cache_ctx_t *cc, request_rec *r,
 
     (void)conf;
     if (c == NULL || cc->hit || !cc->admit || jwt->key == NULL
-        || jwt->key->thumbprint == NULL || jwt->claims == NULL) {
+        || jwt->key->thumbprint == NULL || user == NULL) {
         return;
     }
     if (jws != NULL && jws->signing_input != NULL) {
@@ -732,7 +734,8 @@ void authn_jwt_cache_insert(authn_jwt_cache_ctx_t *cc, request_rec *r,
     }
     /* the header's strings live in the request's pool (they may point
      * into the decoded header itself): the entry keeps copies */
-    env_size += str_size(jwt->alg) + str_size(jwt->kid) + str_size(jwt->typ);
+    env_size += str_size(jwt->alg) + str_size(jwt->kid) + str_size(jwt->typ)
+                + str_size(user);
     if (jws != NULL) {
         env_size += str_size(jws->alg_name) + str_size(jws->kid)
                     + str_size(jws->typ) + str_size(jws->cty);
@@ -758,17 +761,25 @@ void authn_jwt_cache_insert(authn_jwt_cache_ctx_t *cc, request_rec *r,
     e->len = len;
     p += len + 1;
     e->thumbprint = put_str(&p, jwt->key->thumbprint);
-    /* a string of the claims, which the entry holds a reference to */
-    e->user = user;
+    e->user = put_str(&p, user);
     e->key_in_decrypt_set = jwt->unsigned_jwe;
     e->hash = cc->hash;
     e->rules = cc->rules;
     e->inserted = apr_time_sec(r->request_time);
     e->refs = 1;
 
-    /* The parsed token, sharing the request's JSON objects: they are never
-     * changed after parsing, and each one gets a reference of its own. */
+    /* The parsed token, with claims of its own: the request's object when
+     * there is one (never changed after parsing; the entry takes a
+     * reference), else one made from the claims read flat, which point
+     * into the request's pool.  Its iss, sub, jti, scope and aud are found
+     * again in that object. */
     e->jwt = *jwt;
+    e->jwt.claims = NULL;
+    e->jwt.jwe_header = json_incref(jwt->jwe_header);
+    if (jwt_use_claims(&e->jwt, jwt_claims_object(jwt)) != JWT_OK) {
+        entry_free(e);
+        return;
+    }
     e->jwt.key = NULL;
     e->jwt.jws = &e->jws;
     e->jwt.alg = put_str(&p, jwt->alg);
@@ -798,8 +809,6 @@ void authn_jwt_cache_insert(authn_jwt_cache_ctx_t *cc, request_rec *r,
         memset(&e->jws, 0, sizeof(e->jws));
         e->jwt.jws = NULL;
     }
-    e->jwt.claims = json_incref(jwt->claims);
-    e->jwt.jwe_header = json_incref(jwt->jwe_header);
 
     apr_thread_mutex_lock(st->lock);
     if (st->buckets == NULL) {

@@ -456,7 +456,7 @@ static const char *make_jti(request_rec *r)
 static int login_time(request_rec *r, const authn_jwt_dir_conf_t *conf,
                       const jwt_t *old, int64_t now, int64_t *auth_time)
 {
-    const json_t *v = json_object_get(old->claims, "auth_time");
+    const json_t *v = json_object_get(authn_jwt_claims(r), "auth_time");
     authn_jwt_req_t *rq;
     double t = -1;
 
@@ -597,7 +597,7 @@ int authn_jwt_issuer_handler(request_rec *r)
         return rc;
     }
     if (old != NULL) {
-        apr_array_header_t *had = jwt_scopes(r->pool, old->claims,
+        apr_array_header_t *had = jwt_scopes(r->pool, authn_jwt_claims(r),
                                              conf->scope_claim);
 
         allowed = conf->scopes_set ? intersect(r->pool, allowed, had) : had;

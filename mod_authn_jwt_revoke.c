@@ -450,7 +450,6 @@ static int revoke_handler(request_rec *r)
     const authn_jwt_dir_conf_t *conf;
     const authn_jwt_srv_conf_t *sc;
     const char *token = NULL, *hint = NULL, *err = NULL, *owner = NULL;
-    const json_t *u;
     apr_size_t blen, max;
     jwt_rules_t rules;
     jwt_t *jwt = NULL;
@@ -507,17 +506,16 @@ static int revoke_handler(request_rec *r)
 
     /* Valid at this location, as the Bearer check would see it (no cache:
      * the answer must be the full check's). */
-    rules = conf->rules;
-    rules.verify_keys = authn_jwt_verify_keys(r, conf);
+    rules = authn_jwt_request_rules(r, conf);
     st = jwt_check(&jwt, r->pool, token, len, &rules,
                    (int64_t)apr_time_sec(r->request_time));
     if (st == JWT_OK && jwt == NULL) {
         st = JWT_ERR_INTERNAL;
     }
     if (st == JWT_OK) {
-        u = jwt_claim_get(jwt->claims, conf->rules.user_claim
-                          ? conf->rules.user_claim : "sub");
-        owner = json_is_string(u) ? json_string_value(u) : NULL;
+        owner = jwt_ref_string(jwt_token_claim(jwt, conf->rules.user_claim
+                                               ? conf->rules.user_claim
+                                               : "sub"), NULL);
     }
     if (st != JWT_OK) {
         /* RFC 7009 section 2.2: an invalid token is no error */

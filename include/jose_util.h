@@ -29,6 +29,10 @@
 jwt_status_t jose_json_object(json_t **out, apr_pool_t *p,
                               const void *buf, size_t len) JWT_WUR;
 
+/* jose_json_object without a pool: *OUT is the caller's reference. */
+jwt_status_t jose_json_load(json_t **out, const void *buf, size_t len)
+    JWT_WUR;
+
 /* The fast path of jose_json_object (jose_json.c): 1 and *OUT (owned by
  * the caller) when BUF is one object whose members are plain strings
  * (printable ASCII, no escapes), integers of up to 18 digits without
@@ -43,14 +47,24 @@ int jose_json_flat(json_t **out, const void *buf, size_t len) JWT_WUR;
 #define JOSE_NAME_IS(k, n, lit) \
     ((n) == sizeof(lit) - 1 && memcmp((k), (lit), sizeof(lit) - 1) == 0)
 
+/* What a member read by jose_json_members holds. */
+typedef enum {
+    JOSE_MEMBER_STRING = 1, JOSE_MEMBER_INT, JOSE_MEMBER_TRUE,
+    JOSE_MEMBER_FALSE, JOSE_MEMBER_NULL, JOSE_MEMBER_ARRAY
+} jose_member_kind_t;
+
 /* One member as jose_json_members reads it: the name (KLEN bytes, not
- * terminated) and, when the value is a string, STR (SLEN bytes, then a
- * NUL); STR is NULL for any other value. */
+ * terminated, followed in the buffer by its closing quote), its KIND and,
+ * when the value is a string, STR (SLEN bytes, then a NUL); STR is NULL
+ * for any other value.  I is the value of a JOSE_MEMBER_INT (a
+ * non-negative integer of at most 18 digits). */
 typedef struct {
     const char *key;
     size_t klen;
     const char *str;
     size_t slen;
+    json_int_t i;
+    jose_member_kind_t kind;
 } jose_member_t;
 
 /* The members of BUF without building a json_t: 1, M[0..*N) in order,

@@ -44,6 +44,7 @@
 #include <jansson.h>
 #include "jwk.h"
 #include "jws.h"
+#include "jose_util.h"
 #include "jwt_status.h"
 
 /* Depth cap for dotted claim paths (doc/attacks.md F5). */
@@ -103,23 +104,46 @@ typedef struct {
     size_t max_size;                /* bytes; checked before any parsing    */
     const char *user_claim;         /* must be a non-empty string; NULL: no
                                      * check                                */
+    int claims_flat;                /* the claims may be read without a
+                                     * json_t (see jwt_t); 0: always one */
 } jwt_rules_t;
+
+/* Claims of up to this many members may be read flat. */
+#define JWT_FLAT_CLAIMS 32
+
+/* A claim of a parsed token: jansson's value, or the member read flat;
+ * both NULL when absent. */
+typedef struct {
+    const json_t *json;
+    const jose_member_t *flat;
+} jwt_ref_t;
 
 typedef struct {
     jws_t *jws;                 /* the (inner) signed token             */
     const char *typ;            /* its protected header's typ, NULL when
                                  * absent or not a string               */
-    json_t *claims;             /* payload object                       */
+    json_t *claims;             /* payload object; NULL when read flat  */
+    /* With rules->claims_flat, claims that are one flat object (strings
+     * without escapes, small non-negative integers, true, false, null; at
+     * most JWT_FLAT_CLAIMS members, none an array; jose_json_members) are
+     * read without building a json_t: FLAT is set, MEMBERS (each name
+     * terminated) point into a copy of the claims' text in the pool, and
+     * jwt_claims_object builds the object when one is needed. */
+    unsigned flat:1;
+    const jose_member_t *members;
+    size_t nmembers;
+    const char *claims_text;    /* the claims as received (JSON) */
+    size_t claims_len;
     int encrypted;              /* arrived as JWE                       */
     json_t *jwe_header;         /* outer header when encrypted          */
     const char *alg;            /* JWS alg                              */
     const char *kid;            /* JWS kid, NULL when absent            */
     const char *iss, *sub, *jti;/* NULL when absent                     */
-    const json_t *scope, *scp;  /* the claims of those names, NULL when
-                                 * absent: the default scope claim is
-                                 * scope, else scp (jwt_token_scope_text) */
-    const json_t *aud;          /* the aud claim (a string or an array
-                                 * of strings), NULL when absent        */
+    jwt_ref_t scope, scp;       /* the claims of those names: the
+                                 * default scope claim is scope, else
+                                 * scp (jwt_token_scope_text)           */
+    jwt_ref_t aud;              /* the aud claim (a string or an array
+                                 * of strings)                          */
     int64_t exp, nbf, iat;
     unsigned has_exp:1, has_nbf:1, has_iat:1;
     const jwk_t *key;           /* the key that verified (after verify) */
@@ -178,6 +202,40 @@ jwt_status_t jwt_validate(const jwt_t *jwt, const jwt_rules_t *rules,
 jwt_status_t jwt_check(jwt_t **out, apr_pool_t *p, const char *token,
                        size_t len, const jwt_rules_t *rules,
                        int64_t now) JWT_WUR;
+
+/* The claims of JWT as one object, a new reference (the caller
+ * releases it): JWT->claims, or for claims read flat a new object parsed
+ * from their text.  NULL when JWT has no claims (or out of memory). */
+json_t *jwt_claims_object(const jwt_t *jwt);
+
+/* JWT made to read its claims from CLAIMS, an object equal to them (the
+ * one jwt_claims_object gave; JWT takes over the reference): the
+ * registered claims and the members found again in it, FLAT cleared.  A
+ * copy of a parsed token that must outlive the request's pool (the token
+ * cache) keeps nothing in that pool this way.  JWT_OK, or CLAIMS' status
+ * from jwt_parse's type checks. */
+jwt_status_t jwt_use_claims(jwt_t *jwt, json_t *claims) JWT_WUR;
+
+/* The top-level claims of JWT in order, for either reading: start with
+ * *IT zeroed; 1 and *KEY (a C string), *V for each member, then 0. */
+typedef struct {
+    void *json_iter;
+    size_t next;
+    int started;
+} jwt_claim_iter_t;
+int jwt_claims_next(const jwt_t *jwt, jwt_claim_iter_t *it,
+                    const char **key, jwt_ref_t *v);
+
+/* A claim of a parsed token by dotted path, as jwt_claim_get finds it
+ * (claims read flat have no objects: only a member of that exact name). */
+jwt_ref_t jwt_token_claim(const jwt_t *jwt, const char *path);
+
+/* The string value of V (*LEN its bytes when LEN is given), NULL when V
+ * is absent or not a string. */
+const char *jwt_ref_string(jwt_ref_t v, size_t *len);
+
+/* 1 when V is present and not JSON null. */
+int jwt_ref_present(jwt_ref_t v);
 
 /* ---- the claim model (validator, authorization, issuer) ---- */
 

@@ -45,8 +45,7 @@ json_t *jose_json_pool_own(apr_pool_t *p, json_t *j)
     return j;
 }
 
-jwt_status_t jose_json_object(json_t **out, apr_pool_t *p,
-                              const void *buf, size_t len)
+jwt_status_t jose_json_load(json_t **out, const void *buf, size_t len)
 {
     json_error_t err;
     json_t *j;
@@ -57,7 +56,7 @@ jwt_status_t jose_json_object(json_t **out, apr_pool_t *p,
     }
     /* the usual token JSON without jansson's lexer; anything else below */
     if (jose_json_flat(&j, buf, len)) {
-        *out = jose_json_pool_own(p, j);
+        *out = j;
         return JWT_OK;
     }
     /* No JSON_ALLOW_NUL: "\u0000" would make json_string_length() and
@@ -73,8 +72,19 @@ jwt_status_t jose_json_object(json_t **out, apr_pool_t *p,
         json_decref(j);
         return JWT_ERR_JSON;
     }
-    *out = jose_json_pool_own(p, j);
+    *out = j;
     return JWT_OK;
+}
+
+jwt_status_t jose_json_object(json_t **out, apr_pool_t *p,
+                              const void *buf, size_t len)
+{
+    jwt_status_t st = jose_json_load(out, buf, len);
+
+    if (st == JWT_OK) {
+        *out = jose_json_pool_own(p, *out);
+    }
+    return st;
 }
 
 char *jose_json_dump(apr_pool_t *p, const json_t *j, size_t *len)

@@ -141,17 +141,37 @@ static int json_str_in_list(const json_t *v, const apr_array_header_t *list)
            && str_in_list(json_string_value(v), json_string_length(v), list);
 }
 
+/* The same for a claim of either reading. */
+static int ref_str_in_list(jwt_ref_t v, const apr_array_header_t *list)
+{
+    size_t len;
+    const char *s = jwt_ref_string(v, &len);
+
+    return s != NULL && str_in_list(s, len, list);
+}
+
 /* ---- jwt_parse ---- */
 
 /* A NumericDate (RFC 7519 section 2): a JSON number, never a string read as
  * 0 (doc/attacks.md E1).  json_integer_value() on a real returns 0, so the
  * type is checked first; reals are range-checked as doubles and then
  * floored. */
-static jwt_status_t numeric_date(int64_t *out, int *present,
-                                 const json_t *v)
+static jwt_status_t numeric_date(int64_t *out, int *present, jwt_ref_t r)
 {
+    const json_t *v = r.json;
+
     *present = 0;
     *out = 0;
+    if (r.flat != NULL) {
+        /* the flat reader takes integers only, and no real */
+        if (r.flat->kind != JOSE_MEMBER_INT
+            || r.flat->i > JWT_MAX_NUMERIC_DATE) {
+            return JWT_ERR_CLAIM_TYPE;
+        }
+        *out = (int64_t)r.flat->i;
+        *present = 1;
+        return JWT_OK;
+    }
     if (v == NULL) {
         return JWT_OK;
     }
@@ -179,17 +199,14 @@ static jwt_status_t numeric_date(int64_t *out, int *present,
     return JWT_OK;
 }
 
-static jwt_status_t string_claim(const char **out, const json_t *v)
+static jwt_status_t string_claim(const char **out, jwt_ref_t v)
 {
     *out = NULL;
-    if (v == NULL) {
+    if (v.json == NULL && v.flat == NULL) {
         return JWT_OK;
     }
-    if (!json_is_string(v)) {
-        return JWT_ERR_CLAIM_TYPE;
-    }
-    *out = json_string_value(v);
-    return JWT_OK;
+    *out = jwt_ref_string(v, NULL);
+    return *out != NULL ? JWT_OK : JWT_ERR_CLAIM_TYPE;
 }
 
 /* The registered claims, and the two that hold scopes, by position. */
@@ -207,29 +224,47 @@ static const struct {
     [REG_SCP] = { "scp", 3 },
 };
 
-/* REG[i]: the member of CLAIMS named registered_names[i], NULL when absent,
- * found in one pass over the members (a lookup for each name cost more
- * than the walk); names compare over their full length, as
- * json_object_get would. */
-static void registered_of(const json_t *reg[REG_COUNT], json_t *claims)
+/* The registered claim named KEY (KLEN bytes), REG_COUNT for any other
+ * name; names compare over their full length, as json_object_get
+ * would. */
+static int registered_index(const char *key, size_t klen)
 {
-    const char *key;
-    size_t klen;
-    json_t *v;
     int i;
 
     for (i = 0; i < REG_COUNT; i++) {
-        reg[i] = NULL;
+        /* the first byte before the call: most pairs differ there */
+        if (klen == registered_names[i].len
+            && key[0] == registered_names[i].name[0]
+            && memcmp(key, registered_names[i].name, klen) == 0) {
+            break;
+        }
     }
-    json_object_keylen_foreach(claims, key, klen, v) {
-        for (i = 0; i < REG_COUNT; i++) {
-            /* the first byte before the call: most pairs differ there */
-            if (klen == registered_names[i].len
-                && key[0] == registered_names[i].name[0]
-                && memcmp(key, registered_names[i].name, klen) == 0) {
-                reg[i] = v;
-                break;
+    return i;
+}
+
+/* REG[i]: the claim of JWT named registered_names[i], found in one pass
+ * over the members (a lookup for each name cost more than the walk). */
+static void registered_of(jwt_ref_t reg[REG_COUNT], const jwt_t *jwt)
+{
+    const char *key;
+    size_t klen, m;
+    json_t *v;
+    int i;
+
+    memset(reg, 0, REG_COUNT * sizeof(*reg));
+    if (jwt->flat) {
+        for (m = 0; m < jwt->nmembers; m++) {
+            i = registered_index(jwt->members[m].key, jwt->members[m].klen);
+            if (i < REG_COUNT) {
+                reg[i].flat = &jwt->members[m];
             }
+        }
+        return;
+    }
+    json_object_keylen_foreach(jwt->claims, key, klen, v) {
+        i = registered_index(key, klen);
+        if (i < REG_COUNT) {
+            reg[i].json = v;
         }
     }
 }
@@ -237,12 +272,12 @@ static void registered_of(const json_t *reg[REG_COUNT], json_t *claims)
 /* Registered claim types (RFC 7519 section 4.1; doc/attacks.md E1-E3). */
 static jwt_status_t claim_types(jwt_t *jwt)
 {
-    const json_t *reg[REG_COUNT];
+    jwt_ref_t reg[REG_COUNT];
     const json_t *aud;
     jwt_status_t st;
     int exp, nbf, iat;
 
-    registered_of(reg, jwt->claims);
+    registered_of(reg, jwt);
     jwt->scope = reg[REG_SCOPE];
     jwt->scp = reg[REG_SCP];
     if ((st = numeric_date(&jwt->exp, &exp, reg[REG_EXP])) != JWT_OK
@@ -261,8 +296,13 @@ static jwt_status_t claim_types(jwt_t *jwt)
     /* aud: a string or a non-empty array of strings, nothing else; an
      * ill-typed aud must not reach an audience check that might skip it
      * (CVE-2020-26160). */
-    aud = reg[REG_AUD];
-    jwt->aud = aud;
+    jwt->aud = reg[REG_AUD];
+    if (jwt->aud.flat != NULL) {
+        /* claims read flat hold no array */
+        return jwt->aud.flat->kind == JOSE_MEMBER_STRING
+               ? JWT_OK : JWT_ERR_CLAIM_TYPE;
+    }
+    aud = jwt->aud.json;
     if (aud != NULL && !json_is_string(aud)) {
         size_t i;
 
@@ -276,6 +316,40 @@ static jwt_status_t claim_types(jwt_t *jwt)
         }
     }
     return JWT_OK;
+}
+
+json_t *jwt_claims_object(const jwt_t *jwt)
+{
+    json_t *claims;
+
+    if (jwt == NULL) {
+        return NULL;
+    }
+    if (!jwt->flat) {
+        return json_incref(jwt->claims);
+    }
+    /* the same text the flat reader took, so the same object jansson
+     * would have made of it (check_core) */
+    if (jose_json_load(&claims, jwt->claims_text, jwt->claims_len)
+        != JWT_OK) {
+        return NULL;
+    }
+    return claims;
+}
+
+jwt_status_t jwt_use_claims(jwt_t *jwt, json_t *claims)
+{
+    if (!json_is_object(claims)) {
+        json_decref(claims);
+        return JWT_ERR_JSON;
+    }
+    jwt->claims = claims;
+    jwt->flat = 0;
+    jwt->members = NULL;
+    jwt->nmembers = 0;
+    jwt->claims_text = NULL;
+    jwt->claims_len = 0;
+    return claim_types(jwt);
 }
 
 /* The protected header of a (possibly inner) JWS. */
@@ -294,23 +368,65 @@ static jwt_status_t jws_header_of(jwt_t *jwt)
     return JWT_OK;
 }
 
-/* The claims of a JWS: its payload, one JSON object. */
-static jwt_status_t jws_claims_of(jwt_t *jwt, apr_pool_t *p)
+/* Claims read flat into P (see jwt_t): 1, or 0 when TEXT is not of that
+ * shape and is left to jansson.  The members point into a copy, so that
+ * TEXT stays as received for jwt_claims_object. */
+static int claims_flat(jwt_t *jwt, apr_pool_t *p, const char *text,
+                       size_t len)
 {
-    const jws_t *jws = jwt->jws;
+    jose_member_t m[JWT_FLAT_CLAIMS];
+    char *copy = apr_pstrmemdup(p, text, len);
+    jose_member_t *out;
+    size_t n, i;
 
-    if (jose_json_object(&jwt->claims, p, jws->payload, jws->payload_len)
-        != JWT_OK) {
+    if (!jose_json_members(m, JWT_FLAT_CLAIMS, &n, copy, len)) {
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        if (m[i].kind == JOSE_MEMBER_ARRAY) {
+            return 0;
+        }
+        /* a name is followed by its closing quote: now its NUL */
+        copy[(m[i].key - copy) + m[i].klen] = '\0';
+    }
+    out = apr_pmemdup(p, m, n * sizeof(*m));
+    jwt->flat = 1;
+    jwt->members = out;
+    jwt->nmembers = n;
+    return 1;
+}
+
+/* The claims: TEXT, one JSON object (JWT_ERR_JSON otherwise), read flat
+ * when RULES allow it and it has that shape, else by jansson. */
+static jwt_status_t claims_of(jwt_t *jwt, apr_pool_t *p, const void *text,
+                              size_t len, const jwt_rules_t *rules)
+{
+    jwt->claims_text = text;
+    jwt->claims_len = len;
+    if (rules->claims_flat && claims_flat(jwt, p, text, len)) {
+        return JWT_OK;
+    }
+    if (jose_json_object(&jwt->claims, p, text, len) != JWT_OK
+        || !json_is_object(jwt->claims)) {
         return JWT_ERR_JSON;
     }
     return JWT_OK;
 }
 
-static jwt_status_t from_jws(jwt_t *jwt, apr_pool_t *p)
+/* The claims of a JWS: its payload. */
+static jwt_status_t jws_claims_of(jwt_t *jwt, apr_pool_t *p,
+                                  const jwt_rules_t *rules)
+{
+    return claims_of(jwt, p, jwt->jws->payload, jwt->jws->payload_len,
+                     rules);
+}
+
+static jwt_status_t from_jws(jwt_t *jwt, apr_pool_t *p,
+                             const jwt_rules_t *rules)
 {
     jwt_status_t st = jws_header_of(jwt);
 
-    return st != JWT_OK ? st : jws_claims_of(jwt, p);
+    return st != JWT_OK ? st : jws_claims_of(jwt, p, rules);
 }
 
 /* Key management by a secret only trusted issuers hold.  Public-key and
@@ -392,7 +508,7 @@ static jwt_status_t from_jwe(jwt_t *jwt, apr_pool_t *p, const char *token,
         if (st != JWT_OK) {
             return st;
         }
-        return from_jws(jwt, p);
+        return from_jws(jwt, p, rules);
     }
 
     /* Not a signed token inside: only by explicit configuration and only
@@ -401,9 +517,9 @@ static jwt_status_t from_jwe(jwt_t *jwt, apr_pool_t *p, const char *token,
         || jwe->key == NULL) {
         return JWT_ERR_NESTED;
     }
-    if (jose_json_object(&jwt->claims, p, jwe->plaintext, jwe->plaintext_len)
+    if ((st = claims_of(jwt, p, jwe->plaintext, jwe->plaintext_len, rules))
         != JWT_OK) {
-        return JWT_ERR_JSON;
+        return st;
     }
     typ = json_object_get(jwe->header, "typ");
     jwt->typ = json_is_string(typ) ? json_string_value(typ) : NULL;
@@ -446,7 +562,7 @@ jwt_status_t jwt_parse(jwt_t **out, apr_pool_t *p, const char *token,
         }
         st = jws_parse(&jwt->jws, p, token, len);
         if (st == JWT_OK) {
-            st = from_jws(jwt, p);
+            st = from_jws(jwt, p, rules);
         }
     }
     else if (dots == 4) {
@@ -457,9 +573,6 @@ jwt_status_t jwt_parse(jwt_t **out, apr_pool_t *p, const char *token,
     }
     if (st != JWT_OK) {
         return st;
-    }
-    if (!json_is_object(jwt->claims)) {
-        return JWT_ERR_JSON;
     }
     if ((st = claim_types(jwt)) != JWT_OK) {
         return st;
@@ -505,13 +618,6 @@ jwt_status_t jwt_verify(jwt_t *jwt, const jwt_rules_t *rules)
 
 /* ---- jwt_validate ---- */
 
-static int claim_present(const json_t *claims, const char *name)
-{
-    const json_t *v = jwt_claim_get(claims, name);
-
-    return v != NULL && !json_is_null(v);
-}
-
 /* RFC 8725 section 3.11: explicit typing, "at+jwt" == "application/AT+JWT"
  * (RFC 7515 section 4.1.9). */
 static int type_accepted(const char *typ, const apr_array_header_t *types)
@@ -543,13 +649,14 @@ static int type_accepted(const char *typ, const apr_array_header_t *types)
 
 /* RFC 7519 section 4.1.3: a string equal to one of ours, or an array that
  * holds one (types checked at parse). */
-static int audience_accepted(const json_t *aud,
+static int audience_accepted(jwt_ref_t ref,
                              const apr_array_header_t *audiences)
 {
+    const json_t *aud = ref.json;
     size_t i;
 
     if (!json_is_array(aud)) {
-        return json_str_in_list(aud, audiences);
+        return ref_str_in_list(ref, audiences);
     }
     for (i = 0; i < json_array_size(aud); i++) {
         if (json_str_in_list(json_array_get(aud, i), audiences)) {
@@ -572,16 +679,15 @@ int jwt_audience_any(const apr_array_header_t *audiences)
 
 /* REMOTE_USER: a non-empty string; control characters would reach logs
  * and headers (doc/attacks.md E3). */
-static int user_claim_ok(const json_t *v)
+static int user_claim_ok(jwt_ref_t v)
 {
     const unsigned char *s;
     size_t i, len;
 
-    if (!json_is_string(v) || json_string_length(v) == 0) {
+    s = (const unsigned char *)jwt_ref_string(v, &len);
+    if (s == NULL || len == 0) {
         return 0;
     }
-    s = (const unsigned char *)json_string_value(v);
-    len = json_string_length(v);
     for (i = 0; i < len; i++) {
         if (s[i] < 0x20 || s[i] == 0x7f) {
             return 0;
@@ -595,10 +701,9 @@ jwt_status_t jwt_validate(const jwt_t *jwt, const jwt_rules_t *rules,
 {
     jwt_rules_t defaults;
     int64_t leeway, max_ttl;
-    const json_t *aud;
     int i;
 
-    if (jwt == NULL || !json_is_object(jwt->claims)) {
+    if (jwt == NULL || (!jwt->flat && !json_is_object(jwt->claims))) {
         return JWT_ERR_INTERNAL;
     }
     rules = rules_or_default(rules, &defaults);
@@ -620,7 +725,8 @@ jwt_status_t jwt_validate(const jwt_t *jwt, const jwt_rules_t *rules,
             const char *name = APR_ARRAY_IDX(rules->required, i,
                                              const char *);
 
-            if (name != NULL && !claim_present(jwt->claims, name)) {
+            if (name != NULL
+                && !jwt_ref_present(jwt_token_claim(jwt, name))) {
                 return JWT_ERR_MISSING_CLAIM;
             }
         }
@@ -655,18 +761,17 @@ jwt_status_t jwt_validate(const jwt_t *jwt, const jwt_rules_t *rules,
      * refused, and where no audience is configured nothing names us: a
      * token minted for another service of the same issuer must not pass
      * here (doc/attacks.md E2).  A token without aud is for anyone. */
-    aud = jwt->aud;
     if (array_empty(rules->audiences)) {
-        if (aud != NULL) {
+        if (jwt->aud.json != NULL || jwt->aud.flat != NULL) {
             return JWT_ERR_AUDIENCE_NOT_CONFIGURED;
         }
     }
     else if (!jwt_audience_any(rules->audiences)
-             && !audience_accepted(aud, rules->audiences)) {
+             && !audience_accepted(jwt->aud, rules->audiences)) {
         return JWT_ERR_AUDIENCE;
     }
     if (rules->user_claim != NULL
-        && !user_claim_ok(jwt_claim_get(jwt->claims, rules->user_claim))) {
+        && !user_claim_ok(jwt_token_claim(jwt, rules->user_claim))) {
         return JWT_ERR_USER_CLAIM;
     }
     return JWT_OK;
@@ -715,11 +820,8 @@ static jwt_status_t check_signature_first(jwt_t **out, apr_pool_t *p,
         return JWT_ERR_INTERNAL;
     }
     jwt->key = used;
-    if ((st = jws_claims_of(jwt, p)) != JWT_OK) {
+    if ((st = jws_claims_of(jwt, p, rules)) != JWT_OK) {
         return st;
-    }
-    if (!json_is_object(jwt->claims)) {
-        return JWT_ERR_JSON;
     }
     if ((st = claim_types(jwt)) != JWT_OK) {
         return st;

@@ -55,6 +55,84 @@ json_t *jwt_claim_get(const json_t *claims, const char *path)
     return NULL;
 }
 
+jwt_ref_t jwt_token_claim(const jwt_t *jwt, const char *path)
+{
+    jwt_ref_t v = { NULL, NULL };
+    size_t i, n;
+
+    if (jwt == NULL || path == NULL || *path == '\0') {
+        return v;
+    }
+    if (!jwt->flat) {
+        v.json = jwt_claim_get(jwt->claims, path);
+        return v;
+    }
+    /* no objects, so no path: only the member named PATH */
+    n = strlen(path);
+    for (i = 0; i < jwt->nmembers; i++) {
+        if (jwt->members[i].klen == n
+            && memcmp(jwt->members[i].key, path, n) == 0) {
+            v.flat = &jwt->members[i];
+            break;
+        }
+    }
+    return v;
+}
+
+const char *jwt_ref_string(jwt_ref_t v, size_t *len)
+{
+    if (v.flat != NULL) {
+        if (v.flat->kind != JOSE_MEMBER_STRING) {
+            return NULL;
+        }
+        if (len != NULL) {
+            *len = v.flat->slen;
+        }
+        return v.flat->str;
+    }
+    if (!json_is_string(v.json)) {
+        return NULL;
+    }
+    if (len != NULL) {
+        *len = json_string_length(v.json);
+    }
+    return json_string_value(v.json);
+}
+
+int jwt_ref_present(jwt_ref_t v)
+{
+    if (v.flat != NULL) {
+        return v.flat->kind != JOSE_MEMBER_NULL;
+    }
+    return v.json != NULL && !json_is_null(v.json);
+}
+
+int jwt_claims_next(const jwt_t *jwt, jwt_claim_iter_t *it,
+                    const char **key, jwt_ref_t *v)
+{
+    v->json = NULL;
+    v->flat = NULL;
+    if (jwt->flat) {
+        if (it->next >= jwt->nmembers) {
+            return 0;
+        }
+        /* claims_flat terminated each name */
+        *key = jwt->members[it->next].key;
+        v->flat = &jwt->members[it->next++];
+        return 1;
+    }
+    it->json_iter = it->started
+                    ? json_object_iter_next(jwt->claims, it->json_iter)
+                    : json_object_iter(jwt->claims);
+    it->started = 1;
+    if (it->json_iter == NULL) {
+        return 0;
+    }
+    *key = json_object_iter_key(it->json_iter);
+    v->json = json_object_iter_value(it->json_iter);
+    return 1;
+}
+
 /* The JSON text of a number or boolean, in BUF (integers, booleans) or in
  * *HEAP (reals, as jansson prints them; the caller frees). */
 static const char *scalar_text(const json_t *v, char *buf, size_t buflen,
@@ -195,44 +273,57 @@ int jwt_is_scope_token(const char *s)
 }
 
 /* Without AuthJWTScopeClaim, the scopes come from "scope", else from
- * "scp" (the claims of those names, NULL when absent). */
-static const json_t *default_scope(const json_t *scope, const json_t *scp)
+ * "scp" (the claims of those names, absent ones empty). */
+static jwt_ref_t default_scope(jwt_ref_t scope, jwt_ref_t scp)
 {
-    return scope != NULL ? scope : scp;
+    return scope.json != NULL || scope.flat != NULL ? scope : scp;
 }
 
 /* The claim the scopes come from (see jwt_scopes). */
-static const json_t *scope_claim(const json_t *claims, const char *claim)
+static jwt_ref_t scope_claim(const json_t *claims, const char *claim)
 {
+    jwt_ref_t scope = { NULL, NULL }, scp = { NULL, NULL };
+
     if (claim != NULL) {
-        return jwt_claim_get(claims, claim);
+        scope.json = jwt_claim_get(claims, claim);
+        return scope;
     }
-    return default_scope(jwt_claim_get(claims, "scope"),
-                         jwt_claim_get(claims, "scp"));
+    scope.json = jwt_claim_get(claims, "scope");
+    scp.json = jwt_claim_get(claims, "scp");
+    return default_scope(scope, scp);
 }
 
 /* The same for a parsed token, whose scope and scp jwt_parse found. */
-static const json_t *token_scope(const jwt_t *jwt, const char *claim)
+static jwt_ref_t token_scope(const jwt_t *jwt, const char *claim)
 {
     if (claim != NULL) {
-        return jwt_claim_get(jwt->claims, claim);
+        return jwt_token_claim(jwt, claim);
     }
     return default_scope(jwt->scope, jwt->scp);
 }
 
-/* The scopes of the claim V (see jwt_scopes). */
-static apr_array_header_t *scopes_of(apr_pool_t *p, const json_t *v)
+/* What the scopes are read from: the string of V, or the array V (a
+ * claim read flat is never one); neither for any other value. */
+static const json_t *scope_array(jwt_ref_t v)
 {
+    return json_is_array(v.json) ? v.json : NULL;
+}
+
+/* The scopes of the claim V (see jwt_scopes). */
+static apr_array_header_t *scopes_of(apr_pool_t *p, jwt_ref_t ref)
+{
+    const char *s = jwt_ref_string(ref, NULL);
+    const json_t *v = scope_array(ref);
     apr_array_header_t *out;
     size_t i;
 
     /* Token strings hold no NUL (JSON parsed without JSON_ALLOW_NUL), so
      * the C string is the whole value. */
-    if (json_is_string(v)) {
-        return jwt_scope_split(p, json_string_value(v));
+    if (s != NULL) {
+        return jwt_scope_split(p, s);
     }
     out = apr_array_make(p, 8, sizeof(const char *));
-    if (json_is_array(v)) {
+    if (v != NULL) {
         for (i = 0; i < json_array_size(v); i++) {
             const json_t *e = json_array_get(v, i);
 
@@ -320,8 +411,10 @@ static int scope_in_array(const json_t *v, const char *w, size_t n)
 
 /* Whether the scopes of the claim V include every member of WANTED (an
  * empty WANTED asks nothing). */
-static int have_scopes_of(const json_t *v, const apr_array_header_t *wanted)
+static int have_scopes_of(jwt_ref_t ref, const apr_array_header_t *wanted)
 {
+    const char *s = jwt_ref_string(ref, NULL);
+    const json_t *v = scope_array(ref);
     int i;
 
     if (wanted == NULL) {
@@ -339,11 +432,10 @@ static int have_scopes_of(const json_t *v, const apr_array_header_t *wanted)
          * in jwt_scopes does; a wanted scope with a space matches no
          * scope of a string, and nothing matches "" */
         n = strlen(w);
-        if (json_is_string(v)) {
-            found = strchr(w, ' ') == NULL
-                    && scope_in_string(json_string_value(v), w, n);
+        if (s != NULL) {
+            found = strchr(w, ' ') == NULL && scope_in_string(s, w, n);
         }
-        else if (json_is_array(v)) {
+        else if (v != NULL) {
             found = scope_in_array(v, w, n);
         }
         else {
@@ -410,7 +502,7 @@ int jwt_required_add(apr_array_header_t **list, apr_pool_t *p,
 }
 
 /* The text of the scopes of the claim V (see jwt_scope_text). */
-static const char *scope_text_of(apr_pool_t *p, const json_t *v)
+static const char *scope_text_of(apr_pool_t *p, jwt_ref_t v)
 {
     apr_array_header_t *scopes;
     const char *s;
@@ -418,9 +510,8 @@ static const char *scope_text_of(apr_pool_t *p, const json_t *v)
 
     /* a string already in the joined form (no leading, trailing or
      * doubled space) is its own answer: no split, no join, no copy */
-    if (json_is_string(v)) {
-        s = json_string_value(v);
-        len = json_string_length(v);
+    s = jwt_ref_string(v, &len);
+    if (s != NULL) {
         if (len > 0 && s[0] != ' ' && s[len - 1] != ' '
             && strstr(s, "  ") == NULL) {
             return s;

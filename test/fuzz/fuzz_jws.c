@@ -183,6 +183,56 @@ static void check_jws(apr_pool_t *p, const char *tok, size_t len)
     }
 }
 
+static int same_str(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL)
+           || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* The claims read flat (the module's request path) give the answers
+ * jansson's object gives: the status, the registered claims, the object
+ * itself, and jwt_validate under both rule sets at every clock. */
+static void check_flat(apr_pool_t *p, const char *tok, size_t len,
+                       const jwt_rules_t *rules, const jwt_rules_t *strict,
+                       jwt_status_t st, const jwt_t *jwt,
+                       const int64_t *clocks, size_t nclocks)
+{
+    jwt_rules_t fr = *rules, fs = *strict;
+    jwt_t *flat = NULL;
+    char *copy = fz_exact_copy(tok, len);
+    json_t *obj;
+    size_t i;
+
+    fr.claims_flat = fs.claims_flat = 1;
+    if (jwt_check(&flat, p, copy, len, &fr, FZ_NOW) != st) {
+        fz_fail("jwt_check with claims read flat gave another answer");
+    }
+    free(copy);
+    FZ_ASSERT((jwt == NULL) == (flat == NULL));
+    if (jwt == NULL || jwt->claims == NULL) {
+        FZ_ASSERT(flat == NULL || !flat->flat);
+        return;
+    }
+    FZ_ASSERT(jwt->has_exp == flat->has_exp && jwt->exp == flat->exp);
+    FZ_ASSERT(jwt->has_nbf == flat->has_nbf && jwt->nbf == flat->nbf);
+    FZ_ASSERT(jwt->has_iat == flat->has_iat && jwt->iat == flat->iat);
+    FZ_ASSERT(same_str(jwt->iss, flat->iss) && same_str(jwt->sub, flat->sub)
+              && same_str(jwt->jti, flat->jti));
+    FZ_ASSERT(same_str(jwt_ref_string(jwt->aud, NULL),
+                       jwt_ref_string(flat->aud, NULL)));
+    FZ_ASSERT(same_str(jwt_token_scope_text(p, jwt, NULL),
+                       jwt_token_scope_text(p, flat, NULL)));
+    obj = jwt_claims_object(flat);
+    FZ_ASSERT(json_equal(obj, jwt->claims));
+    json_decref(obj);
+    for (i = 0; i < nclocks; i++) {
+        FZ_ASSERT(jwt_validate(jwt, strict, clocks[i])
+                  == jwt_validate(flat, &fs, clocks[i]));
+        FZ_ASSERT(jwt_validate(jwt, rules, clocks[i])
+                  == jwt_validate(flat, &fr, clocks[i]));
+    }
+}
+
 static void check_jwt(apr_pool_t *p, const char *tok, size_t len)
 {
     static const int64_t clocks[] = {
@@ -208,6 +258,8 @@ static void check_jwt(apr_pool_t *p, const char *tok, size_t len)
                 jwt_status_name(st), jwt_status_name(st2));
     }
     FZ_ASSERT((jwt == NULL) == (again == NULL));
+    check_flat(p, tok, len, &rules, &strict, st, jwt, clocks,
+               sizeof(clocks) / sizeof(clocks[0]));
 
     if (st == JWT_OK) {
         FZ_ASSERT(jwt != NULL && jwt->jws != NULL && jwt->key != NULL);

@@ -239,6 +239,28 @@ def test_claim_all_pairs(srv, tok):
     denied(srv.get("/cl/multi/ok", tok(level=3)))
 
 
+def test_claims_read_flat_then_cached(srv, tok):
+    # Claims of strings, small integers and booleans are read without a
+    # JSON object; jwt-claim and jwt_claim() then get one made from them,
+    # and a cache hit (the same token again, the same rules) gets the one
+    # the cache entry keeps.  Every answer is the same each time.
+    good = tok(tenant="acme", level=3, admin=True, scope="read")
+    bad = tok(tenant="acmE", level=4, admin=False, scope="read")
+    for _ in range(3):
+        for path in ("/cl/tenant/", "/cl/num/", "/cl/bool/", "/cl/multi/",
+                     "/cl/sub/", "/expr/tenant/", "/expr/num/", "/all/"):
+            assert_ok(srv.get(path + "ok", good))
+        for path in ("/cl/tenant/", "/cl/num/", "/cl/bool/", "/cl/multi/",
+                     "/all/"):
+            denied(srv.get(path + "ok", bad))
+        for path in ("/expr/tenant/", "/expr/num/"):
+            expr_denied(srv.get(path + "ok", bad))
+        # a name with a dot is a member of that name, not a path
+        assert_ok(srv.get("/cl/roles/ok", tok(**{"realm_access.roles":
+                                                 "admin"})))
+        denied(srv.get("/cl/deep/ok", tok(**{"a.b": "c=d"})))
+
+
 def test_claim_object_never_matches(srv, tok):
     denied(srv.get("/cl/tenant/ok", tok(tenant={"acme": 1})))
 

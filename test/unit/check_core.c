@@ -876,7 +876,8 @@ static json_t *jansson_object(const char *buf, size_t len)
 /* jose_json_members on a copy of BUF: taken exactly when TAKEN (what
  * jose_json_flat did) and BUF has at most 16 members, and then the same
  * members in the same order, a string value as its text and nothing
- * else, and the copy changed only where a string's closing quote was. */
+ * else, the kind of each value (an integer's too), and the copy changed
+ * only where a string's closing quote was. */
 static void members_agree(const char *buf, size_t len, int taken)
 {
     jose_member_t m[16];
@@ -911,10 +912,20 @@ static void members_agree(const char *buf, size_t len, int taken)
             ck_assert_ptr_nonnull(m[i].str);
             ck_assert_uint_eq(m[i].slen, json_string_length(v));
             ck_assert_str_eq(m[i].str, json_string_value(v));
+            ck_assert_int_eq(m[i].kind, JOSE_MEMBER_STRING);
             strings++;
         }
         else {
             ck_assert_ptr_null(m[i].str);
+        }
+        /* the kind of every value, and an integer's value */
+        ck_assert_int_eq(m[i].kind == JOSE_MEMBER_INT, json_is_integer(v));
+        ck_assert_int_eq(m[i].kind == JOSE_MEMBER_TRUE, json_is_true(v));
+        ck_assert_int_eq(m[i].kind == JOSE_MEMBER_FALSE, json_is_false(v));
+        ck_assert_int_eq(m[i].kind == JOSE_MEMBER_NULL, json_is_null(v));
+        ck_assert_int_eq(m[i].kind == JOSE_MEMBER_ARRAY, json_is_array(v));
+        if (json_is_integer(v)) {
+            ck_assert(m[i].i == json_integer_value(v));
         }
     }
     for (i = 0; i < len; i++) {

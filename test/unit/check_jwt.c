@@ -32,6 +32,7 @@
 static const jwk_t *hk;         /* the HS256 signing/verifying secret */
 static jwk_set_t *hset;         /* { hk }                             */
 static jwt_rules_t R;           /* tu_rules(hset), reset per test     */
+static int flat_mode;           /* the "check-flat" case: claims_flat */
 
 static void setup(void)
 {
@@ -39,6 +40,21 @@ static void setup(void)
     hk = tu_sign_key(tu_pool, "secret:hs256.secret", 0);
     hset = tu_set(tu_pool, hk, NULL);
     tu_rules(&R, tu_pool, hset);
+    flat_mode = 0;
+}
+
+/* The same checks with the claims read flat where they can be, as the
+ * module reads them: every answer must be the same. */
+static void setup_flat(void)
+{
+    setup();
+    flat_mode = 1;
+}
+
+/* The claims of JWT as an object, whichever way they were read. */
+static const json_t *claims_obj(const jwt_t *jwt)
+{
+    return jose_json_pool_own(tu_pool, jwt_claims_object(jwt));
 }
 
 /* A JWS of HEADER/PAYLOAD text with a correct HS256 MAC. */
@@ -61,17 +77,20 @@ static char *claims(const char *extra)
 
 static jwt_status_t chk(const char *token)
 {
+    R.claims_flat = flat_mode;
     return tu_jwt_status(token, strlen(token), &R, NOW);
 }
 
 static jwt_status_t chk_at(const char *token, int64_t now)
 {
+    R.claims_flat = flat_mode;
     return tu_jwt_status(token, strlen(token), &R, now);
 }
 
 /* jwt_check on a pool copy, keeping the jwt_t. */
 static jwt_status_t check_keep(jwt_t **jwt, const char *token, int64_t now)
 {
+    R.claims_flat = flat_mode;
     return jwt_check(jwt, tu_pool, apr_pstrdup(tu_pool, token),
                      strlen(token), &R, now);
 }
@@ -111,8 +130,12 @@ START_TEST(accepted_and_fields)
     ck_assert_int_eq(jwt->encrypted, 0);
     ck_assert_ptr_nonnull(jwt->jws);
     ck_assert_str_eq(jwt->typ, "JWT");
-    ck_assert_str_eq(json_string_value(json_object_get(jwt->claims, "sub")),
+    ck_assert_str_eq(json_string_value(json_object_get(claims_obj(jwt),
+                                                       "sub")), "alice");
+    ck_assert_str_eq(jwt_ref_string(jwt_token_claim(jwt, "sub"), NULL),
                      "alice");
+    /* the module's reading is the flat one, for claims like these */
+    ck_assert_int_eq(jwt->flat, flat_mode);
 }
 END_TEST
 
@@ -153,6 +176,7 @@ START_TEST(order_of_checks)
     ck_assert_ptr_nonnull(jwt);
     ck_assert_str_eq(jwt->alg, "HS256");
     ck_assert_ptr_null(jwt->claims);
+    ck_assert(!jwt->flat);
     ck_assert_ptr_null(jwt->sub);
     /* rejected after the signature: the claims are there too */
     jwt = NULL;
@@ -692,7 +716,7 @@ START_TEST(rfc7519_a2_nested)
     ck_assert_status(check_keep(&jwt, t, then), JWT_OK);
     ck_assert_str_eq(jwt->iss, "joe");
     ck_assert_int_eq(jwt->exp, INT64_C(1300819380));
-    ck_assert(json_is_true(json_object_get(jwt->claims,
+    ck_assert(json_is_true(json_object_get(claims_obj(jwt),
                                            "http://example.com/is_root")));
 }
 END_TEST
@@ -1480,6 +1504,253 @@ START_TEST(scope_split)
 }
 END_TEST
 
+/* ------------------------------------------------------ flat claims - */
+
+/* A claim as text, for comparing the two readings: NULL when absent. */
+static const char *ref_text(jwt_ref_t v)
+{
+    if (v.flat != NULL) {
+        switch (v.flat->kind) {
+        case JOSE_MEMBER_STRING:
+            return apr_psprintf(tu_pool, "\"%s\"", v.flat->str);
+        case JOSE_MEMBER_INT:
+            return apr_psprintf(tu_pool, "%" APR_INT64_T_FMT,
+                                (apr_int64_t)v.flat->i);
+        case JOSE_MEMBER_TRUE:
+            return "true";
+        case JOSE_MEMBER_FALSE:
+            return "false";
+        case JOSE_MEMBER_NULL:
+            return "null";
+        default:
+            ck_abort_msg("an array read flat");
+        }
+    }
+    if (v.json == NULL) {
+        return NULL;
+    }
+    return jose_json_dump(tu_pool, v.json, NULL);
+}
+
+static void ck_same_str(const char *a, const char *b, const char *what,
+                        const char *json)
+{
+    ck_assert_msg((a == NULL && b == NULL)
+                  || (a != NULL && b != NULL && strcmp(a, b) == 0),
+                  "%s differs for %s: %s / %s", what, json,
+                  a ? a : "(null)", b ? b : "(null)");
+}
+
+/* Everything the module reads of a token, the same from A (jansson) and
+ * B (read flat where it could be). */
+static void ck_same_token(const jwt_t *a, const jwt_t *b, const char *json)
+{
+    static const char *const paths[] = {
+        "sub", "iss", "aud", "scope", "scp", "roles", "a.b", "a", "x", "",
+        "exp", "n", "t", "f", "u", NULL
+    };
+    static const char *const wanted[][3] = {
+        { "read", NULL }, { "read", "write", NULL }, { "x", NULL },
+        { "", NULL }, { NULL }
+    };
+    jwt_claim_iter_t ia, ib;
+    const char *ka, *kb;
+    jwt_ref_t va, vb;
+    int i, j, more;
+
+    ck_assert_msg(!a->flat, "%s", json);
+    ck_assert_int_eq(a->has_exp, b->has_exp);
+    ck_assert_int_eq(a->has_nbf, b->has_nbf);
+    ck_assert_int_eq(a->has_iat, b->has_iat);
+    ck_assert_int_eq(a->exp, b->exp);
+    ck_assert_int_eq(a->nbf, b->nbf);
+    ck_assert_int_eq(a->iat, b->iat);
+    ck_same_str(a->iss, b->iss, "iss", json);
+    ck_same_str(a->sub, b->sub, "sub", json);
+    ck_same_str(a->jti, b->jti, "jti", json);
+    ck_same_str(ref_text(a->aud), ref_text(b->aud), "aud", json);
+    ck_same_str(ref_text(a->scope), ref_text(b->scope), "scope", json);
+    ck_same_str(ref_text(a->scp), ref_text(b->scp), "scp", json);
+    for (i = 0; paths[i] != NULL; i++) {
+        const char *claim = *paths[i] ? paths[i] : NULL;
+
+        va = jwt_token_claim(a, paths[i]);
+        vb = jwt_token_claim(b, paths[i]);
+        ck_same_str(ref_text(va), ref_text(vb), paths[i], json);
+        ck_assert_int_eq(jwt_ref_present(va), jwt_ref_present(vb));
+        ck_same_str(jwt_ref_string(va, NULL), jwt_ref_string(vb, NULL),
+                    paths[i], json);
+        ck_same_str(jwt_token_scope_text(tu_pool, a, claim),
+                    jwt_token_scope_text(tu_pool, b, claim), "scope text",
+                    json);
+        for (j = 0; wanted[j][0] != NULL; j++) {
+            apr_array_header_t *w = tu_strs(tu_pool, wanted[j][0],
+                                            wanted[j][1], NULL);
+
+            ck_assert_msg(jwt_token_has_scopes(a, claim, w)
+                          == jwt_token_has_scopes(b, claim, w),
+                          "scopes %s of %s differ for %s", wanted[j][0],
+                          paths[i], json);
+        }
+    }
+    /* the same members in the same order */
+    memset(&ia, 0, sizeof(ia));
+    memset(&ib, 0, sizeof(ib));
+    do {
+        more = jwt_claims_next(a, &ia, &ka, &va);
+        ck_assert_int_eq(more, jwt_claims_next(b, &ib, &kb, &vb));
+        if (more) {
+            ck_same_str(ka, kb, "member name", json);
+            ck_same_str(ref_text(va), ref_text(vb), ka, json);
+        }
+    } while (more);
+    ck_assert_msg(json_equal(a->claims, claims_obj(b)), "object of %s",
+                  json);
+}
+
+/* Parse CLAIMS_JSON both ways and validate it under a few rule sets: the
+ * same answers.  Returns whether it was read flat. */
+static int both_readings(const char *claims_json)
+{
+    static const char hdr[] = "{\"alg\":\"HS256\"}";
+    const char *t = apr_pstrcat(
+        tu_pool, jose_b64url_encode(tu_pool, (const unsigned char *)hdr,
+                                    sizeof(hdr) - 1),
+        ".", jose_b64url_encode(tu_pool, (const unsigned char *)claims_json,
+                                strlen(claims_json)),
+        ".AAAA", NULL);
+    jwt_rules_t r;
+    jwt_t *a = NULL, *b = NULL, copy;
+    jwt_status_t sa, sb;
+    int k;
+
+    jwt_rules_init(&r);
+    sa = jwt_parse(&a, tu_pool, t, strlen(t), &r);
+    r.claims_flat = 1;
+    sb = jwt_parse(&b, tu_pool, t, strlen(t), &r);
+    ck_assert_msg(sa == sb, "%s: %s / %s", claims_json, jwt_status_name(sa),
+                  jwt_status_name(sb));
+    if (sa != JWT_OK) {
+        return 0;
+    }
+    ck_same_token(a, b, claims_json);
+    for (k = 0; k < 6; k++) {
+        jwt_rules_init(&r);
+        switch (k) {
+        case 1:
+            r.audiences = tu_strs(tu_pool, "api", NULL);
+            r.issuers = tu_strs(tu_pool, "https://idp", NULL);
+            break;
+        case 2:
+            r.user_claim = "sub";
+            r.audiences = tu_strs(tu_pool, "*", NULL);
+            break;
+        case 3:
+            r.user_claim = "a.b";
+            r.required = tu_strs(tu_pool, "exp", "n", NULL);
+            break;
+        case 4:
+            r.required = tu_strs(tu_pool, "a.b", "u", NULL);
+            r.leeway = 0;
+            break;
+        case 5:
+            r.required = tu_strs(tu_pool, NULL);
+            r.max_ttl = 3600;
+            break;
+        }
+        sa = jwt_validate(a, &r, NOW);
+        sb = jwt_validate(b, &r, NOW);
+        ck_assert_msg(sa == sb, "%s, rules %d: %s / %s", claims_json, k,
+                      jwt_status_name(sa), jwt_status_name(sb));
+    }
+    /* what the token cache keeps: B reading its own object again */
+    copy = *b;
+    copy.claims = NULL;
+    ck_assert_status(jwt_use_claims(&copy, jwt_claims_object(b)), JWT_OK);
+    jose_json_pool_own(tu_pool, copy.claims);
+    ck_assert(!copy.flat && copy.members == NULL);
+    ck_same_token(&copy, b, claims_json);
+    return b->flat;
+}
+
+/* The claims read flat (rules->claims_flat, the module's request path)
+ * give every answer jansson's object gives: fields, claims by name and
+ * path, scopes, the members in order, the object made again, validation
+ * under several rule sets.  Flat is used exactly for the shape it takes,
+ * and every single-byte change of each case agrees too. */
+START_TEST(flat_agrees)
+{
+    static const struct {
+        const char *json;
+        int flat;
+    } cases[] = {
+        { "{\"sub\":\"bench-user\",\"iss\":\"https://idp\",\"aud\":\"api\","
+          "\"iat\":1699999000,\"exp\":1700003600,\"scope\":\"read write\","
+          "\"jti\":\"j-1\"}", 1 },
+        { "{}", 1 },
+        { " { \"sub\" : \"a\" , \"exp\" : 1700003600 } ", 1 },
+        { "{\"scp\":\"read\",\"scope\":null,\"n\":0,\"t\":true,\"f\":false,"
+          "\"u\":null}", 1 },
+        { "{\"a.b\":\"dotted\",\"a\":\"x\",\"\":\"empty name\"}", 1 },
+        { "{\"exp\":\"1700003600\"}", 0 },
+        { "{\"exp\":253402300800}", 0 },
+        { "{\"exp\":253402300799,\"nbf\":0,\"iat\":-1}", 0 },
+        { "{\"aud\":[\"api\",\"other\"],\"sub\":\"a\"}", 0 },
+        { "{\"aud\":[],\"sub\":\"a\"}", 0 },
+        { "{\"scp\":[\"read\",\"write\"]}", 0 },
+        { "{\"aud\":123}", 0 },
+        { "{\"aud\":null}", 0 },
+        { "{\"sub\":true}", 0 },
+        { "{\"iss\":7}", 0 },
+        { "{\"a\":{\"b\":\"nested\"},\"sub\":\"x\"}", 0 },
+        { "{\"sub\":\"caf\\u00e9\"}", 0 },
+        { "{\"sub\":\"tab\\there\"}", 0 },
+        { "{\"exp\":1700003600.5}", 0 },
+        { "{\"sub\":\"a\",\"sub\":\"b\"}", 0 },
+        { "{\"scope\":\" read  write \"}", 1 },
+        { "{\"scope\":\"\"}", 1 },
+        { "{\"roles\":\"admin\",\"scope\":\"read\"}", 1 },
+        { "[]", 0 },
+        { "{\"sub\":\"a\"} x", 0 },
+        { "{\"exp\":1700003600,\"nbf\":1700000000,\"iat\":1700000000,"
+          "\"sub\":\"a\",\"iss\":\"https://idp\",\"aud\":\"api\"}", 1 },
+    };
+    static const char subst[] = "\"\\0x[]{},: \x7f";
+    const char *many;
+    size_t i, pos, c;
+    int flat = 0;
+
+    /* a case refused by both readings counts as not read flat: there is
+     * no token to ask */
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *m = apr_pstrdup(tu_pool, cases[i].json);
+        size_t len = strlen(m);
+
+        ck_assert_msg(both_readings(cases[i].json) == cases[i].flat,
+                      "read flat: %s", cases[i].json);
+        for (pos = 0; pos < len; pos++) {
+            for (c = 0; c < sizeof(subst) - 1; c++) {
+                char old = m[pos];
+
+                m[pos] = subst[c];
+                flat += both_readings(m);
+                m[pos] = old;
+            }
+        }
+    }
+    ck_assert_int_gt(flat, 100);
+    /* JWT_FLAT_CLAIMS members are read flat, one more is jansson's */
+    many = "\"m0\":0";
+    for (i = 1; i < JWT_FLAT_CLAIMS; i++) {
+        many = apr_psprintf(tu_pool, "%s,\"m%d\":%d", many, (int)i,
+                            (int)i);
+    }
+    ck_assert_int_eq(both_readings(apr_psprintf(tu_pool, "{%s}", many)), 1);
+    ck_assert_int_eq(both_readings(apr_psprintf(tu_pool, "{%s,\"x\":1}",
+                                                many)), 0);
+}
+END_TEST
+
 static Suite *jwt_suite(void)
 {
     Suite *s = suite_create("jwt");
@@ -1519,6 +1790,40 @@ static Suite *jwt_suite(void)
     tcase_add_test(tc, st_audience);
     tcase_add_test(tc, st_type);
     tcase_add_test(tc, st_user_claim);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("check-flat");
+    tcase_add_checked_fixture(tc, setup_flat, tu_teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, accepted_and_fields);
+    tcase_add_test(tc, order_of_checks);
+    tcase_add_test(tc, mutations_through_jwt_check);
+    tcase_add_test(tc, every_character_replaced);
+    tcase_add_test(tc, st_too_large);
+    tcase_add_test(tc, st_malformed);
+    tcase_add_test(tc, st_base64);
+    tcase_add_test(tc, st_json);
+    tcase_add_test(tc, st_header);
+    tcase_add_test(tc, st_crit);
+    tcase_add_test(tc, st_alg);
+    tcase_add_test(tc, st_no_key);
+    tcase_add_test(tc, st_signature);
+    tcase_add_test(tc, st_nested);
+    tcase_add_test(tc, rfc7520_6_nested);
+    tcase_add_test(tc, rfc7519_a2_nested);
+    tcase_add_test(tc, st_claim_type);
+    tcase_add_test(tc, numeric_date_reals);
+    tcase_add_test(tc, st_missing_claim);
+    tcase_add_test(tc, st_required_list);
+    tcase_add_test(tc, st_expired);
+    tcase_add_test(tc, st_not_yet_valid);
+    tcase_add_test(tc, st_issued_in_future);
+    tcase_add_test(tc, st_ttl);
+    tcase_add_test(tc, st_issuer);
+    tcase_add_test(tc, st_audience);
+    tcase_add_test(tc, st_type);
+    tcase_add_test(tc, st_user_claim);
+    tcase_add_test(tc, flat_agrees);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("claims");

@@ -615,7 +615,7 @@ jwt_status_t tu_jwt_status(const char *token, size_t len,
     st = jwt_check(&jwt, sp, buf, len, rules, now);
     if (st == JWT_OK) {
         ck_assert_ptr_nonnull(jwt);
-        ck_assert_ptr_nonnull(jwt->claims);
+        ck_assert(jwt->claims != NULL || jwt->flat);
     }
     apr_pool_destroy(sp);
     free(buf);
