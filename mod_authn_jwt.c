@@ -87,11 +87,13 @@ static int is_clean(const char *s)
     return 1;
 }
 
-/* 1 when the variable was added. */
+/* 1 when the variable was added.  CLEAN: VALUE is known to hold no
+ * control character (decimal digits, or a string of claims read flat:
+ * printable ASCII only, jose_util.h), so it is not scanned again. */
 static int env_add(apr_array_header_t *env, const char *name,
-                   const char *value)
+                   const char *value, int clean)
 {
-    if (value != NULL && is_clean(value)) {
+    if (value != NULL && (clean || is_clean(value))) {
         authn_jwt_env_t *e = apr_array_push(env);
 
         e->name = name;
@@ -277,17 +279,19 @@ apr_array_header_t *authn_jwt_env_make(apr_pool_t *p,
     uint32_t hash[MAX_CLAIM_VARS];
     int n = 0, k = 0, first;
 
-    env_add(env, "JWT_SUB", jwt->sub);
-    env_add(env, "JWT_ISS", jwt->iss);
-    env_add(env, "JWT_JTI", jwt->jti);
-    env_add(env, "JWT_ALG", jwt->alg);
+    env_add(env, "JWT_SUB", jwt->sub, jwt->flat);
+    env_add(env, "JWT_ISS", jwt->iss, jwt->flat);
+    env_add(env, "JWT_JTI", jwt->jti, jwt->flat);
+    env_add(env, "JWT_ALG", jwt->alg, 0);
     kid = jwt->kid ? jwt->kid : (jwt->key ? jwt->key->kid : NULL);
-    env_add(env, "JWT_KID", kid);
+    env_add(env, "JWT_KID", kid, 0);
     if (jwt->has_exp) {
-        env_add(env, "JWT_EXP", int_text(p, (long long)jwt->exp));
+        env_add(env, "JWT_EXP", int_text(p, (long long)jwt->exp), 1);
     }
+    /* the scopes of claims read flat are one of their strings, or its
+     * words joined by spaces */
     env_add(env, "JWT_SCOPE",
-            jwt_token_scope_text(p, jwt, conf->scope_claim));
+            jwt_token_scope_text(p, jwt, conf->scope_claim), jwt->flat);
     first = env->nelts;
 
     /* Top-level strings, numbers, booleans and arrays of strings only;
@@ -304,7 +308,7 @@ apr_array_header_t *authn_jwt_env_make(apr_pool_t *p,
             break;
         }
         name = claim_var_name(p, key, &h);
-        if (env_add(env, name, text)) {
+        if (env_add(env, name, text, jwt->flat)) {
             hash[k++] = h;
         }
     }

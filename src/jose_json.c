@@ -336,9 +336,12 @@ static int list_member(void *ctx, cursor_t *k, const char *key, size_t klen)
     if (ms->n == ms->max || !scan_value(k, &v, &is_array, NULL)) {
         return 0;
     }
-    /* a duplicate is jansson's to refuse */
+    /* a duplicate is jansson's to refuse; most names of a claims set are
+     * three bytes long, so the first byte is compared before the call (a
+     * name of no bytes is followed by its closing quote) */
     for (i = 0; i < ms->n; i++) {
-        if (ms->m[i].klen == klen && memcmp(ms->m[i].key, key, klen) == 0) {
+        if (ms->m[i].klen == klen && ms->m[i].key[0] == key[0]
+            && memcmp(ms->m[i].key, key, klen) == 0) {
             return 0;
         }
     }
