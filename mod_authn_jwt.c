@@ -620,10 +620,11 @@ static int all_b64token(const char *s, size_t n);
  * authn_jwt_check_token, for a token from the Authorization header whose
  * b64token syntax (RFC 6750 section 2.1) is not checked yet when
  * UNSCANNED: a cached token was checked when it was accepted, and only
- * the same bytes find it, so the scan is made on a miss only.  A token
- * that fails it returns JWT_ERR_BAD_REQUEST with *BAD_SYNTAX set and
- * nothing recorded or logged: the caller refuses the request as for any
- * malformed header.
+ * the same bytes find it, and a token the full check accepts is made of
+ * base64url and dots only, so the scan is made for a token refused
+ * (a miss) only.  A token that fails it returns JWT_ERR_BAD_REQUEST with
+ * *BAD_SYNTAX set and nothing recorded or logged: the caller refuses the
+ * request as for any malformed header.
  */
 static jwt_status_t check_token(request_rec *r,
                                 const authn_jwt_dir_conf_t *conf,
@@ -644,7 +645,7 @@ static jwt_status_t check_token(request_rec *r,
     if (has_keys) {
         hit = authn_jwt_cache_lookup(&cc, r, conf, token, len, &jwt);
     }
-    if (!hit && unscanned && !all_b64token(token, len)) {
+    if (!hit && unscanned && !has_keys && !all_b64token(token, len)) {
         *bad_syntax = 1;
         return JWT_ERR_BAD_REQUEST;
     }
@@ -677,6 +678,14 @@ static jwt_status_t check_token(request_rec *r,
     }
     else {
         st = check_with_remote_keys(&jwt, r, conf, token, len);
+    }
+    /* A token the check accepted is base64url segments and dots, every
+     * byte a b64token one: only a refused token is scanned, before its
+     * refusal is counted or logged. */
+    if (st != JWT_OK && !hit && has_keys && unscanned
+        && !all_b64token(token, len)) {
+        *bad_syntax = 1;
+        return JWT_ERR_BAD_REQUEST;
     }
     if (st == JWT_OK && jwt == NULL) {
         st = JWT_ERR_INTERNAL;
