@@ -228,6 +228,8 @@ static const char *claim_env_text(apr_pool_t *p, jwt_ref_t r)
             return "true";
         case JOSE_MEMBER_FALSE:
             return "false";
+        case JOSE_MEMBER_ARRAY:
+            return jwt_ref_array_text(p, r);
         default:
             return NULL;
         }

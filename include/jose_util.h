@@ -57,7 +57,9 @@ typedef enum {
  * terminated, followed in the buffer by its closing quote), its KIND and,
  * when the value is a string, STR (SLEN bytes, then a NUL); STR is NULL
  * for any other value.  I is the value of a JOSE_MEMBER_INT (a
- * non-negative integer of at most 18 digits). */
+ * non-negative integer of at most 18 digits), or the number of elements
+ * of a JOSE_MEMBER_ARRAY; STRINGS says that all of them are strings.
+ * RAW (RAWLEN bytes) spans the value's JSON text in the buffer. */
 typedef struct {
     const char *key;
     size_t klen;
@@ -65,6 +67,9 @@ typedef struct {
     size_t slen;
     json_int_t i;
     jose_member_kind_t kind;
+    int strings;
+    const char *raw;
+    size_t rawlen;
 } jose_member_t;
 
 /* The members of BUF without building a json_t: 1, M[0..*N) in order,

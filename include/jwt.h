@@ -124,11 +124,12 @@ typedef struct {
                                  * absent or not a string               */
     json_t *claims;             /* payload object; NULL when read flat  */
     /* With rules->claims_flat, claims that are one flat object (strings
-     * without escapes, small non-negative integers, true, false, null; at
-     * most JWT_FLAT_CLAIMS members, none an array; jose_json_members) are
-     * read without building a json_t: FLAT is set, MEMBERS (each name
-     * terminated) point into a copy of the claims' text in the pool, and
-     * jwt_claims_object builds the object when one is needed. */
+     * without escapes, small non-negative integers, true, false, null,
+     * arrays of such strings; at most JWT_FLAT_CLAIMS members;
+     * jose_json_members) are read without building a json_t: FLAT is set,
+     * MEMBERS (each name and string terminated) point into a copy of the
+     * claims' text in the pool, and jwt_claims_object builds the object
+     * when one is needed. */
     unsigned flat:1;
     const jose_member_t *members;
     size_t nmembers;
@@ -236,6 +237,17 @@ const char *jwt_ref_string(jwt_ref_t v, size_t *len);
 
 /* 1 when V is present and not JSON null. */
 int jwt_ref_present(jwt_ref_t v);
+
+/* The elements of the array V in order: start with *POS at 0; 1 and *S
+ * (a C string of *LEN bytes, or NULL for an element that is not a
+ * string) for each, then 0.  0 at once when V is not an array. */
+int jwt_ref_array_next(jwt_ref_t v, size_t *pos, const char **s,
+                       size_t *len);
+
+/* The array V of strings as its elements joined by single spaces ("" for
+ * an empty array), in P; NULL when V is not an array or holds anything
+ * but strings (jwt_claim_text's rule for arrays). */
+const char *jwt_ref_array_text(apr_pool_t *p, jwt_ref_t v);
 
 /* ---- the claim model (validator, authorization, issuer) ---- */
 

@@ -196,9 +196,11 @@ static json_t *make_scalar(const flat_scalar_t *v)
 }
 
 /* A member value, a scalar or an array of scalars, read and checked.  1
- * and, for a scalar, *V; *IS_ARRAY says which it was.  With ARR given,
- * an array is also built there (the caller releases *ARR, success or
- * not).  0 for anything else. */
+ * and, for a scalar, *V; *IS_ARRAY says which it was, and for an array
+ * *V is FLAT_STRING when every element is a string (or there is none),
+ * with V->i the number of elements.  With ARR given, an array is also
+ * built there (the caller releases *ARR, success or not).  0 for
+ * anything else. */
 static int scan_value(cursor_t *k, flat_scalar_t *v, int *is_array,
                       json_t **arr)
 {
@@ -208,6 +210,8 @@ static int scan_value(cursor_t *k, flat_scalar_t *v, int *is_array,
     if (!*is_array) {
         return scan_scalar(k, v);
     }
+    v->kind = FLAT_STRING;
+    v->i = 0;
     if (arr != NULL && (*arr = json_array()) == NULL) {
         return 0;
     }
@@ -218,6 +222,10 @@ static int scan_value(cursor_t *k, flat_scalar_t *v, int *is_array,
         if (!scan_scalar(k, &e)) {
             return 0;
         }
+        if (e.kind != FLAT_STRING) {
+            v->kind = FLAT_NULL;
+        }
+        v->i++;
         if (arr != NULL && json_array_append_new(*arr, make_scalar(&e))
                            != 0) {
             return 0;
@@ -330,9 +338,12 @@ static int list_member(void *ctx, cursor_t *k, const char *key, size_t klen)
     members_t *ms = ctx;
     jose_member_t *m;
     flat_scalar_t v;
+    const unsigned char *raw;
     int is_array;
     size_t i;
 
+    skip_ws(k);
+    raw = k->c;
     if (ms->n == ms->max || !scan_value(k, &v, &is_array, NULL)) {
         return 0;
     }
@@ -350,8 +361,11 @@ static int list_member(void *ctx, cursor_t *k, const char *key, size_t klen)
     m->klen = klen;
     m->str = !is_array && v.kind == FLAT_STRING ? v.s : NULL;
     m->slen = m->str != NULL ? v.n : 0;
-    m->i = !is_array && v.kind == FLAT_INT ? v.i : 0;
+    m->i = is_array || v.kind == FLAT_INT ? v.i : 0;
     m->kind = is_array ? JOSE_MEMBER_ARRAY : member_kind[v.kind];
+    m->strings = is_array && v.kind == FLAT_STRING;
+    m->raw = (const char *)raw;
+    m->rawlen = (size_t)(k->c - raw);
     return 1;
 }
 

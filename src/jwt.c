@@ -134,14 +134,7 @@ static int str_in_list(const char *s, size_t len,
     return 0;
 }
 
-/* V is a JSON string that str_in_list finds in LIST. */
-static int json_str_in_list(const json_t *v, const apr_array_header_t *list)
-{
-    return json_is_string(v)
-           && str_in_list(json_string_value(v), json_string_length(v), list);
-}
-
-/* The same for a claim of either reading. */
+/* V is a string claim that str_in_list finds in LIST. */
 static int ref_str_in_list(jwt_ref_t v, const apr_array_header_t *list)
 {
     size_t len;
@@ -298,8 +291,10 @@ static jwt_status_t claim_types(jwt_t *jwt)
      * (CVE-2020-26160). */
     jwt->aud = reg[REG_AUD];
     if (jwt->aud.flat != NULL) {
-        /* claims read flat hold no array */
+        /* an array read flat holds strings only */
         return jwt->aud.flat->kind == JOSE_MEMBER_STRING
+               || (jwt->aud.flat->kind == JOSE_MEMBER_ARRAY
+                   && jwt->aud.flat->i > 0)
                ? JWT_OK : JWT_ERR_CLAIM_TYPE;
     }
     aud = jwt->aud.json;
@@ -368,6 +363,24 @@ static jwt_status_t jws_header_of(jwt_t *jwt)
     return JWT_OK;
 }
 
+/* The strings of the array of plain strings at S (LEN bytes of JSON text,
+ * which the flat reader took) terminated in place: a plain string holds
+ * no quote, so quotes alternate between opening and closing ones. */
+static void terminate_strings(char *s, size_t len)
+{
+    char *end = s + len;
+    int inside = 0;
+
+    for (; s < end; s++) {
+        if (*s == '"') {
+            if (inside) {
+                *s = '\0';
+            }
+            inside = !inside;
+        }
+    }
+}
+
 /* Claims read flat into P (see jwt_t): 1, or 0 when TEXT is not of that
  * shape and is left to jansson.  The members point into a copy, so that
  * TEXT stays as received for jwt_claims_object. */
@@ -383,11 +396,14 @@ static int claims_flat(jwt_t *jwt, apr_pool_t *p, const char *text,
         return 0;
     }
     for (i = 0; i < n; i++) {
-        if (m[i].kind == JOSE_MEMBER_ARRAY) {
+        if (m[i].kind == JOSE_MEMBER_ARRAY && !m[i].strings) {
             return 0;
         }
         /* a name is followed by its closing quote: now its NUL */
         copy[(m[i].key - copy) + m[i].klen] = '\0';
+        if (m[i].kind == JOSE_MEMBER_ARRAY) {
+            terminate_strings(copy + (m[i].raw - copy), m[i].rawlen);
+        }
     }
     out = apr_pmemdup(p, m, n * sizeof(*m));
     jwt->flat = 1;
@@ -652,14 +668,14 @@ static int type_accepted(const char *typ, const apr_array_header_t *types)
 static int audience_accepted(jwt_ref_t ref,
                              const apr_array_header_t *audiences)
 {
-    const json_t *aud = ref.json;
-    size_t i;
+    size_t pos = 0, len;
+    const char *s;
 
-    if (!json_is_array(aud)) {
+    if (jwt_ref_string(ref, NULL) != NULL) {
         return ref_str_in_list(ref, audiences);
     }
-    for (i = 0; i < json_array_size(aud); i++) {
-        if (json_str_in_list(json_array_get(aud, i), audiences)) {
+    while (jwt_ref_array_next(ref, &pos, &s, &len)) {
+        if (s != NULL && str_in_list(s, len, audiences)) {
             return 1;
         }
     }

@@ -107,6 +107,80 @@ int jwt_ref_present(jwt_ref_t v)
     return v.json != NULL && !json_is_null(v.json);
 }
 
+int jwt_ref_array_next(jwt_ref_t v, size_t *pos, const char **s,
+                       size_t *len)
+{
+    const char *c, *end;
+
+    *s = NULL;
+    *len = 0;
+    if (v.flat != NULL) {
+        if (v.flat->kind != JOSE_MEMBER_ARRAY) {
+            return 0;
+        }
+        /* an array read flat holds plain strings only, each terminated
+         * where its closing quote was (jwt.c, claims_flat) */
+        end = v.flat->raw + v.flat->rawlen;
+        c = memchr(v.flat->raw + *pos, '"', (size_t)(end - v.flat->raw)
+                                            - *pos);
+        if (c == NULL) {
+            *pos = v.flat->rawlen;
+            return 0;
+        }
+        *s = c + 1;
+        *len = strlen(*s);
+        *pos = (size_t)(*s + *len + 1 - v.flat->raw);
+        return 1;
+    }
+    if (!json_is_array(v.json) || *pos >= json_array_size(v.json)) {
+        return 0;
+    }
+    {
+        const json_t *e = json_array_get(v.json, (*pos)++);
+
+        if (json_is_string(e)) {
+            *s = json_string_value(e);
+            *len = json_string_length(e);
+        }
+    }
+    return 1;
+}
+
+/* 1 when V is an array. */
+static int ref_is_array(jwt_ref_t v)
+{
+    return v.flat != NULL ? v.flat->kind == JOSE_MEMBER_ARRAY
+                          : json_is_array(v.json);
+}
+
+const char *jwt_ref_array_text(apr_pool_t *p, jwt_ref_t v)
+{
+    size_t pos = 0, len, total = 1, i = 0;
+    const char *s;
+    char *res, *w;
+
+    if (!ref_is_array(v)) {
+        return NULL;
+    }
+    while (jwt_ref_array_next(v, &pos, &s, &len)) {
+        if (s == NULL) {
+            return NULL;
+        }
+        total += len + 1;
+    }
+    w = res = apr_palloc(p, total);
+    pos = 0;
+    while (jwt_ref_array_next(v, &pos, &s, &len)) {
+        if (i++ > 0) {
+            *w++ = ' ';
+        }
+        memcpy(w, s, len);
+        w += len;
+    }
+    *w = '\0';
+    return res;
+}
+
 int jwt_claims_next(const jwt_t *jwt, jwt_claim_iter_t *it,
                     const char **key, jwt_ref_t *v)
 {
@@ -157,9 +231,8 @@ static const char *scalar_text(const json_t *v, char *buf, size_t buflen,
 
 const char *jwt_claim_text(apr_pool_t *p, const json_t *v)
 {
-    char buf[32], *heap, *res, *w;
+    char buf[32], *heap, *res;
     const char *t;
-    size_t i, n, total;
 
     if (v == NULL) {
         return NULL;
@@ -168,28 +241,9 @@ const char *jwt_claim_text(apr_pool_t *p, const json_t *v)
         return apr_pstrmemdup(p, json_string_value(v), json_string_length(v));
     }
     if (json_is_array(v)) {
-        n = json_array_size(v);
-        total = 1;
-        for (i = 0; i < n; i++) {
-            const json_t *e = json_array_get(v, i);
+        jwt_ref_t r = { v, NULL };
 
-            if (!json_is_string(e)) {
-                return NULL;
-            }
-            total += json_string_length(e) + 1;
-        }
-        w = res = apr_palloc(p, total);
-        for (i = 0; i < n; i++) {
-            const json_t *e = json_array_get(v, i);
-
-            if (i > 0) {
-                *w++ = ' ';
-            }
-            memcpy(w, json_string_value(e), json_string_length(e));
-            w += json_string_length(e);
-        }
-        *w = '\0';
-        return res;
+        return jwt_ref_array_text(p, r);
     }
     t = scalar_text(v, buf, sizeof(buf), &heap);
     res = t ? apr_pstrdup(p, t) : NULL;
@@ -302,20 +356,13 @@ static jwt_ref_t token_scope(const jwt_t *jwt, const char *claim)
     return default_scope(jwt->scope, jwt->scp);
 }
 
-/* What the scopes are read from: the string of V, or the array V (a
- * claim read flat is never one); neither for any other value. */
-static const json_t *scope_array(jwt_ref_t v)
-{
-    return json_is_array(v.json) ? v.json : NULL;
-}
 
 /* The scopes of the claim V (see jwt_scopes). */
 static apr_array_header_t *scopes_of(apr_pool_t *p, jwt_ref_t ref)
 {
     const char *s = jwt_ref_string(ref, NULL);
-    const json_t *v = scope_array(ref);
     apr_array_header_t *out;
-    size_t i;
+    size_t pos = 0, len;
 
     /* Token strings hold no NUL (JSON parsed without JSON_ALLOW_NUL), so
      * the C string is the whole value. */
@@ -323,17 +370,11 @@ static apr_array_header_t *scopes_of(apr_pool_t *p, jwt_ref_t ref)
         return jwt_scope_split(p, s);
     }
     out = apr_array_make(p, 8, sizeof(const char *));
-    if (v != NULL) {
-        for (i = 0; i < json_array_size(v); i++) {
-            const json_t *e = json_array_get(v, i);
-
-            /* A scope-token is never empty (RFC 6749 section 3.3): ""
-             * in an array grants nothing and matches nothing. */
-            if (json_is_string(e) && json_string_length(e) > 0) {
-                APR_ARRAY_PUSH(out, const char *) =
-                    apr_pstrmemdup(p, json_string_value(e),
-                                   json_string_length(e));
-            }
+    while (jwt_ref_array_next(ref, &pos, &s, &len)) {
+        /* A scope-token is never empty (RFC 6749 section 3.3): "" in an
+         * array grants nothing and matches nothing. */
+        if (s != NULL && len > 0) {
+            APR_ARRAY_PUSH(out, const char *) = apr_pstrmemdup(p, s, len);
         }
     }
     return out;
@@ -394,15 +435,13 @@ static int scope_in_string(const char *s, const char *w, size_t n)
 }
 
 /* W (N bytes) is a member of the scope array V (non-empty strings). */
-static int scope_in_array(const json_t *v, const char *w, size_t n)
+static int scope_in_array(jwt_ref_t v, const char *w, size_t n)
 {
-    size_t i;
+    size_t pos = 0, len;
+    const char *s;
 
-    for (i = 0; i < json_array_size(v); i++) {
-        const json_t *e = json_array_get(v, i);
-
-        if (json_is_string(e) && json_string_length(e) == n && n > 0
-            && memcmp(json_string_value(e), w, n) == 0) {
+    while (jwt_ref_array_next(v, &pos, &s, &len)) {
+        if (s != NULL && len == n && n > 0 && memcmp(s, w, n) == 0) {
             return 1;
         }
     }
@@ -414,7 +453,7 @@ static int scope_in_array(const json_t *v, const char *w, size_t n)
 static int have_scopes_of(jwt_ref_t ref, const apr_array_header_t *wanted)
 {
     const char *s = jwt_ref_string(ref, NULL);
-    const json_t *v = scope_array(ref);
+    int array = ref_is_array(ref);
     int i;
 
     if (wanted == NULL) {
@@ -435,8 +474,8 @@ static int have_scopes_of(jwt_ref_t ref, const apr_array_header_t *wanted)
         if (s != NULL) {
             found = strchr(w, ' ') == NULL && scope_in_string(s, w, n);
         }
-        else if (v != NULL) {
-            found = scope_in_array(v, w, n);
+        else if (array) {
+            found = scope_in_array(ref, w, n);
         }
         else {
             found = 0;

@@ -220,6 +220,10 @@ static void check_flat(apr_pool_t *p, const char *tok, size_t len,
               && same_str(jwt->jti, flat->jti));
     FZ_ASSERT(same_str(jwt_ref_string(jwt->aud, NULL),
                        jwt_ref_string(flat->aud, NULL)));
+    FZ_ASSERT(same_str(jwt_ref_array_text(p, jwt->aud),
+                       jwt_ref_array_text(p, flat->aud)));
+    FZ_ASSERT(same_str(jwt_ref_array_text(p, jwt->scp),
+                       jwt_ref_array_text(p, flat->scp)));
     FZ_ASSERT(same_str(jwt_token_scope_text(p, jwt, NULL),
                        jwt_token_scope_text(p, flat, NULL)));
     obj = jwt_claims_object(flat);

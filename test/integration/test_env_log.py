@@ -77,6 +77,36 @@ def test_cgi_environment(srv, ring):
         assert tok not in v and tok.split(".")[2] not in v, k
 
 
+def test_cgi_environment_of_flat_claims(srv, ring):
+    """Claims of the common flat shape (plain strings, small integers,
+    booleans, arrays of strings) are read without a JSON object: the same
+    variables as test_cgi_environment, arrays of strings joined, an empty
+    array empty, and scp taken when there is no scope."""
+    c = claims(iss="https://idp.example.com", scp=["read", "", "write"],
+               tenant="acme", level=3, admin=False, groups=["ops", "dev"],
+               none=[], aud=["other", "api"], gone=None)
+    c["nothing"] = None
+    tok = hs(ring, c)
+    r = assert_ok(srv.get("/e/env", tok))
+    env = r.cgi_env()
+    assert env.get("REMOTE_USER") == "alice"
+    assert env.get("JWT_SUB") == "alice"
+    assert env.get("JWT_ISS") == "https://idp.example.com"
+    assert env.get("JWT_JTI") == c["jti"]
+    assert env.get("JWT_SCOPE") == "read write"
+    assert env.get("JWT_EXP") == str(c["exp"])
+    assert claim_env(env, "tenant") == "acme"
+    assert claim_env(env, "level") == "3"
+    assert claim_env(env, "admin") == "false"
+    assert claim_env(env, "groups") == "ops dev"
+    assert claim_env(env, "scp") == "read  write"
+    assert claim_env(env, "aud") == "other api"
+    assert claim_env(env, "none") == ""
+    assert claim_env(env, "nothing") is None
+    assert claim_env(env, "exp") == str(c["exp"])
+    assert "JWT_ERROR" not in env
+
+
 def test_env_names_that_collide(srv, ring):
     """Claims whose variable names differ only in case or in characters
     outside [A-Za-z0-9_] give one variable: the later claim's."""

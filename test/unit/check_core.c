@@ -927,6 +927,31 @@ static void members_agree(const char *buf, size_t len, int taken)
         if (json_is_integer(v)) {
             ck_assert(m[i].i == json_integer_value(v));
         }
+        if (json_is_array(v)) {
+            size_t e, all = 1;
+
+            ck_assert(m[i].i == (json_int_t)json_array_size(v));
+            for (e = 0; e < json_array_size(v); e++) {
+                all &= json_is_string(json_array_get(v, e)) ? 1 : 0;
+            }
+            ck_assert_int_eq(m[i].strings, (int)all);
+        }
+        else {
+            ck_assert(!m[i].strings);
+        }
+        /* RAW spans the value's text: the same bytes in BUF read alone
+         * are the same value */
+        {
+            size_t off = (size_t)(m[i].raw - copy);
+            json_t *alone;
+
+            ck_assert(m[i].raw >= copy && off + m[i].rawlen <= len);
+            alone = json_loadb(buf + off, m[i].rawlen, JSON_DECODE_ANY,
+                               NULL);
+            ck_assert_msg(alone != NULL && json_equal(alone, v),
+                          "raw of member %zu of %.*s", i, (int)len, buf);
+            json_decref(alone);
+        }
     }
     for (i = 0; i < len; i++) {
         if (copy[i] != buf[i]) {
