@@ -89,7 +89,8 @@ static int is_clean(const char *s)
 
 /* 1 when the variable was added.  CLEAN: VALUE is known to hold no
  * control character (decimal digits, or a string of claims read flat:
- * printable ASCII only, jose_util.h), so it is not scanned again. */
+ * printable ASCII or UTF-8 beyond it, jose_util.h), so it is not
+ * scanned again. */
 static int env_add(apr_array_header_t *env, const char *name,
                    const char *value, int clean)
 {

@@ -35,7 +35,8 @@ jwt_status_t jose_json_load(json_t **out, const void *buf, size_t len)
 
 /* The fast path of jose_json_object (jose_json.c): 1 and *OUT (owned by
  * the caller) when BUF is one object whose members are plain strings
- * (printable ASCII, no escapes), integers of up to 18 digits without
+ * (printable ASCII or well-formed UTF-8: no escape, no control
+ * character, no NUL), integers of up to 18 digits without
  * sign, true, false, null or arrays of those, without duplicates; 0 for
  * anything else, which is then left to jansson.  Whatever it accepts,
  * json_loadb with JSON_REJECT_DUPLICATES accepts too and reads as the

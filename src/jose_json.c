@@ -12,15 +12,16 @@
  * without jansson's lexer (see jose_json_flat in jose_util.h).
  *
  * A token's JSON is nearly always one object whose members are plain
- * ASCII strings, small non-negative integers, true, false, null, or
- * arrays of those.  jansson reads every byte through a callback, checks
+ * strings (printable ASCII or well-formed UTF-8, no escape), small
+ * non-negative integers, true, false, null, or arrays of those.  jansson reads every byte through a callback, checks
  * UTF-8 on each, and allocates each key twice; this reader scans that
  * shape directly and builds the same json_t with jansson's own
  * constructors.  It only ever ACCEPTS a strict subset of what
  * json_loadb(JSON_REJECT_DUPLICATES) accepts, giving the same value with
- * the members in the same order; everything else (an escape, a byte
- * outside printable ASCII in a string, a real, a negative or long number,
- * a nested object, a duplicate member, any syntax error) is handed back
+ * the members in the same order; everything else (an escape, a control
+ * character or ill-formed UTF-8 in a string, a real, a negative or long
+ * number, a nested object, a duplicate member, any syntax error) is
+ * handed back
  * undecided, and jansson then accepts or refuses it as it always did.
  * check_core tests that agreement on chosen and on mutated inputs.
  *
@@ -31,6 +32,7 @@
  * claims of that shape the same way (jwt.h, claims_flat).
  */
 
+#include <stdint.h>
 #include <string.h>
 #include "jose_util.h"
 
@@ -82,18 +84,65 @@ static const unsigned char plain_byte[256] = {
     ['|'] = 1, ['}'] = 1, ['~'] = 1
 };
 
-/* A string of printable ASCII without '"' or '\\' (so without escapes
- * and without anything UTF-8 or NUL could be about). */
+/* The length of the UTF-8 sequence of two to four bytes at C (RFC 3629
+ * section 3: no overlong form, no surrogate, nothing above U+10FFFF, as
+ * jansson checks them), 0 when there is none before END. */
+static size_t utf8_sequence(const unsigned char *c, const unsigned char *end)
+{
+    uint32_t v;
+    size_t len, i;
+
+    if (c[0] >= 0xc2 && c[0] <= 0xdf) {
+        len = 2;
+        v = c[0] & 0x1f;
+    }
+    else if (c[0] >= 0xe0 && c[0] <= 0xef) {
+        len = 3;
+        v = c[0] & 0x0f;
+    }
+    else if (c[0] >= 0xf0 && c[0] <= 0xf4) {
+        len = 4;
+        v = c[0] & 0x07;
+    }
+    else {
+        return 0;
+    }
+    if ((size_t)(end - c) < len) {
+        return 0;
+    }
+    for (i = 1; i < len; i++) {
+        if ((c[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+        v = (v << 6) | (c[i] & 0x3f);
+    }
+    if ((len == 3 && v < 0x800) || (len == 4 && v < 0x10000)
+        || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) {
+        return 0;
+    }
+    return len;
+}
+
+/* A string of printable ASCII other than '"' and '\\', and of well-formed
+ * UTF-8 beyond ASCII: no escape, no control character, no NUL. */
 static int plain_string(cursor_t *k, const char **s, size_t *n)
 {
     const unsigned char *start, *c, *end = k->end;
+    size_t u;
 
     if (!next_is(k, '"')) {
         return 0;
     }
     start = c = k->c;
-    while (c < end && plain_byte[*c]) {
-        c++;
+    for (;;) {
+        while (c < end && plain_byte[*c]) {
+            c++;
+        }
+        /* the closing quote, nearly always; beyond ASCII, rarely */
+        if (c >= end || *c < 0x80 || (u = utf8_sequence(c, end)) == 0) {
+            break;
+        }
+        c += u;
     }
     /* stopped at the closing quote, or at a byte it does not take */
     if (c >= end || *c != '"') {

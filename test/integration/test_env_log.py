@@ -11,6 +11,7 @@ note, ErrorDocument), and the info-level log line with reason, jti, sub, kid
 and UNIQUE_ID -- never the token."""
 
 
+import json
 import uuid
 
 import pytest
@@ -105,6 +106,30 @@ def test_cgi_environment_of_flat_claims(srv, ring):
     assert claim_env(env, "nothing") is None
     assert claim_env(env, "exp") == str(c["exp"])
     assert "JWT_ERROR" not in env
+
+
+def test_env_of_utf8_claims_raw_or_escaped(srv, ring):
+    """UTF-8 in claims as Node or Java write it (raw bytes, read by the
+    module's flat reader) and as Python writes it (\\u escapes, left to
+    jansson): the same variables either way."""
+    c = claims(name="Jos\u00e9", city="Z\u00fcrich",
+               groups=["Zo\u00eb", "ops"], scope="read")
+    c["\u00e9t\u00e9"] = "summer"
+    raw = json.dumps(c, ensure_ascii=False, separators=(",", ":"))
+    esc = json.dumps(c, ensure_ascii=True, separators=(",", ":"))
+    assert "\\u" not in raw and "\\u00e9" in esc
+    h = {"alg": "HS256", "typ": "JWT", "kid": "k1"}
+    envs = []
+    for text in (raw.encode("utf-8"), esc.encode("ascii")):
+        r = assert_ok(srv.get("/e/env", craft(h, text, "HS256",
+                                               ring["hs256"])))
+        envs.append({k: v for k, v in r.cgi_env().items()
+                     if k.startswith("JWT_")})
+    assert envs[0] == envs[1]
+    assert claim_env(envs[0], "name") == "Jos\u00e9"
+    assert claim_env(envs[0], "groups") == "Zo\u00eb ops"
+    assert envs[0].get("JWT_SCOPE") == "read"
+    assert envs[0].get("JWT_CLAIM___t__") == "summer"
 
 
 def test_env_names_that_collide(srv, ring):

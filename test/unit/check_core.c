@@ -1005,6 +1005,9 @@ static const char *const flat_inputs[] = {
     "{\"\":0,\"a\":999999999999999999,\"b\":0}",
     "{\"t\":true,\"f\":false,\"z\":null}",
     "{ \"a\" : [ 1 , 2 ] , \"b\" : \"c\" }",
+    /* UTF-8 as Node or Java write it: 2, 3 and 4 bytes, in a name too */
+    "{\"name\":\"Jos\xc3\xa9\",\"\xe2\x82\xac\":[\"\xf0\x9f\x98\x80\"],"
+    "\"x\":\"\xef\xbf\xbd\xf4\x8f\xbf\xbf\xc2\x80\"}",
     /* more members than jose_json_members is given room for */
     "{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,"
     "\"i\":9,\"j\":0,\"k\":1,\"l\":2,\"m\":3,\"n\":4,\"o\":5,\"p\":6,"
@@ -1035,11 +1038,85 @@ START_TEST(json_flat_taken)
 }
 END_TEST
 
+/* jansson's answer for BUF: 1 when it takes it. */
+static int jansson_takes(const char *buf, size_t len)
+{
+    json_t *j = jansson_object(buf, len);
+
+    json_decref(j);
+    return j != NULL;
+}
+
+/* UTF-8 in a string value and in a name: the fast path takes a sequence
+ * exactly when jansson does (RFC 3629: every lead and continuation byte
+ * of two-byte sequences, the edges of the three- and four-byte ones,
+ * overlong forms, surrogates, beyond U+10FFFF, cut short). */
+START_TEST(json_flat_utf8)
+{
+    static const unsigned char lead[] = {
+        0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5,
+        0xf8, 0xff
+    };
+    /* no 0x7f: jansson takes DEL, which the fast path leaves to it */
+    static const unsigned char edge[] = {
+        0x22, 0x41, 0x80, 0x81, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0,
+        0xc2, 0xdf, 0xe0, 0xef, 0xf0, 0xf4, 0xf5, 0xff
+    };
+    static const unsigned char tail[] = {
+        0x22, 0x41, 0x80, 0x8f, 0x90, 0xbf, 0xc0, 0xff
+    };
+    char v[16], n[16];
+    size_t a, b, c, d, vl, nl;
+    long taken = 0;
+    int took;
+
+    for (a = 0x80; a < 0x100; a++) {
+        for (b = 0; b < 0x100; b++) {
+            vl = (size_t)snprintf(v, sizeof(v), "{\"a\":\"%c%c\"}", (int)a,
+                                  (int)b);
+            if (b == 0) {
+                continue;   /* snprintf stops at the NUL */
+            }
+            took = flat_agrees(v, vl);
+            ck_assert_msg(took == jansson_takes(v, vl), "%02zx %02zx", a, b);
+            taken += took;
+        }
+    }
+    for (a = 0; a < sizeof(lead); a++) {
+        for (b = 0; b < sizeof(edge); b++) {
+            for (c = 0; c < sizeof(tail); c++) {
+                for (d = 0; d < sizeof(tail); d++) {
+                    vl = (size_t)snprintf(v, sizeof(v),
+                                          "{\"a\":\"%c%c%c%c\"}", lead[a],
+                                          edge[b], tail[c], tail[d]);
+                    nl = (size_t)snprintf(n, sizeof(n),
+                                          "{\"%c%c%c%c\":1}", lead[a],
+                                          edge[b], tail[c], tail[d]);
+                    took = flat_agrees(v, vl);
+                    ck_assert_msg(took == jansson_takes(v, vl),
+                                  "%02x %02x %02x %02x", lead[a], edge[b],
+                                  tail[c], tail[d]);
+                    ck_assert_msg(flat_agrees(n, nl)
+                                  == jansson_takes(n, nl),
+                                  "name %02x %02x %02x %02x", lead[a],
+                                  edge[b], tail[c], tail[d]);
+                    taken += took;
+                }
+            }
+        }
+    }
+    /* all 1920 two-byte characters, and many longer ones */
+    ck_assert_int_gt(taken, 1920);
+}
+END_TEST
+
 START_TEST(json_flat_left_to_jansson)
 {
     static const char *const other[] = {
         /* escapes, non-ASCII, reals, signs, long numbers, nesting */
-        "{\"a\":\"\\u0041\"}", "{\"a\\n\":1}", "{\"a\":\"\xc3\xa9\"}",
+        "{\"a\":\"\\u0041\"}", "{\"a\\n\":1}", "{\"a\":\"\xc3\"}",
+        "{\"a\":\"\xed\xa0\x80\"}", "{\"a\":\"\xc0\xaf\"}",
+        "{\"a\":\"\xf4\x90\x80\x80\"}", "{\"a\":\"\xe0\x80\xaf\"}",
         "{\"a\":1.5}", "{\"a\":1e3}", "{\"a\":-1}", "{\"a\":-0}",
         "{\"a\":9223372036854775807}", "{\"a\":1234567890123456789}",
         "{\"a\":{}}", "{\"a\":[[]]}", "{\"a\":[{}]}",
@@ -1154,6 +1231,7 @@ static Suite *core_suite(void)
     tcase_add_test(tc, json_helpers);
     tcase_add_test(tc, json_flat_taken);
     tcase_add_test(tc, json_flat_left_to_jansson);
+    tcase_add_test(tc, json_flat_utf8);
     tcase_add_test(tc, json_flat_mutations);
     suite_add_tcase(s, tc);
     return s;
