@@ -1780,6 +1780,39 @@ START_TEST(flat_agrees)
 }
 END_TEST
 
+/* The status tests that run under either reading of the claims. */
+static void add_status_tests(TCase *tc)
+{
+    tcase_add_test(tc, accepted_and_fields);
+    tcase_add_test(tc, order_of_checks);
+    tcase_add_test(tc, mutations_through_jwt_check);
+    tcase_add_test(tc, every_character_replaced);
+    tcase_add_test(tc, st_too_large);
+    tcase_add_test(tc, st_malformed);
+    tcase_add_test(tc, st_base64);
+    tcase_add_test(tc, st_json);
+    tcase_add_test(tc, st_header);
+    tcase_add_test(tc, st_crit);
+    tcase_add_test(tc, st_alg);
+    tcase_add_test(tc, st_no_key);
+    tcase_add_test(tc, st_signature);
+    tcase_add_test(tc, st_nested);
+    tcase_add_test(tc, rfc7520_6_nested);
+    tcase_add_test(tc, rfc7519_a2_nested);
+    tcase_add_test(tc, st_claim_type);
+    tcase_add_test(tc, numeric_date_reals);
+    tcase_add_test(tc, st_missing_claim);
+    tcase_add_test(tc, st_required_list);
+    tcase_add_test(tc, st_expired);
+    tcase_add_test(tc, st_not_yet_valid);
+    tcase_add_test(tc, st_issued_in_future);
+    tcase_add_test(tc, st_ttl);
+    tcase_add_test(tc, st_issuer);
+    tcase_add_test(tc, st_audience);
+    tcase_add_test(tc, st_type);
+    tcase_add_test(tc, st_user_claim);
+}
+
 static Suite *jwt_suite(void)
 {
     Suite *s = suite_create("jwt");
@@ -1788,70 +1821,17 @@ static Suite *jwt_suite(void)
     tc = tcase_create("check");
     tcase_add_checked_fixture(tc, setup, tu_teardown);
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, accepted_and_fields);
-    tcase_add_test(tc, order_of_checks);
-    tcase_add_test(tc, mutations_through_jwt_check);
-    tcase_add_test(tc, every_character_replaced);
-    tcase_add_test(tc, st_too_large);
-    tcase_add_test(tc, st_malformed);
-    tcase_add_test(tc, st_base64);
-    tcase_add_test(tc, st_json);
-    tcase_add_test(tc, st_header);
-    tcase_add_test(tc, st_crit);
-    tcase_add_test(tc, st_alg);
-    tcase_add_test(tc, st_no_key);
-    tcase_add_test(tc, st_signature);
+    add_status_tests(tc);
+    /* the JWE refusals read no claims: once is enough */
     tcase_add_test(tc, st_encryption_required);
     tcase_add_test(tc, st_jwe_not_accepted);
     tcase_add_test(tc, st_decrypt);
-    tcase_add_test(tc, st_nested);
-    tcase_add_test(tc, rfc7520_6_nested);
-    tcase_add_test(tc, rfc7519_a2_nested);
-    tcase_add_test(tc, st_claim_type);
-    tcase_add_test(tc, numeric_date_reals);
-    tcase_add_test(tc, st_missing_claim);
-    tcase_add_test(tc, st_required_list);
-    tcase_add_test(tc, st_expired);
-    tcase_add_test(tc, st_not_yet_valid);
-    tcase_add_test(tc, st_issued_in_future);
-    tcase_add_test(tc, st_ttl);
-    tcase_add_test(tc, st_issuer);
-    tcase_add_test(tc, st_audience);
-    tcase_add_test(tc, st_type);
-    tcase_add_test(tc, st_user_claim);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("check-flat");
     tcase_add_checked_fixture(tc, setup_flat, tu_teardown);
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, accepted_and_fields);
-    tcase_add_test(tc, order_of_checks);
-    tcase_add_test(tc, mutations_through_jwt_check);
-    tcase_add_test(tc, every_character_replaced);
-    tcase_add_test(tc, st_too_large);
-    tcase_add_test(tc, st_malformed);
-    tcase_add_test(tc, st_base64);
-    tcase_add_test(tc, st_json);
-    tcase_add_test(tc, st_header);
-    tcase_add_test(tc, st_crit);
-    tcase_add_test(tc, st_alg);
-    tcase_add_test(tc, st_no_key);
-    tcase_add_test(tc, st_signature);
-    tcase_add_test(tc, st_nested);
-    tcase_add_test(tc, rfc7520_6_nested);
-    tcase_add_test(tc, rfc7519_a2_nested);
-    tcase_add_test(tc, st_claim_type);
-    tcase_add_test(tc, numeric_date_reals);
-    tcase_add_test(tc, st_missing_claim);
-    tcase_add_test(tc, st_required_list);
-    tcase_add_test(tc, st_expired);
-    tcase_add_test(tc, st_not_yet_valid);
-    tcase_add_test(tc, st_issued_in_future);
-    tcase_add_test(tc, st_ttl);
-    tcase_add_test(tc, st_issuer);
-    tcase_add_test(tc, st_audience);
-    tcase_add_test(tc, st_type);
-    tcase_add_test(tc, st_user_claim);
+    add_status_tests(tc);
     tcase_add_test(tc, flat_agrees);
     suite_add_tcase(s, tc);
 
