@@ -35,9 +35,10 @@ jwt_status_t jose_json_load(json_t **out, const void *buf, size_t len)
 
 /* The fast path of jose_json_object (jose_json.c): 1 and *OUT (owned by
  * the caller) when BUF is one object whose members are plain strings
- * (printable ASCII or well-formed UTF-8: no escape, no control
- * character, no NUL), integers of up to 18 digits without
- * sign, true, false, null or arrays of those, without duplicates; 0 for
+ * (printable ASCII or well-formed UTF-8, and in values the escapes of
+ * printable characters: no control character, no NUL, once decoded),
+ * integers of up to 18 digits without sign, true, false, null or arrays
+ * of those, without duplicates; 0 for
  * anything else, which is then left to jansson.  Whatever it accepts,
  * json_loadb with JSON_REJECT_DUPLICATES accepts too and reads as the
  * same value, members in the same order. */
@@ -54,13 +55,15 @@ typedef enum {
     JOSE_MEMBER_FALSE, JOSE_MEMBER_NULL, JOSE_MEMBER_ARRAY
 } jose_member_kind_t;
 
-/* One member as jose_json_members reads it: the name (KLEN bytes, not
- * terminated, followed in the buffer by its closing quote), its KIND and,
- * when the value is a string, STR (SLEN bytes, then a NUL); STR is NULL
- * for any other value.  I is the value of a JOSE_MEMBER_INT (a
- * non-negative integer of at most 18 digits), or the number of elements
- * of a JOSE_MEMBER_ARRAY; STRINGS says that all of them are strings.
- * RAW (RAWLEN bytes) spans the value's JSON text in the buffer. */
+/* One member as jose_json_members reads it: the name (KLEN bytes, then a
+ * NUL), its KIND and, when the value is a string, STR (SLEN bytes, its
+ * escapes decoded, then a NUL); STR is NULL for any other value.  I is
+ * the value of a JOSE_MEMBER_INT (a non-negative integer of at most 18
+ * digits), or the number of elements of a JOSE_MEMBER_ARRAY; STRINGS
+ * says that all of them are strings (jose_member_array_next reads them).
+ * ESCAPED says that the value held an escape.  RAW (RAWLEN bytes) spans
+ * the value in the buffer: its JSON text as received, but for the
+ * strings, decoded and terminated in place. */
 typedef struct {
     const char *key;
     size_t klen;
@@ -69,18 +72,25 @@ typedef struct {
     json_int_t i;
     jose_member_kind_t kind;
     int strings;
+    int escaped;
     const char *raw;
     size_t rawlen;
 } jose_member_t;
 
 /* The members of BUF without building a json_t: 1, M[0..*N) in order,
  * when jose_json_flat would take BUF and it has at most MAX members;
- * each string value is then terminated in place (its closing quote
- * becomes a NUL), so BUF must be the caller's to change and the members
- * point into it.  0 for anything else, with BUF unchanged: the caller
- * then reads it with jose_json_object. */
+ * each name and string is then decoded and terminated in place, so BUF
+ * must be the caller's to change and the members point into it.  0 for
+ * anything else, with BUF unchanged: the caller then reads it with
+ * jose_json_object. */
 int jose_json_members(jose_member_t *m, size_t max, size_t *n, char *buf,
                       size_t len) JWT_WUR;
+
+/* The strings of the array M (a JOSE_MEMBER_ARRAY with STRINGS) in
+ * order: start with *POS at 0; 1 and *S (a C string of *LEN bytes) for
+ * each, then 0.  0 at once for any other member. */
+int jose_member_array_next(const jose_member_t *m, size_t *pos,
+                           const char **s, size_t *len);
 
 /* Release J (json_decref) when P is cleared; returns J. */
 json_t *jose_json_pool_own(apr_pool_t *p, json_t *j);

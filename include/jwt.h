@@ -124,10 +124,12 @@ typedef struct {
                                  * absent or not a string               */
     json_t *claims;             /* payload object; NULL when read flat  */
     /* With rules->claims_flat, claims that are one flat object (strings
-     * without escapes, small non-negative integers, true, false, null,
+     * without control characters, decoded from escapes that stand for
+     * printable ones, small non-negative integers, true, false, null,
      * arrays of such strings; at most JWT_FLAT_CLAIMS members;
      * jose_json_members) are read without building a json_t: FLAT is set,
-     * MEMBERS (each name and string terminated) point into a copy of the
+     * MEMBERS (each name and string decoded and terminated) point into a
+     * copy of the
      * claims' text in the pool, and jwt_claims_object builds the object
      * when one is needed. */
     unsigned flat:1;

@@ -12,18 +12,27 @@
  * without jansson's lexer (see jose_json_flat in jose_util.h).
  *
  * A token's JSON is nearly always one object whose members are plain
- * strings (printable ASCII or well-formed UTF-8, no escape), small
- * non-negative integers, true, false, null, or arrays of those.  jansson reads every byte through a callback, checks
- * UTF-8 on each, and allocates each key twice; this reader scans that
- * shape directly and builds the same json_t with jansson's own
- * constructors.  It only ever ACCEPTS a strict subset of what
- * json_loadb(JSON_REJECT_DUPLICATES) accepts, giving the same value with
- * the members in the same order; everything else (an escape, a control
- * character or ill-formed UTF-8 in a string, a real, a negative or long
+ * strings (printable ASCII or well-formed UTF-8), small non-negative
+ * integers, true, false, null, or arrays of those.  jansson reads every
+ * byte through a callback, checks UTF-8 on each, and allocates each key
+ * twice; this reader scans that shape directly and builds the same json_t
+ * with jansson's own constructors.  It only ever ACCEPTS a strict subset
+ * of what json_loadb(JSON_REJECT_DUPLICATES) accepts, giving the same
+ * value with the members in the same order; everything else (a control
+ * character or ill-formed UTF-8 in a string, an escape in a name or one
+ * that stands for a control character, a real, a negative or long
  * number, a nested object, a duplicate member, any syntax error) is
- * handed back
- * undecided, and jansson then accepts or refuses it as it always did.
- * check_core tests that agreement on chosen and on mutated inputs.
+ * handed back undecided, and jansson then accepts or refuses it as it
+ * always did.  check_core tests that agreement on chosen and on mutated
+ * inputs.
+ *
+ * Escapes in values are taken: issuers that write "https:\/\/..." (PHP's
+ * json_encode) or "Jos\u00e9" (Python's json.dumps) are common, and
+ * sending their whole claims set to jansson cost twice the rest of the
+ * check.  Only those that decode to printable characters are, so a value
+ * read here still holds no control character (mod_authn_jwt.c counts on
+ * that for the JWT_* variables); names stay plain, so duplicates are
+ * still found by comparing bytes.
  *
  * jose_json_members reads the same shape without building anything: a
  * JWS header is only ever asked for four string members, and building
@@ -33,6 +42,7 @@
  */
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include "jose_util.h"
 
@@ -123,9 +133,112 @@ static size_t utf8_sequence(const unsigned char *c, const unsigned char *end)
     return len;
 }
 
+/* The value of the four hex digits at C, or -1. */
+static long hex4(const unsigned char *c)
+{
+    long v = 0;
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        unsigned char h = c[i];
+
+        v <<= 4;
+        if (h >= '0' && h <= '9') {
+            v |= h - '0';
+        }
+        else if ((h | 0x20) >= 'a' && (h | 0x20) <= 'f') {
+            v |= (h | 0x20) - 'a' + 10;
+        }
+        else {
+            return -1;
+        }
+    }
+    return v;
+}
+
+/* The length of the escape at C (a backslash) that this reader takes,
+ * 0 for any other (RFC 8259 section 7): \" \\ \/ (2 bytes), \uXXXX of
+ * a printable character of the basic plane (6), or a surrogate pair of
+ * two of them (12).  The rest go to jansson: \b \f \n \r \t and
+ * \u0000-\u001f and \u007f stand for control characters, which a
+ * value read here never holds; a lone surrogate jansson refuses. */
+static size_t escape_len(const unsigned char *c, const unsigned char *end)
+{
+    long v, w;
+
+    if (end - c < 2) {
+        return 0;
+    }
+    if (c[1] == '"' || c[1] == '\\' || c[1] == '/') {
+        return 2;
+    }
+    if (c[1] != 'u' || end - c < 6 || (v = hex4(c + 2)) < 0x20
+        || v == 0x7f || (v >= 0xdc00 && v <= 0xdfff)) {
+        return 0;
+    }
+    if (v < 0xd800 || v > 0xdbff) {
+        return 6;
+    }
+    if (end - c < 12 || c[6] != '\\' || c[7] != 'u'
+        || (w = hex4(c + 8)) < 0xdc00 || w > 0xdfff) {
+        return 0;
+    }
+    return 12;
+}
+
+/* The N bytes at SRC, a string escape_len and utf8_sequence took, with
+ * each escape replaced by its UTF-8 at DST; returns the new length.  DST
+ * may be SRC: an escape is never shorter than what it stands for. */
+static size_t unescape(char *dst, const char *src, size_t n)
+{
+    const unsigned char *c = (const unsigned char *)src, *end = c + n;
+    unsigned char *w = (unsigned char *)dst;
+    unsigned long v;
+
+    while (c < end) {
+        if (*c != '\\') {
+            *w++ = *c++;
+            continue;
+        }
+        if (c[1] != 'u') {
+            *w++ = c[1];
+            c += 2;
+            continue;
+        }
+        v = (unsigned long)hex4(c + 2);
+        c += 6;
+        if (v >= 0xd800 && v <= 0xdbff) {
+            v = 0x10000 + ((v - 0xd800) << 10)
+                + ((unsigned long)hex4(c + 2) - 0xdc00);
+            c += 6;
+        }
+        if (v < 0x80) {
+            *w++ = (unsigned char)v;
+        }
+        else if (v < 0x800) {
+            *w++ = (unsigned char)(0xc0 | (v >> 6));
+            *w++ = (unsigned char)(0x80 | (v & 0x3f));
+        }
+        else if (v < 0x10000) {
+            *w++ = (unsigned char)(0xe0 | (v >> 12));
+            *w++ = (unsigned char)(0x80 | ((v >> 6) & 0x3f));
+            *w++ = (unsigned char)(0x80 | (v & 0x3f));
+        }
+        else {
+            *w++ = (unsigned char)(0xf0 | (v >> 18));
+            *w++ = (unsigned char)(0x80 | ((v >> 12) & 0x3f));
+            *w++ = (unsigned char)(0x80 | ((v >> 6) & 0x3f));
+            *w++ = (unsigned char)(0x80 | (v & 0x3f));
+        }
+    }
+    return (size_t)(w - (unsigned char *)dst);
+}
+
 /* A string of printable ASCII other than '"' and '\\', and of well-formed
- * UTF-8 beyond ASCII: no escape, no control character, no NUL. */
-static int plain_string(cursor_t *k, const char **s, size_t *n)
+ * UTF-8 beyond ASCII: no control character, no NUL.  With ESC, also the
+ * escapes escape_len takes, and *ESC set when there was one (*S, *N are
+ * then the text still to decode); without, no escape (a name). */
+static int plain_string(cursor_t *k, const char **s, size_t *n, int *esc)
 {
     const unsigned char *start, *c, *end = k->end;
     size_t u;
@@ -138,9 +251,22 @@ static int plain_string(cursor_t *k, const char **s, size_t *n)
         while (c < end && plain_byte[*c]) {
             c++;
         }
-        /* the closing quote, nearly always; beyond ASCII, rarely */
-        if (c >= end || *c < 0x80 || (u = utf8_sequence(c, end)) == 0) {
+        /* the closing quote, nearly always; beyond ASCII or an escape,
+         * rarely */
+        if (c >= end) {
             break;
+        }
+        if (*c >= 0x80) {
+            if ((u = utf8_sequence(c, end)) == 0) {
+                break;
+            }
+        }
+        else if (*c != '\\' || esc == NULL
+                 || (u = escape_len(c, end)) == 0) {
+            break;
+        }
+        else {
+            *esc = 1;
         }
         c += u;
     }
@@ -174,6 +300,8 @@ typedef struct {
     flat_kind_t kind;
     const char *s;      /* FLAT_STRING: the bytes between the quotes */
     size_t n;
+    int esc;            /* FLAT_STRING: S holds an escape (in an array:
+                         * an element does) */
     json_int_t i;       /* FLAT_INT */
 } flat_scalar_t;
 
@@ -182,12 +310,13 @@ typedef struct {
 static int scan_scalar(cursor_t *k, flat_scalar_t *v)
 {
     skip_ws(k);
+    v->esc = 0;
     if (k->c >= k->end) {
         return 0;
     }
     if (*k->c == '"') {
         v->kind = FLAT_STRING;
-        return plain_string(k, &v->s, &v->n);
+        return plain_string(k, &v->s, &v->n, &v->esc);
     }
     if (*k->c >= '0' && *k->c <= '9') {
         json_int_t i = 0;
@@ -231,6 +360,16 @@ static json_t *make_scalar(const flat_scalar_t *v)
 {
     switch (v->kind) {
     case FLAT_STRING:
+        if (v->esc) {
+            char *d = malloc(v->n > 0 ? v->n : 1);
+            json_t *j = NULL;
+
+            if (d != NULL) {
+                j = json_stringn_nocheck(d, unescape(d, v->s, v->n));
+                free(d);
+            }
+            return j;
+        }
         return json_stringn_nocheck(v->s, v->n);
     case FLAT_INT:
         return json_integer(v->i);
@@ -260,6 +399,7 @@ static int scan_value(cursor_t *k, flat_scalar_t *v, int *is_array,
         return scan_scalar(k, v);
     }
     v->kind = FLAT_STRING;
+    v->esc = 0;
     v->i = 0;
     if (arr != NULL && (*arr = json_array()) == NULL) {
         return 0;
@@ -274,6 +414,7 @@ static int scan_value(cursor_t *k, flat_scalar_t *v, int *is_array,
         if (e.kind != FLAT_STRING) {
             v->kind = FLAT_NULL;
         }
+        v->esc |= e.esc;
         v->i++;
         if (arr != NULL && json_array_append_new(*arr, make_scalar(&e))
                            != 0) {
@@ -307,7 +448,7 @@ static int flat_object(const void *buf, size_t len, flat_member_fn fn,
     }
     if (!next_is(&k, '}')) {
         do {
-            if (!plain_string(&k, &key, &klen) || !next_is(&k, ':')
+            if (!plain_string(&k, &key, &klen, NULL) || !next_is(&k, ':')
                 || !fn(ctx, &k, key, klen)) {
                 return 0;
             }
@@ -413,9 +554,33 @@ static int list_member(void *ctx, cursor_t *k, const char *key, size_t klen)
     m->i = is_array || v.kind == FLAT_INT ? v.i : 0;
     m->kind = is_array ? JOSE_MEMBER_ARRAY : member_kind[v.kind];
     m->strings = is_array && v.kind == FLAT_STRING;
+    m->escaped = v.esc;
     m->raw = (const char *)raw;
     m->rawlen = (size_t)(k->c - raw);
     return 1;
+}
+
+/* The strings of the array of strings at S (LEN bytes of JSON text that
+ * scan_value took) decoded in place, each followed by NULs up to where
+ * its closing quote was: between two strings there is then no quote but
+ * the next one's opening quote (jose_member_array_next). */
+static void terminate_array(char *s, size_t len, int escaped)
+{
+    char *end = s + len, *c;
+    size_t n, d;
+
+    for (; s < end; s++) {
+        if (*s != '"') {
+            continue;
+        }
+        /* a string: to its closing quote, stepping over escapes */
+        for (c = ++s; *c != '"'; c += *c == '\\' ? 2 : 1) {
+        }
+        n = (size_t)(c - s);
+        d = escaped ? unescape(s, s, n) : n;
+        memset(s + d, 0, n - d + 1);
+        s = c;
+    }
 }
 
 int jose_json_members(jose_member_t *m, size_t max, size_t *n, char *buf,
@@ -431,13 +596,49 @@ int jose_json_members(jose_member_t *m, size_t max, size_t *n, char *buf,
     if (!flat_object(buf, len, list_member, &ms)) {
         return 0;
     }
-    /* each string ends at its closing quote, which becomes its NUL (a
-     * plain string holds no NUL of its own) */
+    /* each name and each string ends at its closing quote, which becomes
+     * its NUL (a plain string holds no NUL of its own, nor does a decoded
+     * one: escape_len takes no \u0000); a string with escapes is decoded
+     * first, in place */
     for (i = 0; i < ms.n; i++) {
+        char *key = buf + (m[i].key - buf);
+
+        key[m[i].klen] = '\0';
         if (m[i].str != NULL) {
-            buf[(m[i].str - buf) + m[i].slen] = '\0';
+            char *str = buf + (m[i].str - buf);
+
+            if (m[i].escaped) {
+                m[i].slen = unescape(str, str, m[i].slen);
+            }
+            str[m[i].slen] = '\0';
+        }
+        else if (m[i].kind == JOSE_MEMBER_ARRAY && m[i].strings) {
+            terminate_array(buf + (m[i].raw - buf), m[i].rawlen,
+                            m[i].escaped);
         }
     }
     *n = ms.n;
+    return 1;
+}
+
+int jose_member_array_next(const jose_member_t *m, size_t *pos,
+                           const char **s, size_t *len)
+{
+    const char *c, *end;
+
+    *s = NULL;
+    *len = 0;
+    if (m->kind != JOSE_MEMBER_ARRAY || !m->strings || *pos >= m->rawlen) {
+        return 0;
+    }
+    end = m->raw + m->rawlen;
+    c = memchr(m->raw + *pos, '"', (size_t)(end - (m->raw + *pos)));
+    if (c == NULL) {
+        *pos = m->rawlen;
+        return 0;
+    }
+    *s = c + 1;
+    *len = strlen(*s);
+    *pos = (size_t)(*s + *len + 1 - m->raw);
     return 1;
 }

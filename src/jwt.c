@@ -363,24 +363,6 @@ static jwt_status_t jws_header_of(jwt_t *jwt)
     return JWT_OK;
 }
 
-/* The strings of the array of plain strings at S (LEN bytes of JSON text,
- * which the flat reader took) terminated in place: a plain string holds
- * no quote, so quotes alternate between opening and closing ones. */
-static void terminate_strings(char *s, size_t len)
-{
-    char *end = s + len;
-    int inside = 0;
-
-    for (; s < end; s++) {
-        if (*s == '"') {
-            if (inside) {
-                *s = '\0';
-            }
-            inside = !inside;
-        }
-    }
-}
-
 /* Claims read flat into P (see jwt_t): 1, or 0 when TEXT is not of that
  * shape and is left to jansson.  The members point into a copy, so that
  * TEXT stays as received for jwt_claims_object. */
@@ -395,14 +377,10 @@ static int claims_flat(jwt_t *jwt, apr_pool_t *p, const char *text,
     if (!jose_json_members(m, JWT_FLAT_CLAIMS, &n, copy, len)) {
         return 0;
     }
+    /* arrays holding anything but strings are jansson's */
     for (i = 0; i < n; i++) {
         if (m[i].kind == JOSE_MEMBER_ARRAY && !m[i].strings) {
             return 0;
-        }
-        /* a name is followed by its closing quote: now its NUL */
-        copy[(m[i].key - copy) + m[i].klen] = '\0';
-        if (m[i].kind == JOSE_MEMBER_ARRAY) {
-            terminate_strings(copy + (m[i].raw - copy), m[i].rawlen);
         }
     }
     out = apr_pmemdup(p, m, n * sizeof(*m));

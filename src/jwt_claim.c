@@ -110,27 +110,10 @@ int jwt_ref_present(jwt_ref_t v)
 int jwt_ref_array_next(jwt_ref_t v, size_t *pos, const char **s,
                        size_t *len)
 {
-    const char *c, *end;
-
     *s = NULL;
     *len = 0;
     if (v.flat != NULL) {
-        if (v.flat->kind != JOSE_MEMBER_ARRAY) {
-            return 0;
-        }
-        /* an array read flat holds plain strings only, each terminated
-         * where its closing quote was (jwt.c, claims_flat) */
-        end = v.flat->raw + v.flat->rawlen;
-        c = memchr(v.flat->raw + *pos, '"', (size_t)(end - v.flat->raw)
-                                            - *pos);
-        if (c == NULL) {
-            *pos = v.flat->rawlen;
-            return 0;
-        }
-        *s = c + 1;
-        *len = strlen(*s);
-        *pos = (size_t)(*s + *len + 1 - v.flat->raw);
-        return 1;
+        return jose_member_array_next(v.flat, pos, s, len);
     }
     if (!json_is_array(v.json) || *pos >= json_array_size(v.json)) {
         return 0;
@@ -190,7 +173,7 @@ int jwt_claims_next(const jwt_t *jwt, jwt_claim_iter_t *it,
         if (it->next >= jwt->nmembers) {
             return 0;
         }
-        /* claims_flat terminated each name */
+        /* jose_json_members terminated each name */
         *key = jwt->members[it->next].key;
         v->flat = &jwt->members[it->next++];
         return 1;

@@ -28,8 +28,17 @@ def srv(httpd, K):
         + location("/ed/", key,
                    'ErrorDocument 401 "jwt_error=%{env:JWT_ERROR}"')
         + location("/nokid/", "AuthJWTVerifyKey secret:%s"
-                   % K("hs256.secret")))
-    return httpd("env", body, loglevel="warn authn_jwt:info")
+                   % K("hs256.secret"))
+        + location("/esc/", key, "AuthJWTIssuer https://idp.example/t/1",
+                   "AuthJWTAudience https://api.example/v1",
+                   require="<RequireAll>\n"
+                   "        Require jwt-scope read/all\n"
+                   "        Require jwt-claim tenant=acme/eu\n"
+                   "    </RequireAll>"))
+    # mod_authz_core logs each authorization failure of a user at error
+    # level (AH01631): /esc/ refuses some on purpose
+    return httpd("env", body, loglevel="warn authn_jwt:info",
+                 expect=[r"AH01631"])
 
 
 def hs(ring, c, kid="k1", **hdr):
@@ -130,6 +139,61 @@ def test_env_of_utf8_claims_raw_or_escaped(srv, ring):
     assert claim_env(envs[0], "groups") == "Zo\u00eb ops"
     assert envs[0].get("JWT_SCOPE") == "read"
     assert envs[0].get("JWT_CLAIM___t__") == "summer"
+
+
+def test_escaped_claims_as_php_and_python_write_them(srv, ring):
+    """Escapes in claim values (PHP's json_encode writes "https:\\/\\/...",
+    Python's json.dumps "\\u00e9"; quotes and backslashes always) are read
+    as their characters: the issuer, audience, scope and claim rules see
+    the same values, and the JWT_* variables are the same, as for the
+    token written without them.  A value that decodes to a control
+    character still gives no variable, and the check still passes."""
+    c = claims(iss="https://idp.example/t/1",
+               aud=["https://api.example/v1", "other"],
+               scope="read/all write", name="Jos\u00e9 \U0001F600",
+               tenant="acme/eu", team='R&D "ops"', path="C:\\dir\\x",
+               groups=['a"b', "c\\d", "e/f", "\u00fc"])
+    raw = json.dumps(c, ensure_ascii=False, separators=(",", ":"))
+    esc = json.dumps(c, ensure_ascii=True,
+                     separators=(",", ":")).replace("/", "\\/")
+    assert "\\/" not in raw and "\\/" in esc and "\\ud83d" in esc
+    h = {"alg": "HS256", "typ": "JWT", "kid": "k1"}
+    envs = []
+    for text in (raw.encode("utf-8"), esc.encode("ascii")):
+        r = assert_ok(srv.get("/esc/env", craft(h, text, "HS256",
+                                                 ring["hs256"])))
+        envs.append({k: v for k, v in r.cgi_env().items()
+                     if k.startswith("JWT_")})
+    assert envs[0] == envs[1]
+    env = envs[1]
+    assert env.get("JWT_ISS") == "https://idp.example/t/1"
+    assert env.get("JWT_SCOPE") == "read/all write"
+    assert claim_env(env, "name") == "Jos\u00e9 \U0001F600"
+    assert claim_env(env, "tenant") == "acme/eu"
+    assert claim_env(env, "team") == 'R&D "ops"'
+    assert claim_env(env, "path") == "C:\\dir\\x"
+    assert claim_env(env, "groups") == 'a"b c\\d e/f \u00fc'
+    # an escaped character that breaks a rule still breaks it: issuer,
+    # claim, audience, scope
+    for old, new in (('"iss":"https:\\/\\/idp.example\\/t\\/1"',
+                      '"iss":"https:\\/\\/idp.example\\/t\\/\\u0032"'),
+                     ('"tenant":"acme\\/eu"', '"tenant":"acme\\/e\\u0076"'),
+                     ("api.example\\/v1", "api.example\\/v\\u0032"),
+                     ('"scope":"read\\/all write"',
+                      '"scope":"read\\/al\\u006c2 write"')):
+        assert old in esc, old
+        text = esc.replace(old, new)
+        r = srv.get("/esc/env", craft(h, text.encode(), "HS256",
+                                      ring["hs256"]))
+        assert r.status in (401, 403), (new, r.status)
+    # \\n in a value: the check passes, the variable is left out
+    c2 = dict(c, note="two\nlines")
+    text = json.dumps(c2, ensure_ascii=True, separators=(",", ":"))
+    r = assert_ok(srv.get("/esc/env", craft(h, text.encode(), "HS256",
+                                             ring["hs256"])))
+    env = r.cgi_env()
+    assert claim_env(env, "note") is None
+    assert claim_env(env, "team") == 'R&D "ops"'
 
 
 def test_env_names_that_collide(srv, ring):

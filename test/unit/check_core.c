@@ -875,15 +875,18 @@ static json_t *jansson_object(const char *buf, size_t len)
 
 /* jose_json_members on a copy of BUF: taken exactly when TAKEN (what
  * jose_json_flat did) and BUF has at most 16 members, and then the same
- * members in the same order, a string value as its text and nothing
- * else, the kind of each value (an integer's too), and the copy changed
- * only where a string's closing quote was. */
+ * members in the same order, each name terminated, a string value as its
+ * decoded text and nothing else, the strings of an array in order, the
+ * kind of each value (an integer's too), whether it held an escape, and
+ * the copy changed only within a value or where a name's closing quote
+ * was. */
 static void members_agree(const char *buf, size_t len, int taken)
 {
     jose_member_t m[16];
     char copy[512];
     json_t *j = taken ? jansson_object(buf, len) : NULL;
-    size_t n = 99, i, changed = 0, strings = 0;
+    size_t n = 99, i;
+    char may_change[512] = { 0 };
     int took;
     void *it;
 
@@ -908,12 +911,13 @@ static void members_agree(const char *buf, size_t len, int taken)
 
         ck_assert_uint_eq(m[i].klen, json_object_iter_key_len(it));
         ck_assert(memcmp(m[i].key, json_object_iter_key(it), m[i].klen) == 0);
+        ck_assert(m[i].key[m[i].klen] == '\0');
+        may_change[m[i].key - copy + m[i].klen] = 1;
         if (json_is_string(v)) {
             ck_assert_ptr_nonnull(m[i].str);
             ck_assert_uint_eq(m[i].slen, json_string_length(v));
             ck_assert_str_eq(m[i].str, json_string_value(v));
             ck_assert_int_eq(m[i].kind, JOSE_MEMBER_STRING);
-            strings++;
         }
         else {
             ck_assert_ptr_null(m[i].str);
@@ -935,6 +939,21 @@ static void members_agree(const char *buf, size_t len, int taken)
                 all &= json_is_string(json_array_get(v, e)) ? 1 : 0;
             }
             ck_assert_int_eq(m[i].strings, (int)all);
+            if (all) {
+                /* the strings, decoded, in order */
+                size_t pos = 0, slen;
+                const char *str;
+
+                for (e = 0; jose_member_array_next(&m[i], &pos, &str,
+                                                   &slen); e++) {
+                    json_t *el = json_array_get(v, e);
+
+                    ck_assert_ptr_nonnull(el);
+                    ck_assert_uint_eq(slen, json_string_length(el));
+                    ck_assert_str_eq(str, json_string_value(el));
+                }
+                ck_assert_uint_eq(e, json_array_size(v));
+            }
         }
         else {
             ck_assert(!m[i].strings);
@@ -951,15 +970,16 @@ static void members_agree(const char *buf, size_t len, int taken)
             ck_assert_msg(alone != NULL && json_equal(alone, v),
                           "raw of member %zu of %.*s", i, (int)len, buf);
             json_decref(alone);
+            /* ESCAPED: a backslash in the value's text */
+            ck_assert_int_eq(m[i].escaped,
+                             memchr(buf + off, '\\', m[i].rawlen) != NULL);
+            memset(may_change + off, 1, m[i].rawlen);
         }
     }
-    for (i = 0; i < len; i++) {
-        if (copy[i] != buf[i]) {
-            ck_assert(copy[i] == '\0' && buf[i] == '"');
-            changed++;
-        }
+    /* (one assertion: each one costs check a write) */
+    for (i = 0; i < len && (may_change[i] || copy[i] == buf[i]); i++) {
     }
-    ck_assert_uint_eq(changed, strings);
+    ck_assert_msg(i == len, "byte %zu of %.*s changed", i, (int)len, buf);
     json_decref(j);
 }
 
@@ -1008,6 +1028,12 @@ static const char *const flat_inputs[] = {
     /* UTF-8 as Node or Java write it: 2, 3 and 4 bytes, in a name too */
     "{\"name\":\"Jos\xc3\xa9\",\"\xe2\x82\xac\":[\"\xf0\x9f\x98\x80\"],"
     "\"x\":\"\xef\xbf\xbd\xf4\x8f\xbf\xbf\xc2\x80\"}",
+    /* escapes in values, as PHP, Python and others write them */
+    "{\"iss\":\"https:\\/\\/issuer.example\\/\",\"name\":\"Jos\\u00e9\","
+    "\"q\":\"say \\\"hi\\\" \\\\ \\u0041\\u20AC\\ud83d\\ude00\\uDBFF\\uDFFF\","
+    "\"roles\":[\"a\\/b\",\"\\\"\",\"\\u0022\\\\\",\"x\",\"\\ud800\\udc00\"],"
+    "\"e\":\"\\u007e\\u0080\\u07ff\\u0800\\ufffd\\uffff\\ud7ff\\ue000\"}",
+    "{\"a\":[\"\\/\"],\"b\":[\"\\\\\",\"\"],\"c\":\"\\\\\",\"d\":\"\\u0020\"}",
     /* more members than jose_json_members is given room for */
     "{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,"
     "\"i\":9,\"j\":0,\"k\":1,\"l\":2,\"m\":3,\"n\":4,\"o\":5,\"p\":6,"
@@ -1110,11 +1136,94 @@ START_TEST(json_flat_utf8)
 }
 END_TEST
 
+/* Escapes (RFC 8259 section 7): in a value, the fast path takes exactly
+ * those of printable characters, and reads them as jansson does; the
+ * others (control characters, lone surrogates, anything cut short or
+ * ill-formed) it leaves to jansson.  In a name, it takes none. */
+START_TEST(json_flat_escapes)
+{
+    static const char *const tails[] = {
+        "", "x", "\\u0041", "\\ud800", "\\udbff", "\\n", "\\u", "\\udc0",
+        "\\", "\\ue000"
+    };
+    static const long edges[] = {
+        0x7ff, 0x800, 0xd7ff, 0xd800, 0xdbff, 0xdc00, 0xdfff, 0xe000,
+        0xfffd, 0xfffe, 0xffff
+    };
+    char v[64], a[64], n[64];
+    size_t vl, al, nl, t, i;
+    long cp, lo, taken = 0;
+    int c, took, want;
+
+    /* the code points below U+1000 and every seventh above, with the
+     * edges of each UTF-8 length and of the surrogates, in both cases of
+     * hex digits, alone and (every sixteenth) as an array's element */
+    for (i = 0; i < 0x1000 + 0xf000 / 7 + sizeof(edges) / sizeof(*edges);
+         i++) {
+        cp = i < 0x1000 ? (long)i
+             : i < 0x1000 + 0xf000 / 7 ? 0x1000 + 7 * (long)(i - 0x1000)
+             : edges[i - 0x1000 - 0xf000 / 7];
+        want = cp >= 0x20 && cp != 0x7f && (cp < 0xd800 || cp > 0xdfff);
+        vl = (size_t)snprintf(v, sizeof(v), cp % 2 ? "{\"a\":\"\\u%04lx\"}"
+                                                   : "{\"a\":\"\\u%04lX\"}",
+                              cp);
+        took = flat_agrees(v, vl);
+        ck_assert_msg(took == (want && jansson_takes(v, vl)), "U+%04lX",
+                      cp);
+        if (i % 16 == 0 || i >= 0x1000 + 0xf000 / 7) {
+            al = (size_t)snprintf(a, sizeof(a),
+                                  "{\"a\":[\"x\",\"y\\u%04lxz\"]}", cp);
+            ck_assert_msg(flat_agrees(a, al) == took, "array U+%04lX", cp);
+        }
+        taken += took;
+    }
+    ck_assert_int_gt(taken, 0x1000 - 0x21 + 0xf000 / 7 - 0x800 / 7);
+    /* surrogate pairs of three high halves with the low halves at both
+     * ends and every eleventh between; a high half followed by anything
+     * else, or a low half alone */
+    for (cp = 0xd800; cp <= 0xdbff; cp += 0x3ff / 2) {
+        for (lo = 0xdc00; lo <= 0xdfff;
+             lo += lo < 0xdc10 || lo >= 0xdff0 ? 1 : 11) {
+            vl = (size_t)snprintf(v, sizeof(v),
+                                  "{\"a\":\"\\u%04lx\\u%04lx\"}", cp, lo);
+            ck_assert_msg(flat_agrees(v, vl), "%04lx %04lx", cp, lo);
+        }
+        for (t = 0; t < sizeof(tails) / sizeof(tails[0]); t++) {
+            vl = (size_t)snprintf(v, sizeof(v), "{\"a\":\"\\u%04lx%s\"}",
+                                  cp, tails[t]);
+            ck_assert_msg(!flat_agrees(v, vl), "%04lx%s", cp, tails[t]);
+        }
+    }
+    for (t = 0; t < sizeof(tails) / sizeof(tails[0]); t++) {
+        vl = (size_t)snprintf(v, sizeof(v), "{\"a\":\"\\udc00%s\"}",
+                              tails[t]);
+        ck_assert_msg(!flat_agrees(v, vl), "dc00%s", tails[t]);
+    }
+    /* a backslash and every byte after it: only \" \\ \/ are taken in a
+     * value, none in a name */
+    for (c = 1; c < 256; c++) {
+        want = c == '"' || c == '\\' || c == '/';
+        vl = (size_t)snprintf(v, sizeof(v), "{\"a\":\"x\\%c\"}", c);
+        nl = (size_t)snprintf(n, sizeof(n), "{\"x\\%c\":1}", c);
+        ck_assert_msg(flat_agrees(v, vl) == want, "byte %d", c);
+        ck_assert_msg(!flat_agrees(n, nl), "name, byte %d", c);
+        ck_assert_msg(want || c == 'b' || c == 'f' || c == 'n' || c == 'r'
+                      || c == 't' || !jansson_takes(v, vl), "byte %d", c);
+    }
+    /* cut short, or not hex */
+    ck_assert(!flat_agrees("{\"a\":\"\\u004\"}", 13));
+    ck_assert(!flat_agrees("{\"a\":\"\\u00g1\"}", 14));
+    ck_assert(!flat_agrees("{\"a\":\"\\", 7));
+    ck_assert(!flat_agrees("{\"a\":\"\\u0041", 12));
+    ck_assert(!flat_agrees("{\"a\":\"\\ud800\\udc0\"}", 19));
+}
+END_TEST
+
 START_TEST(json_flat_left_to_jansson)
 {
     static const char *const other[] = {
         /* escapes, non-ASCII, reals, signs, long numbers, nesting */
-        "{\"a\":\"\\u0041\"}", "{\"a\\n\":1}", "{\"a\":\"\xc3\"}",
+        "{\"a\\n\":1}", "{\"a\\u0041\":1}", "{\"a\\/\":1}", "{\"a\":\"\xc3\"}",
         "{\"a\":\"\xed\xa0\x80\"}", "{\"a\":\"\xc0\xaf\"}",
         "{\"a\":\"\xf4\x90\x80\x80\"}", "{\"a\":\"\xe0\x80\xaf\"}",
         "{\"a\":1.5}", "{\"a\":1e3}", "{\"a\":-1}", "{\"a\":-0}",
@@ -1230,6 +1339,7 @@ static Suite *core_suite(void)
     tcase_add_test(tc, json_deep_nesting);
     tcase_add_test(tc, json_helpers);
     tcase_add_test(tc, json_flat_taken);
+    tcase_add_test(tc, json_flat_escapes);
     tcase_add_test(tc, json_flat_left_to_jansson);
     tcase_add_test(tc, json_flat_utf8);
     tcase_add_test(tc, json_flat_mutations);

@@ -1506,13 +1506,25 @@ END_TEST
 
 /* ------------------------------------------------------ flat claims - */
 
+/* The string S as JSON text, as jose_json_dump writes it. */
+static const char *str_text(const char *s)
+{
+    json_t *j = json_string(s);
+    const char *t;
+
+    ck_assert_ptr_nonnull(j);
+    t = jose_json_dump(tu_pool, j, NULL);
+    json_decref(j);
+    return t;
+}
+
 /* A claim as text, for comparing the two readings: NULL when absent. */
 static const char *ref_text(jwt_ref_t v)
 {
     if (v.flat != NULL) {
         switch (v.flat->kind) {
         case JOSE_MEMBER_STRING:
-            return apr_psprintf(tu_pool, "\"%s\"", v.flat->str);
+            return str_text(v.flat->str);
         case JOSE_MEMBER_INT:
             return apr_psprintf(tu_pool, "%" APR_INT64_T_FMT,
                                 (apr_int64_t)v.flat->i);
@@ -1523,8 +1535,7 @@ static const char *ref_text(jwt_ref_t v)
         case JOSE_MEMBER_NULL:
             return "null";
         case JOSE_MEMBER_ARRAY: {
-            /* jose_json_dump's compact form; plain strings need no
-             * escape */
+            /* jose_json_dump's compact form */
             const char *out = "[", *s;
             size_t pos = 0, len;
 
@@ -1532,8 +1543,8 @@ static const char *ref_text(jwt_ref_t v)
             while (jwt_ref_array_next(v, &pos, &s, &len)) {
                 ck_assert_ptr_nonnull(s);
                 ck_assert_uint_eq(strlen(s), len);
-                out = apr_pstrcat(tu_pool, out, out[1] ? "," : "", "\"", s,
-                                  "\"", NULL);
+                out = apr_pstrcat(tu_pool, out, out[1] ? "," : "",
+                                  str_text(s), NULL);
             }
             return apr_pstrcat(tu_pool, out, "]", NULL);
         }
@@ -1729,7 +1740,15 @@ START_TEST(flat_agrees)
         { "{\"sub\":true}", 0 },
         { "{\"iss\":7}", 0 },
         { "{\"a\":{\"b\":\"nested\"},\"sub\":\"x\"}", 0 },
-        { "{\"sub\":\"caf\\u00e9\"}", 0 },
+        { "{\"sub\":\"caf\\u00e9\"}", 1 },
+        /* escapes as PHP and Python write them, in strings and arrays */
+        { "{\"iss\":\"https:\\/\\/idp\",\"aud\":[\"x\\\"y\",\"ap\\u0069\"],"
+          "\"sub\":\"\\ud83d\\ude00\\\\\",\"exp\":1700003600}", 1 },
+        { "{\"scope\":\"read\\u0020write\",\"scp\":[\"\\\"\",\"w\\/x\"],"
+          "\"aud\":\"\\u0061pi\"}", 1 },
+        { "{\"s\\u0075b\":\"a\"}", 0 },
+        { "{\"sub\":\"a\\nb\",\"iss\":\"https:\\/\\/idp\"}", 0 },
+        { "{\"sub\":\"\\ud800\"}", 0 },
         { "{\"sub\":\"caf\xc3\xa9\",\"scp\":[\"l\xc3\xa9\",\"\xe2\x82\xac\"],"
           "\"\xf0\x9f\x98\x80\":\"x\"}", 1 },
         { "{\"sub\":\"caf\xc3\"}", 0 },
