@@ -238,6 +238,10 @@ static int pkey_verify(const jwk_t *key, const jose_alg_info_t *alg,
             goto cleanup;
         }
     }
+    /* used once: without this, OpenSSL 3 duplicates the signature context
+     * (and its digest state) in EVP_DigestVerifyFinal so that the caller
+     * could go on hashing */
+    EVP_MD_CTX_set_flags(ctx, EVP_MD_CTX_FLAG_FINALISE);
     ok = EVP_DigestVerify(ctx, sig, siglen, in, inlen) == 1;
 cleanup:
     EVP_MD_CTX_free(ctx);
