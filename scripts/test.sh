@@ -6,6 +6,9 @@
 #   2. build            autogen.sh, configure, make (.libs/mod_authn_jwt.so)
 #   3. unit             make check: libcheck programs under ASan/UBSan/LSan,
 #                       module symbol check
+#      fuzz-build       the libFuzzer targets built with clang
+#                       (test/fuzz/fuzz.sh --build-only; `make fuzz` runs
+#                       them, never this command)
 #   4. integration      pytest against a real httpd (test/integration)
 #   5. memcheck         a part of them with httpd under valgrind
 #                       (scripts/memcheck.sh)
@@ -106,6 +109,16 @@ else
     fi
     record unit FAIL
 fi
+# The fuzz targets are run by hand (make fuzz), so nothing else would
+# notice when they stop building, as they did once the core needed libcurl.
+banner "fuzz targets (build only)"
+FUZZ_BUILD=$(mktemp -d)
+if FUZZ_OUT=$FUZZ_BUILD bash "$SRC_DIR/test/fuzz/fuzz.sh" --build-only; then
+    record fuzz-build PASS
+else
+    record fuzz-build FAIL
+fi
+rm -rf "$FUZZ_BUILD"
 # The conformance counts (RFC and Wycheproof vectors) the unit programs
 # wrote to their logs: valid accepted, invalid rejected, acceptable, skipped.
 banner "conformance summary (RFC and Wycheproof vectors)"

@@ -57,7 +57,8 @@ fi
 LLVM_SUFFIX=$("$CC" --version | sed -n 's/.*clang version \([0-9]*\).*/-\1/p')
 
 mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd)
-PKG="apr-1 apr-util-1 jansson openssl"
+# libcurl: the core fetches remote key sets (src/jwks_fetch.c)
+PKG="apr-1 apr-util-1 jansson openssl libcurl"
 CFLAGS=(-std=c11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra
         -I"$SRC/include" -I"$SRC/test/fuzz" $(pkg-config --cflags $PKG)
         -DFUZZ_KEYS_DIR="\"$SRC/test/unit/keys\""
