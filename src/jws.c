@@ -350,8 +350,13 @@ static int pkey_sign(unsigned char **sig, size_t *siglen, apr_pool_t *p,
     size_t len = 0;
     int ok = 0;
 
-    if (ctx == NULL || !jose_sig_digest_init(ctx, key, alg, 1)
-        || EVP_DigestSign(ctx, NULL, &len, in, inlen) != 1 || len == 0) {
+    if (ctx == NULL || !jose_sig_digest_init(ctx, key, alg, 1)) {
+        goto cleanup;
+    }
+    /* one signature per context: no copy of it in EVP_DigestSignFinal
+     * (see pkey_verify) */
+    EVP_MD_CTX_set_flags(ctx, EVP_MD_CTX_FLAG_FINALISE);
+    if (EVP_DigestSign(ctx, NULL, &len, in, inlen) != 1 || len == 0) {
         goto cleanup;
     }
     buf = apr_palloc(p, len);
