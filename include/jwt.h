@@ -129,9 +129,8 @@ typedef struct {
      * arrays of such strings; at most JWT_FLAT_CLAIMS members;
      * jose_json_members) are read without building a json_t: FLAT is set,
      * MEMBERS (each name and string decoded and terminated) point into a
-     * copy of the
-     * claims' text in the pool, and jwt_claims_object builds the object
-     * when one is needed. */
+     * copy of the claims' text in the pool, and jwt_claims_object builds
+     * the object when one is needed. */
     unsigned flat:1;
     const jose_member_t *members;
     size_t nmembers;
