@@ -157,11 +157,11 @@ static long hex4(const unsigned char *c)
 }
 
 /* The length of the escape at C (a backslash) that this reader takes,
- * 0 for any other (RFC 8259 section 7): \" \\ \/ (2 bytes), \uXXXX of
- * a printable character of the basic plane (6), or a surrogate pair of
- * two of them (12).  The rest go to jansson: \b \f \n \r \t and
- * \u0000-\u001f and \u007f stand for control characters, which a
- * value read here never holds; a lone surrogate jansson refuses. */
+ * 0 for any other (RFC 8259 section 7): \" \\ \/ (2 bytes), \u and four
+ * hex digits for a printable character of the basic plane (6), or a
+ * surrogate pair of two of those (12).  The rest go to jansson: \b \f \n
+ * \r \t and \u0000-\u001f and \u007f stand for control characters, which
+ * a value read here never holds; a lone surrogate jansson refuses. */
 static size_t escape_len(const unsigned char *c, const unsigned char *end)
 {
     long v, w;

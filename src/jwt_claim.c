@@ -110,11 +110,11 @@ int jwt_ref_present(jwt_ref_t v)
 int jwt_ref_array_next(jwt_ref_t v, size_t *pos, const char **s,
                        size_t *len)
 {
-    *s = NULL;
-    *len = 0;
     if (v.flat != NULL) {
         return jose_member_array_next(v.flat, pos, s, len);
     }
+    *s = NULL;
+    *len = 0;
     if (!json_is_array(v.json) || *pos >= json_array_size(v.json)) {
         return 0;
     }
@@ -338,7 +338,6 @@ static jwt_ref_t token_scope(const jwt_t *jwt, const char *claim)
     }
     return default_scope(jwt->scope, jwt->scp);
 }
-
 
 /* The scopes of the claim V (see jwt_scopes). */
 static apr_array_header_t *scopes_of(apr_pool_t *p, jwt_ref_t ref)
