@@ -9,6 +9,9 @@
 #      fuzz-build       the libFuzzer targets built with clang
 #                       (test/fuzz/fuzz.sh --build-only; `make fuzz` runs
 #                       them, never this command)
+#      bench-build      bench/verify_micro built; bench/mod_bench_floor.c
+#                       built and each of its modes tried in a real httpd
+#                       (bench/floor.sh --build-only)
 #   4. integration      pytest against a real httpd (test/integration)
 #   5. memcheck         a part of them with httpd under valgrind
 #                       (scripts/memcheck.sh)
@@ -119,6 +122,13 @@ else
     record fuzz-build FAIL
 fi
 rm -rf "$FUZZ_BUILD"
+# The benchmark's own programs, also run by hand only.
+banner "benchmark tools (build and a smoke test)"
+if make -C "$BUILD_DIR" bench/verify_micro && bash "$SRC_DIR/bench/floor.sh" --build-only; then
+    record bench-build PASS
+else
+    record bench-build FAIL
+fi
 # The conformance counts (RFC and Wycheproof vectors) the unit programs
 # wrote to their logs: valid accepted, invalid rejected, acceptable, skipped.
 banner "conformance summary (RFC and Wycheproof vectors)"
