@@ -49,6 +49,17 @@ def hs(ring, c, kid="k1", **hdr):
     return craft(h, c, "HS256", ring["hs256"])
 
 
+def jwt_env_of(srv, ring, path, texts):
+    """The JWT_* variables PATH shows for an HS256 token of each claims
+    text (bytes, sent as they are)."""
+    envs = []
+    for text in texts:
+        r = assert_ok(srv.get(path, hs(ring, text)))
+        envs.append({k: v for k, v in r.cgi_env().items()
+                     if k.startswith("JWT_")})
+    return envs
+
+
 def claim_env(env, name):
     """JWT_CLAIM_<name>: the claim name as written, or upper-cased."""
     for k in ("JWT_CLAIM_" + name, "JWT_CLAIM_" + name.upper()):
@@ -127,13 +138,8 @@ def test_env_of_utf8_claims_raw_or_escaped(srv, ring):
     raw = json.dumps(c, ensure_ascii=False, separators=(",", ":"))
     esc = json.dumps(c, ensure_ascii=True, separators=(",", ":"))
     assert "\\u" not in raw and "\\u00e9" in esc
-    h = {"alg": "HS256", "typ": "JWT", "kid": "k1"}
-    envs = []
-    for text in (raw.encode("utf-8"), esc.encode("ascii")):
-        r = assert_ok(srv.get("/e/env", craft(h, text, "HS256",
-                                               ring["hs256"])))
-        envs.append({k: v for k, v in r.cgi_env().items()
-                     if k.startswith("JWT_")})
+    envs = jwt_env_of(srv, ring, "/e/env",
+                      (raw.encode("utf-8"), esc.encode("ascii")))
     assert envs[0] == envs[1]
     assert claim_env(envs[0], "name") == "Jos\u00e9"
     assert claim_env(envs[0], "groups") == "Zo\u00eb ops"
@@ -157,13 +163,8 @@ def test_escaped_claims_as_php_and_python_write_them(srv, ring):
     esc = json.dumps(c, ensure_ascii=True,
                      separators=(",", ":")).replace("/", "\\/")
     assert "\\/" not in raw and "\\/" in esc and "\\ud83d" in esc
-    h = {"alg": "HS256", "typ": "JWT", "kid": "k1"}
-    envs = []
-    for text in (raw.encode("utf-8"), esc.encode("ascii")):
-        r = assert_ok(srv.get("/esc/env", craft(h, text, "HS256",
-                                                 ring["hs256"])))
-        envs.append({k: v for k, v in r.cgi_env().items()
-                     if k.startswith("JWT_")})
+    envs = jwt_env_of(srv, ring, "/esc/env",
+                      (raw.encode("utf-8"), esc.encode("ascii")))
     assert envs[0] == envs[1]
     env = envs[1]
     assert env.get("JWT_ISS") == "https://idp.example/t/1"
@@ -183,14 +184,12 @@ def test_escaped_claims_as_php_and_python_write_them(srv, ring):
                       '"scope":"read\\/al\\u006c2 write"')):
         assert old in esc, old
         text = esc.replace(old, new)
-        r = srv.get("/esc/env", craft(h, text.encode(), "HS256",
-                                      ring["hs256"]))
+        r = srv.get("/esc/env", hs(ring, text.encode()))
         assert r.status in (401, 403), (new, r.status)
     # \\n in a value: the check passes, the variable is left out
     c2 = dict(c, note="two\nlines")
     text = json.dumps(c2, ensure_ascii=True, separators=(",", ":"))
-    r = assert_ok(srv.get("/esc/env", craft(h, text.encode(), "HS256",
-                                             ring["hs256"])))
+    r = assert_ok(srv.get("/esc/env", hs(ring, text.encode())))
     env = r.cgi_env()
     assert claim_env(env, "note") is None
     assert claim_env(env, "team") == 'R&D "ops"'
